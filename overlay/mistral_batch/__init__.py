@@ -1,0 +1,1 @@
+"""mistral_batch: a client for Mistral AI's Files and Batch APIs."""
