@@ -1,0 +1,213 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.api_error import ApiError
+from ...models.file_object import FileObject
+from ...models.file_upload import FileUpload
+from ...models.validation_error_list import ValidationErrorList
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: FileUpload,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/v1/files",
+    }
+
+    _kwargs["files"] = body.to_multipart()
+
+    headers["Content-Type"] = "multipart/form-data; boundary=+++"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ApiError | FileObject | ValidationErrorList | None:
+    if response.status_code == 200:
+        response_200 = FileObject.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ApiError.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ApiError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ApiError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = ApiError.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 422:
+        response_422 = ValidationErrorList.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ApiError.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ApiError.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ApiError | FileObject | ValidationErrorList]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: FileUpload,
+) -> Response[ApiError | FileObject | ValidationErrorList]:
+    """Upload a file
+
+     Uploads a file of at most 512 MB, sent as multipart/form-data. A batch input file
+    is JSONL, one `{"custom_id": ..., "body": {...}}` object per line, uploaded with
+    purpose `batch`.
+
+    Args:
+        body (FileUpload): The multipart form of an upload.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiError | FileObject | ValidationErrorList]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: FileUpload,
+) -> ApiError | FileObject | ValidationErrorList | None:
+    """Upload a file
+
+     Uploads a file of at most 512 MB, sent as multipart/form-data. A batch input file
+    is JSONL, one `{"custom_id": ..., "body": {...}}` object per line, uploaded with
+    purpose `batch`.
+
+    Args:
+        body (FileUpload): The multipart form of an upload.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiError | FileObject | ValidationErrorList
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: FileUpload,
+) -> Response[ApiError | FileObject | ValidationErrorList]:
+    """Upload a file
+
+     Uploads a file of at most 512 MB, sent as multipart/form-data. A batch input file
+    is JSONL, one `{"custom_id": ..., "body": {...}}` object per line, uploaded with
+    purpose `batch`.
+
+    Args:
+        body (FileUpload): The multipart form of an upload.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiError | FileObject | ValidationErrorList]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: FileUpload,
+) -> ApiError | FileObject | ValidationErrorList | None:
+    """Upload a file
+
+     Uploads a file of at most 512 MB, sent as multipart/form-data. A batch input file
+    is JSONL, one `{"custom_id": ..., "body": {...}}` object per line, uploaded with
+    purpose `batch`.
+
+    Args:
+        body (FileUpload): The multipart form of an upload.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiError | FileObject | ValidationErrorList
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed
