@@ -1,0 +1,268 @@
+"""The wait schedule for batch jobs, shared by the sync and async ``wait``.
+
+Everything here takes and returns plain values (``now`` from a monotonic clock, attempt
+numbers, status strings); the callers own the clock, the sleeping and the HTTP calls.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import math
+import random
+from typing import Protocol
+
+import attrs
+
+__all__ = [
+    "ACTIVE_STATUSES",
+    "TERMINAL_STATUSES",
+    "Backoff",
+    "Deadline",
+    "Jitter",
+    "RandomLike",
+    "StatusAction",
+    "UnknownStatusPolicy",
+    "WaitPlan",
+    "backoff_delay",
+    "classify_status",
+    "tolerate_not_found",
+]
+
+logger = logging.getLogger("mistral_batch")
+
+TERMINAL_STATUSES = frozenset({"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"})
+ACTIVE_STATUSES = frozenset({"QUEUED", "RUNNING", "CANCELLATION_REQUESTED"})
+
+#: Seconds after creation during which a 404 on the new job is taken as replication lag.
+DEFAULT_NOT_FOUND_GRACE = 10.0
+
+
+class RandomLike(Protocol):
+    """Anything with ``uniform(a, b)``, such as ``random.Random``; injectable for tests."""
+
+    def uniform(self, a: float, b: float) -> float:
+        """Return a float between a and b."""
+        ...
+
+
+class Jitter(enum.Enum):
+    """How a backoff delay is randomized."""
+
+    NONE = "none"
+    """The exponential delay itself: predictable, but clients poll in lockstep."""
+    FULL = "full"
+    """Uniform between 0 and the exponential delay."""
+    DECORRELATED = "decorrelated"
+    """Uniform between the initial delay and 2 x factor x the previous delay (x3 at 1.5)."""
+
+
+class UnknownStatusPolicy(enum.Enum):
+    """What ``wait`` does with a job status this version does not know."""
+
+    WAIT = "wait"
+    """Keep polling until the timeout, logging a warning once per status (default)."""
+    RETURN = "return"
+    """Treat the status as terminal and return the job."""
+    RAISE = "raise"
+    """Raise UnexpectedStatusError."""
+
+
+class StatusAction(enum.Enum):
+    """What to do after seeing a job status."""
+
+    RETURN = "return"
+    POLL = "poll"
+    RAISE = "raise"
+
+
+def classify_status(
+    status: str, policy: UnknownStatusPolicy = UnknownStatusPolicy.WAIT
+) -> StatusAction:
+    """Return what to do after seeing `status`: return the job, poll again, or raise."""
+    if status in TERMINAL_STATUSES:
+        return StatusAction.RETURN
+    if status in ACTIVE_STATUSES or policy is UnknownStatusPolicy.WAIT:
+        return StatusAction.POLL
+    return StatusAction.RETURN if policy is UnknownStatusPolicy.RETURN else StatusAction.RAISE
+
+
+def backoff_delay(
+    attempt: int,
+    *,
+    initial: float,
+    factor: float,
+    max_delay: float,
+    jitter: Jitter = Jitter.FULL,
+    previous: float | None = None,
+    rng: RandomLike | None = None,
+) -> float:
+    """Return the delay in seconds before retry or poll number `attempt` (0-based).
+
+    Never negative and never above `max_delay`. `previous` is the last delay returned,
+    used by decorrelated jitter only.
+    """
+    if attempt < 0:
+        raise ValueError(f"attempt must be >= 0, got {attempt}")
+    rng = rng or random
+    if jitter is Jitter.DECORRELATED:
+        low = min(initial, max_delay)
+        high = min(max_delay, max(previous or initial, initial) * 2 * factor)
+        return _clamp(rng.uniform(low, max(low, high)), 0.0, max_delay)
+    # Capping the exponent avoids OverflowError for long waits: the cap is reached long before.
+    exponent = min(attempt, 1024)
+    try:
+        ceiling = min(max_delay, initial * factor**exponent)
+    except OverflowError:
+        ceiling = max_delay
+    if jitter is Jitter.NONE:
+        return _clamp(ceiling, 0.0, max_delay)
+    return _clamp(rng.uniform(0.0, ceiling), 0.0, max_delay)
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+@attrs.frozen
+class Backoff:
+    """Settings of a capped exponential backoff; the defaults suit polling a batch job."""
+
+    initial: float = attrs.field(default=1.0, validator=attrs.validators.ge(0))
+    factor: float = attrs.field(default=1.5, validator=attrs.validators.ge(1))
+    max_delay: float = attrs.field(default=30.0, validator=attrs.validators.ge(0))
+    jitter: Jitter = Jitter.FULL
+
+    def delay(
+        self, attempt: int, *, previous: float | None = None, rng: RandomLike | None = None
+    ) -> float:
+        """Return the delay before attempt number `attempt` (0-based)."""
+        return backoff_delay(
+            attempt,
+            initial=self.initial,
+            factor=self.factor,
+            max_delay=self.max_delay,
+            jitter=self.jitter,
+            previous=previous,
+            rng=rng,
+        )
+
+
+@attrs.frozen
+class Deadline:
+    """A point on the caller's monotonic clock after which waiting stops; None: never."""
+
+    at: float | None
+
+    @classmethod
+    def after(cls, timeout: float | None, *, now: float) -> Deadline:
+        """Return the deadline `timeout` seconds after `now` (no deadline for None)."""
+        if timeout is not None and (math.isnan(timeout) or timeout < 0):
+            raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+        return cls(None if timeout is None or math.isinf(timeout) else now + timeout)
+
+    def remaining(self, now: float) -> float | None:
+        """Return the seconds left (0 once passed), or None without a deadline."""
+        return None if self.at is None else max(0.0, self.at - now)
+
+    def expired(self, now: float) -> bool:
+        """Return True once `now` is at or past the deadline."""
+        return self.at is not None and now >= self.at
+
+    def clamp(self, delay: float, now: float) -> float:
+        """Return `delay` shortened so that a sleep of it ends no later than the deadline."""
+        left = self.remaining(now)
+        return delay if left is None else min(delay, left)
+
+
+def tolerate_not_found(
+    *, created_at: float | None, now: float, grace: float = DEFAULT_NOT_FOUND_GRACE
+) -> bool:
+    """Return True if a 404 for a job created at `created_at` should be retried, not raised.
+
+    A job can be briefly invisible right after it was created. Both times come from the
+    caller's clock; without `created_at` (a job we did not create) a 404 is final.
+    """
+    return created_at is not None and 0.0 <= now - created_at < grace
+
+
+@attrs.define
+class WaitPlan:
+    """The state of one ``wait``: the deadline, the next delay, statuses already warned about.
+
+    A loop using it::
+
+        plan = WaitPlan.start(now=monotonic(), timeout=timeout, created_at=created)
+        while True:
+            try:
+                job = get(job_id)
+            except NotFoundError:
+                if not plan.tolerate_not_found(monotonic()):
+                    raise
+            else:
+                action = plan.on_status(job.status)
+                if action is not StatusAction.POLL:
+                    return job  # or raise UnexpectedStatusError for RAISE
+            delay = plan.next_delay(monotonic())
+            if delay is None:
+                raise WaitTimeoutError(..., job=job)
+            sleep(delay)
+    """
+
+    deadline: Deadline
+    backoff: Backoff = attrs.field(factory=Backoff)
+    unknown: UnknownStatusPolicy = UnknownStatusPolicy.WAIT
+    created_at: float | None = None
+    not_found_grace: float = DEFAULT_NOT_FOUND_GRACE
+    rng: RandomLike | None = None
+    attempt: int = 0
+    previous_delay: float | None = None
+    warned: set[str] = attrs.field(factory=set)
+
+    @classmethod
+    def start(
+        cls,
+        *,
+        now: float,
+        timeout: float | None,
+        backoff: Backoff | None = None,
+        unknown: UnknownStatusPolicy | str = UnknownStatusPolicy.WAIT,
+        created_at: float | None = None,
+        not_found_grace: float = DEFAULT_NOT_FOUND_GRACE,
+        rng: RandomLike | None = None,
+    ) -> WaitPlan:
+        """Return a plan for a wait starting at `now` and giving up `timeout` seconds later."""
+        return cls(
+            deadline=Deadline.after(timeout, now=now),
+            backoff=backoff or Backoff(),
+            unknown=UnknownStatusPolicy(unknown),
+            created_at=created_at,
+            not_found_grace=not_found_grace,
+            rng=rng,
+        )
+
+    def on_status(self, status: str) -> StatusAction:
+        """Return what to do with a job in `status`; warns once per unknown status."""
+        action = classify_status(status, self.unknown)
+        known = status in TERMINAL_STATUSES or status in ACTIVE_STATUSES
+        if not known and status not in self.warned:
+            self.warned.add(status)
+            logger.warning("batch job has unknown status %r; policy %r", status, self.unknown.value)
+        return action
+
+    def tolerate_not_found(self, now: float) -> bool:
+        """Return True if a 404 at `now` is still within the grace period after creation."""
+        return tolerate_not_found(created_at=self.created_at, now=now, grace=self.not_found_grace)
+
+    def next_delay(self, now: float) -> float | None:
+        """Return how long to sleep before the next poll, or None if the deadline has passed.
+
+        The last sleep is shortened to end at the deadline, so the job is checked one
+        final time then rather than abandoned up to a whole delay early.
+        """
+        if self.deadline.expired(now):
+            return None
+        delay = self.backoff.delay(self.attempt, previous=self.previous_delay, rng=self.rng)
+        self.attempt += 1
+        self.previous_delay = delay
+        return self.deadline.clamp(delay, now)
