@@ -1,0 +1,250 @@
+"""Local checks run before anything is sent; each failure is an InputError naming the field.
+
+They catch what the API would refuse anyway, but earlier, with a clearer message, and
+without spending a request (or a rate-limit token) on it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+
+from mistral_batch.errors import InputError
+
+__all__ = [
+    "ENDPOINTS",
+    "MAX_INLINE_REQUESTS",
+    "MAX_TIMEOUT_HOURS",
+    "parse_completion_window",
+    "validate_id",
+    "validate_job_create",
+    "validate_metadata",
+    "validate_metadata_filter",
+    "validate_page",
+    "validate_page_size",
+    "validate_timeout_hours",
+]
+
+ENDPOINTS: tuple[str, ...] = (
+    "/v1/chat/completions",
+    "/v1/embeddings",
+    "/v1/fim/completions",
+    "/v1/moderations",
+    "/v1/chat/moderations",
+    "/v1/ocr",
+    "/v1/classifications",
+    "/v1/chat/classifications",
+    "/v1/conversations",
+    "/v1/audio/transcriptions",
+)
+MAX_INLINE_REQUESTS = 10_000
+MAX_TIMEOUT_HOURS = 168
+METADATA_KEY_LENGTH = (1, 32)
+METADATA_VALUE_LENGTH = (1, 512)
+
+# Characters that would change the meaning of a URL if an id were pasted into one unquoted.
+_URL_SPECIAL = frozenset("/\\?#%")
+
+
+def json_type(value: object) -> str:
+    """Return the JSON name of a value's type ("object", "array", ...), for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, list | tuple):
+        return "array"
+    return type(value).__name__
+
+
+def validate_id(value: object, what: str = "id") -> str:
+    """Return `value` if it can safely name a file or job in a URL path; else InputError.
+
+    Ids are opaque (not required to be UUIDs) but must be a non-empty string without
+    whitespace, control characters, path separators, '?', '#', '%', or a '.'/'..' segment.
+    """
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a string, got {json_type(value)}", field=what)
+    if not value:
+        raise InputError(f"{what} is empty", field=what)
+    if value in (".", ".."):
+        raise InputError(f"{what} {value!r} is a path segment, not an id", field=what)
+    for ch in value:
+        if ch in _URL_SPECIAL:
+            raise InputError(f"{what} {value!r} contains {ch!r}", field=what)
+        if ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp"):
+            raise InputError(
+                f"{what} {value!r} contains whitespace or a control character", field=what
+            )
+    return value
+
+
+def _int(value: object, field: str) -> int:
+    # bool is an int subclass, but True as a page size is surely a mistake.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InputError(f"{field} must be an int, got {json_type(value)}", field=field)
+    return value
+
+
+def validate_page_size(n: object) -> int:
+    """Return the page size if it is an int >= 1; else InputError."""
+    size = _int(n, "page_size")
+    if size < 1:
+        raise InputError(f"page_size must be >= 1, got {size}", field="page_size")
+    return size
+
+
+def validate_page(n: object) -> int:
+    """Return the page number if it is an int >= 0 (pages count from 0); else InputError."""
+    page = _int(n, "page")
+    if page < 0:
+        raise InputError(f"page must be >= 0, got {page}", field="page")
+    return page
+
+
+def validate_timeout_hours(value: object, field: str = "timeout_hours") -> int:
+    """Return `value` if it is an int from 1 to 168 hours; else InputError."""
+    hours = _int(value, field)
+    if not 1 <= hours <= MAX_TIMEOUT_HOURS:
+        raise InputError(
+            f"{field} must be between 1 and {MAX_TIMEOUT_HOURS} hours, got {hours}", field=field
+        )
+    return hours
+
+
+_WINDOW = re.compile(r"\s*(\d+)\s*([hd]?)\s*", re.IGNORECASE)
+
+
+def parse_completion_window(value: str | int) -> int:
+    """Return a completion window ("24h", "2d", "36", or an int of hours) as whole hours."""
+    if isinstance(value, str):
+        match = _WINDOW.fullmatch(value)
+        if match is None:
+            raise InputError(
+                f"completion_window must look like '24h' or '2d', got {value!r}",
+                field="completion_window",
+            )
+        hours = int(match.group(1)) * (24 if match.group(2).lower() == "d" else 1)
+        return validate_timeout_hours(hours, "completion_window")
+    return validate_timeout_hours(value, "completion_window")
+
+
+def _check_text(value: object, what: str, bounds: tuple[int, int], field: str) -> str:
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a string, got {json_type(value)}", field=field)
+    low, high = bounds
+    if not low <= len(value) <= high:
+        raise InputError(
+            f"{what} must be {low} to {high} characters, got {len(value)}", field=field
+        )
+    return value
+
+
+def validate_metadata(metadata: object, field: str = "metadata") -> dict[str, str]:
+    """Return metadata as a dict if keys are 1-32 and values 1-512 character strings.
+
+    Values are not coerced: 3 or True is an error, since the server would store a string.
+    """
+    if not isinstance(metadata, Mapping):
+        raise InputError(f"{field} must be a mapping, got {json_type(metadata)}", field=field)
+    checked: dict[str, str] = {}
+    for key, value in metadata.items():
+        _check_text(key, f"{field} key {key!r}", METADATA_KEY_LENGTH, field)
+        _check_text(value, f"{field}[{key!r}]", METADATA_VALUE_LENGTH, field)
+        checked[key] = value
+    return checked
+
+
+def validate_metadata_filter(metadata: object) -> dict[str, str]:
+    """Return a job-list metadata filter as a dict of str to str; else InputError."""
+    return validate_metadata(metadata, "metadata filter")
+
+
+def _check_requests(requests: object) -> None:
+    if isinstance(requests, str | bytes) or not isinstance(requests, Sequence):
+        raise InputError(f"requests must be a list, got {json_type(requests)}", field="requests")
+    if not 1 <= len(requests) <= MAX_INLINE_REQUESTS:
+        raise InputError(
+            f"requests must hold 1 to {MAX_INLINE_REQUESTS:,} items, got {len(requests):,}"
+            " (use an input file for more)",
+            field="requests",
+        )
+    seen: dict[str, int] = {}
+    for index, item in enumerate(requests):
+        where = f"requests[{index}]"
+        if not isinstance(item, Mapping):
+            raise InputError(f"{where} must be an object, got {json_type(item)}", field="requests")
+        if not isinstance(item.get("body"), Mapping):
+            raise InputError(
+                f"{where}.body must be an object, got {json_type(item.get('body'))}",
+                field="requests",
+            )
+        custom_id = item.get("custom_id")
+        if custom_id is None:
+            continue
+        if not isinstance(custom_id, str) or not custom_id:
+            raise InputError(
+                f"{where}.custom_id must be a non-empty string, got {custom_id!r}",
+                field="requests",
+            )
+        if custom_id in seen:
+            raise InputError(
+                f"{where}.custom_id {custom_id!r} repeats requests[{seen[custom_id]}]",
+                field="requests",
+            )
+        seen[custom_id] = index
+
+
+def _check_input_files(input_files: object) -> None:
+    if isinstance(input_files, str | bytes) or not isinstance(input_files, Sequence):
+        raise InputError(
+            f"input_files must be a list of file ids, got {json_type(input_files)}",
+            field="input_files",
+        )
+    if not input_files:
+        raise InputError("input_files is empty", field="input_files")
+    for index, file_id in enumerate(input_files):
+        validate_id(file_id, f"input_files[{index}]")
+
+
+def validate_job_create(
+    endpoint: object,
+    model: object = None,
+    agent_id: object = None,
+    metadata: object = None,
+    timeout_hours: object = None,
+    input_files: object = None,
+    requests: object = None,
+) -> None:
+    """Return None if a job could be created from these arguments; else InputError.
+
+    Checks the endpoint is one of ENDPOINTS, that a model or an agent_id is given,
+    metadata and timeout_hours (when given) and exactly one of input_files or requests.
+    """
+    if endpoint not in ENDPOINTS:
+        raise InputError(
+            f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}",
+            field="endpoint",
+        )
+    if model is None and agent_id is None:
+        raise InputError("give a model or an agent_id", field="model")
+    for name, value in (("model", model), ("agent_id", agent_id)):
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise InputError(f"{name} must be a non-empty string, got {value!r}", field=name)
+    if metadata is not None:
+        validate_metadata(metadata)
+    if timeout_hours is not None:
+        validate_timeout_hours(timeout_hours)
+    if (input_files is None) == (requests is None):
+        raise InputError("give exactly one of input_files or requests", field="input_files")
+    if input_files is not None:
+        _check_input_files(input_files)
+    else:
+        _check_requests(requests)
