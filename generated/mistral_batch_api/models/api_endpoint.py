@@ -2,16 +2,16 @@ from enum import StrEnum
 
 
 class ApiEndpoint(StrEnum):
-    VALUE_0 = "/v1/chat/completions"
-    VALUE_1 = "/v1/embeddings"
-    VALUE_2 = "/v1/fim/completions"
-    VALUE_3 = "/v1/moderations"
-    VALUE_4 = "/v1/chat/moderations"
-    VALUE_5 = "/v1/ocr"
-    VALUE_6 = "/v1/classifications"
-    VALUE_7 = "/v1/chat/classifications"
-    VALUE_8 = "/v1/conversations"
-    VALUE_9 = "/v1/audio/transcriptions"
+    AUDIO_TRANSCRIPTIONS = "/v1/audio/transcriptions"
+    CHAT_CLASSIFICATIONS = "/v1/chat/classifications"
+    CHAT_COMPLETIONS = "/v1/chat/completions"
+    CHAT_MODERATIONS = "/v1/chat/moderations"
+    CLASSIFICATIONS = "/v1/classifications"
+    CONVERSATIONS = "/v1/conversations"
+    EMBEDDINGS = "/v1/embeddings"
+    FIM_COMPLETIONS = "/v1/fim/completions"
+    MODERATIONS = "/v1/moderations"
+    OCR = "/v1/ocr"
 
     def __str__(self) -> str:
         return str(self.value)

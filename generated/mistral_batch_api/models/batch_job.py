@@ -12,8 +12,8 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.batch_error import BatchError
-    from ..models.batch_job_metadata_type_0 import BatchJobMetadataType0
-    from ..models.batch_job_outputs_type_0_item import BatchJobOutputsType0Item
+    from ..models.inline_output import InlineOutput
+    from ..models.job_metadata import JobMetadata
 
 
 T = TypeVar("T", bound="BatchJob")
@@ -37,14 +37,14 @@ class BatchJob:
     failed_requests: int
     object_: str | Unset = UNSET
     """ Always `batch`. """
-    metadata: BatchJobMetadataType0 | None | Unset = UNSET
+    metadata: JobMetadata | None | Unset = UNSET
     model: None | str | Unset = UNSET
     agent_id: None | str | Unset = UNSET
     output_file: None | str | Unset = UNSET
     """ The id of the file of successful results, once there is one. """
     error_file: None | str | Unset = UNSET
     """ The id of the file of failed requests, once there is one. """
-    outputs: list[BatchJobOutputsType0Item] | None | Unset = UNSET
+    outputs: list[InlineOutput] | None | Unset = UNSET
     """ The results of an inline job, when asked with `inline=true`. """
     started_at: int | None | Unset = UNSET
     """ Unix seconds, once the job has started. """
@@ -53,7 +53,7 @@ class BatchJob:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.batch_job_metadata_type_0 import BatchJobMetadataType0  # noqa: PLC0415
+        from ..models.job_metadata import JobMetadata  # noqa: PLC0415
 
         id = self.id
 
@@ -91,7 +91,7 @@ class BatchJob:
         metadata: dict[str, Any] | None | Unset
         if isinstance(self.metadata, Unset):
             metadata = UNSET
-        elif isinstance(self.metadata, BatchJobMetadataType0):
+        elif isinstance(self.metadata, JobMetadata):
             metadata = self.metadata.to_dict()
         else:
             metadata = self.metadata
@@ -184,8 +184,8 @@ class BatchJob:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.batch_error import BatchError  # noqa: PLC0415
-        from ..models.batch_job_metadata_type_0 import BatchJobMetadataType0  # noqa: PLC0415
-        from ..models.batch_job_outputs_type_0_item import BatchJobOutputsType0Item  # noqa: PLC0415
+        from ..models.inline_output import InlineOutput  # noqa: PLC0415
+        from ..models.job_metadata import JobMetadata  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -237,7 +237,7 @@ class BatchJob:
 
         object_ = d.pop("object", UNSET)
 
-        def _parse_metadata(data: object) -> BatchJobMetadataType0 | None | Unset:
+        def _parse_metadata(data: object) -> JobMetadata | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -245,12 +245,12 @@ class BatchJob:
             try:
                 if not isinstance(data, dict):
                     raise TypeError()
-                metadata_type_0 = BatchJobMetadataType0.from_dict(data)
+                metadata_type_0 = JobMetadata.from_dict(data)
 
                 return metadata_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(BatchJobMetadataType0 | None | Unset, data)
+            return cast(JobMetadata | None | Unset, data)
 
         metadata = _parse_metadata(d.pop("metadata", UNSET))
 
@@ -290,9 +290,7 @@ class BatchJob:
 
         error_file = _parse_error_file(d.pop("error_file", UNSET))
 
-        def _parse_outputs(
-            data: object,
-        ) -> list[BatchJobOutputsType0Item] | None | Unset:
+        def _parse_outputs(data: object) -> list[InlineOutput] | None | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
@@ -303,7 +301,7 @@ class BatchJob:
                 outputs_type_0 = []
                 _outputs_type_0 = data
                 for outputs_type_0_item_data in _outputs_type_0:
-                    outputs_type_0_item = BatchJobOutputsType0Item.from_dict(
+                    outputs_type_0_item = InlineOutput.from_dict(
                         outputs_type_0_item_data
                     )
 
@@ -312,7 +310,7 @@ class BatchJob:
                 return outputs_type_0
             except (TypeError, ValueError, AttributeError, KeyError):
                 pass
-            return cast(list[BatchJobOutputsType0Item] | None | Unset, data)
+            return cast(list[InlineOutput] | None | Unset, data)
 
         outputs = _parse_outputs(d.pop("outputs", UNSET))
 

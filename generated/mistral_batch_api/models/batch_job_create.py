@@ -10,8 +10,8 @@ from ..models.api_endpoint import ApiEndpoint
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.batch_job_create_metadata import BatchJobCreateMetadata
     from ..models.batch_request import BatchRequest
+    from ..models.job_metadata_in import JobMetadataIn
 
 
 T = TypeVar("T", bound="BatchJobCreate")
@@ -31,7 +31,7 @@ class BatchJobCreate:
     """ The model that runs every request. """
     agent_id: str | Unset = UNSET
     """ An agent to run every request, instead of a model. """
-    metadata: BatchJobCreateMetadata | Unset = UNSET
+    metadata: JobMetadataIn | Unset = UNSET
     """ Your own labels, strings of 1 to 512 characters under keys of 1 to 32. """
     timeout_hours: int | Unset = 24
     """ Hours after which an unfinished job ends as TIMEOUT_EXCEEDED. """
@@ -85,8 +85,8 @@ class BatchJobCreate:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.batch_job_create_metadata import BatchJobCreateMetadata  # noqa: PLC0415
         from ..models.batch_request import BatchRequest  # noqa: PLC0415
+        from ..models.job_metadata_in import JobMetadataIn  # noqa: PLC0415
 
         d = dict(src_dict)
         endpoint = ApiEndpoint(d.pop("endpoint"))
@@ -107,11 +107,11 @@ class BatchJobCreate:
         agent_id = d.pop("agent_id", UNSET)
 
         _metadata = d.pop("metadata", UNSET)
-        metadata: BatchJobCreateMetadata | Unset
+        metadata: JobMetadataIn | Unset
         if isinstance(_metadata, Unset):
             metadata = UNSET
         else:
-            metadata = BatchJobCreateMetadata.from_dict(_metadata)
+            metadata = JobMetadataIn.from_dict(_metadata)
 
         timeout_hours = d.pop("timeout_hours", UNSET)
 

@@ -9,7 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
-    from ..models.batch_request_body import BatchRequestBody
+    from ..models.request_body import RequestBody
 
 
 T = TypeVar("T", bound="BatchRequest")
@@ -19,7 +19,7 @@ T = TypeVar("T", bound="BatchRequest")
 class BatchRequest:
     """One inline request of a batch job."""
 
-    body: BatchRequestBody
+    body: RequestBody
     """ The request's body, as the endpoint takes it; `model` may be left out. """
     custom_id: None | str | Unset = UNSET
     """ Your id for the request, echoed in its result. """
@@ -48,10 +48,10 @@ class BatchRequest:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.batch_request_body import BatchRequestBody  # noqa: PLC0415
+        from ..models.request_body import RequestBody  # noqa: PLC0415
 
         d = dict(src_dict)
-        body = BatchRequestBody.from_dict(d.pop("body"))
+        body = RequestBody.from_dict(d.pop("body"))
 
         def _parse_custom_id(data: object) -> None | str | Unset:
             if data is None:

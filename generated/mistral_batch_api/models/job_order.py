@@ -2,8 +2,8 @@ from enum import StrEnum
 
 
 class JobOrder(StrEnum):
-    CREATED = "created"
-    VALUE_1 = "-created"
+    NEWEST_FIRST = "-created"
+    OLDEST_FIRST = "created"
 
     def __str__(self) -> str:
         return str(self.value)

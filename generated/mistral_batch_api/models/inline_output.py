@@ -6,14 +6,12 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="BatchJobCreateMetadata")
+T = TypeVar("T", bound="InlineOutput")
 
 
 @_attrs_define
-class BatchJobCreateMetadata:
-    """Your own labels, strings of 1 to 512 characters under keys of 1 to 32."""
-
-    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
+class InlineOutput:
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -25,19 +23,19 @@ class BatchJobCreateMetadata:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        batch_job_create_metadata = cls()
+        inline_output = cls()
 
-        batch_job_create_metadata.additional_properties = d
-        return batch_job_create_metadata
+        inline_output.additional_properties = d
+        return inline_output
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> Any:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: str) -> None:
+    def __setitem__(self, key: str, value: Any) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,14 +6,14 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="BatchRequestBody")
+T = TypeVar("T", bound="JobMetadataIn")
 
 
 @_attrs_define
-class BatchRequestBody:
-    """The request's body, as the endpoint takes it; `model` may be left out."""
+class JobMetadataIn:
+    """Your own labels, strings of 1 to 512 characters under keys of 1 to 32."""
 
-    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+    additional_properties: dict[str, str] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
 
@@ -25,19 +25,19 @@ class BatchRequestBody:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        batch_request_body = cls()
+        job_metadata_in = cls()
 
-        batch_request_body.additional_properties = d
-        return batch_request_body
+        job_metadata_in.additional_properties = d
+        return job_metadata_in
 
     @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> str:
         return self.additional_properties[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: str) -> None:
         self.additional_properties[key] = value
 
     def __delitem__(self, key: str) -> None:

@@ -6,11 +6,11 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="BatchJobMetadataType0")
+T = TypeVar("T", bound="JobMetadata")
 
 
 @_attrs_define
-class BatchJobMetadataType0:
+class JobMetadata:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +23,10 @@ class BatchJobMetadataType0:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        batch_job_metadata_type_0 = cls()
+        job_metadata = cls()
 
-        batch_job_metadata_type_0.additional_properties = d
-        return batch_job_metadata_type_0
+        job_metadata.additional_properties = d
+        return job_metadata
 
     @property
     def additional_keys(self) -> list[str]:

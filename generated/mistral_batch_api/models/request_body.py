@@ -6,11 +6,13 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-T = TypeVar("T", bound="BatchJobOutputsType0Item")
+T = TypeVar("T", bound="RequestBody")
 
 
 @_attrs_define
-class BatchJobOutputsType0Item:
+class RequestBody:
+    """The request's body, as the endpoint takes it; `model` may be left out."""
+
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -23,10 +25,10 @@ class BatchJobOutputsType0Item:
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         d = dict(src_dict)
-        batch_job_outputs_type_0_item = cls()
+        request_body = cls()
 
-        batch_job_outputs_type_0_item.additional_properties = d
-        return batch_job_outputs_type_0_item
+        request_body.additional_properties = d
+        return request_body
 
     @property
     def additional_keys(self) -> list[str]:
