@@ -1,0 +1,48 @@
+"""A local emulator of Mistral's Files and Batch API, for tests and offline work.
+
+It speaks the wire described by the project's ``openapi.yaml`` under ``/v1``: uploads
+streamed to disk, file listing, download with ``Range``, signed URLs, batch jobs that
+move QUEUED -> RUNNING -> SUCCESS/FAILED/TIMEOUT_EXCEEDED or CANCELLED and write output
+and error files, answered by a deterministic fake model. State lives in SQLite and blob
+files under ``data_dir``, so a restarted emulator keeps everything and finishes the jobs
+that were running. Each API key is its own workspace.
+
+Start one in Python::
+
+    from mistral_batch.emulator import Emulator
+
+    with Emulator() as emu:
+        ...  # a client with server_url=emu.url and api_key=emu.api_key
+
+or from a shell with ``python -m mistral_batch.emulator --port 8000 --api-key KEY``.
+Pytest suites get the ``mistral_emulator`` and ``mistral_emulator_session`` fixtures.
+
+Signed URLs (``GET /v1/files/{id}/url``) point at ``/signed/<token>``, which serves the
+content without an API key until the token expires (then 403).
+
+Admin API, under ``/_emulator/`` (a valid API key is required; not part of the contract):
+
+- ``GET /_emulator/stats``: ``{"requests": {operationId: n}, "faults": {kind: n}}``;
+  ``DELETE`` sets the counters back to zero.
+- ``GET /_emulator/faults``: the active fault rules, each with its ``remaining`` count.
+- ``POST /_emulator/faults``: add a rule (or a list of rules), the fields of
+  :class:`Fault`, e.g. ``{"operation": "get_batch_job", "status": 503, "count": 2}``,
+  ``{"operation": "list_files", "status": 429, "retry_after": 1}``,
+  ``{"operation": "download_file", "drop_after": 1000}``,
+  ``{"operation": "*", "html": true, "status": 502}``, ``{"reset": true}``,
+  ``{"truncate": true}``, ``{"delay": 0.5}``, ``{"unknown_enums": true}``,
+  ``{"extra_fields": true}``. Answers the rules with their ids.
+- ``DELETE /_emulator/faults``: remove every rule.
+- ``GET /_emulator/settings`` and ``PATCH /_emulator/settings`` with any of
+  ``range_support`` (false: ignore ``Range`` on downloads), ``requests_per_second``,
+  ``queue_delay``, ``hour_seconds``, ``max_upload_bytes``.
+
+Fault kinds counted in the stats: ``status``, ``delay``, ``reset``, ``truncate``,
+``html``, ``drop``, ``mutate``. The same controls exist on :class:`Emulator`:
+``inject()``, ``clear_faults()``, ``set_range_support()``, ``stats``.
+"""
+
+from ._faults import FAULT_KINDS, EmulatorStats, Fault
+from ._server import Emulator, serve
+
+__all__ = ["FAULT_KINDS", "Emulator", "EmulatorStats", "Fault", "serve"]

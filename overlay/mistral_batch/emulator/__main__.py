@@ -1,0 +1,47 @@
+"""``python -m mistral_batch.emulator``: run the emulator until Ctrl-C."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from ._server import serve
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Parse the command line and serve."""
+    parser = argparse.ArgumentParser(
+        prog="python -m mistral_batch.emulator",
+        description="A local emulator of Mistral's Files and Batch API.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8000, help="port (0: any free port)")
+    parser.add_argument("--data-dir", default=None, help="keep state here (default: temporary)")
+    parser.add_argument(
+        "--api-key",
+        action="append",
+        dest="api_keys",
+        default=None,
+        help="an accepted API key, one workspace each (repeatable; default: one random key)",
+    )
+    parser.add_argument("--queue-delay", type=float, default=0.0, help="seconds a job waits")
+    parser.add_argument(
+        "--requests-per-second", type=float, default=None, help="job speed (default: no limit)"
+    )
+    parser.add_argument(
+        "--hour-seconds", type=float, default=3600.0, help="real seconds in one API hour"
+    )
+    args = parser.parse_args(argv)
+    serve(
+        args.host,
+        args.port,
+        args.data_dir,
+        args.api_keys,
+        queue_delay=args.queue_delay,
+        requests_per_second=args.requests_per_second,
+        hour_seconds=args.hour_seconds,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""Runs the emulator: uvicorn in a background thread, the job worker beside it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+import shutil
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from ._faults import EmulatorStats, Fault, FaultRegistry, StatsCounter
+from ._settings import DEFAULT_MAX_UPLOAD_BYTES, Settings
+
+if TYPE_CHECKING:
+    import uvicorn
+
+    from ._state import EmulatorState
+
+_STARTUP_TIMEOUT = 10.0
+
+
+def _new_key() -> str:
+    return "emu-" + secrets.token_urlsafe(24)
+
+
+class Emulator:
+    """A local server that speaks Mistral's Files and Batch API.
+
+    ``with Emulator() as emu:`` starts it on a free loopback port; point a client at
+    ``emu.url`` with ``emu.api_key``. Each key in ``api_keys`` is a separate workspace.
+    State lives in ``data_dir`` (a temporary folder, removed on stop, unless given), so
+    an emulator started again on the same ``data_dir`` keeps every file and job and
+    finishes the jobs that were running.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        data_dir: str | Path | None = None,
+        api_keys: Sequence[str] | None = None,
+        queue_delay: float = 0.0,
+        requests_per_second: float | None = None,
+        hour_seconds: float = 3600.0,
+        max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        faults: Iterable[Fault] = (),
+        log_level: str = "warning",
+    ) -> None:
+        if api_keys is not None and not api_keys:
+            raise ValueError("api_keys must hold at least one key")
+        if requests_per_second is not None and requests_per_second <= 0:
+            raise ValueError("requests_per_second must be positive, or None for no limit")
+        self.host = host
+        self.port = port
+        self.api_keys: list[str] = list(api_keys) if api_keys else [_new_key()]
+        self.settings = Settings(
+            hour_seconds=hour_seconds,
+            queue_delay=queue_delay,
+            requests_per_second=requests_per_second,
+            max_upload_bytes=max_upload_bytes,
+        )
+        self._given_dir = Path(data_dir) if data_dir is not None else None
+        self.data_dir: Path | None = self._given_dir
+        self._faults = FaultRegistry()
+        self._stats = StatsCounter()
+        for fault in faults:
+            self._faults.add(fault)
+        self._log_level = log_level
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._state: EmulatorState | None = None
+
+    @property
+    def api_key(self) -> str:
+        """The first API key."""
+        return self.api_keys[0]
+
+    @property
+    def url(self) -> str:
+        """The base URL, such as ``http://127.0.0.1:50123``."""
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the server is up."""
+        return self._server is not None
+
+    def start(self) -> Emulator:
+        """Bind the port, start serving and return once requests are answered."""
+        if self._server is not None:
+            raise RuntimeError("the emulator is already running")
+        import uvicorn
+
+        from ._app import EmulatorApp
+        from ._signing import Signer, load_secret
+        from ._state import EmulatorState
+        from ._store import Store
+        from ._worker import Worker
+
+        if self._given_dir is None:
+            self.data_dir = Path(tempfile.mkdtemp(prefix="mistral-emulator-"))
+        else:
+            self._given_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir = self._given_dir
+        store = Store(self.data_dir)
+        worker = Worker(store, self.settings)
+        state = EmulatorState(
+            store=store,
+            settings=self.settings,
+            worker=worker,
+            signer=Signer(load_secret(self.data_dir / "signing.key")),
+            api_keys=self.api_keys,
+            faults=self._faults,
+            stats=self._stats,
+        )
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            store.close()
+            raise
+        sock.listen(512)
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            EmulatorApp(state),
+            log_level=self._log_level,
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+            h11_max_incomplete_event_size=64 * 1024,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=self._serve, args=(server, sock), name="emulator-http", daemon=True
+        )
+        worker.start()
+        thread.start()
+        deadline = time.monotonic() + _STARTUP_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                worker.stop()
+                store.close()
+                raise RuntimeError("the emulator's server did not start")
+            time.sleep(0.002)
+        self._server, self._thread, self._state = server, thread, state
+        return self
+
+    @staticmethod
+    def _serve(server: uvicorn.Server, sock: socket.socket) -> None:
+        try:
+            asyncio.run(server.serve(sockets=[sock]))
+        finally:
+            sock.close()
+
+    def stop(self) -> None:
+        """Stop serving, let the worker save its progress, and remove a temporary data_dir."""
+        server, thread, state = self._server, self._thread, self._state
+        if server is None or thread is None or state is None:
+            return
+        server.should_exit = True
+        thread.join(timeout=10)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=5)
+        state.worker.stop()
+        state.store.close()
+        self._server = self._thread = self._state = None
+        if self._given_dir is None and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # Faults and counters
+
+    def inject(self, operation: str = "*", **effects: Any) -> Fault:
+        """Break the next requests of ``operation`` (an operationId, or ``"*"``).
+
+        ``effects`` are the fields of :class:`Fault`: ``count`` (default 1, None for
+        every request), ``status``, ``retry_after``, ``retry_after_date``, ``delay``,
+        ``reset``, ``truncate``, ``html``, ``drop_after``, ``unknown_enums``,
+        ``extra_fields``. For example ``emu.inject("get_batch_job", status=503, count=2)``
+        or ``emu.inject("download_file", drop_after=1000)``.
+        """
+        return self._faults.add(Fault(operation=operation, **effects))
+
+    def add_fault(self, fault: Fault) -> Fault:
+        """Activate a prepared :class:`Fault`."""
+        return self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Remove every fault rule."""
+        self._faults.clear()
+
+    def active_faults(self) -> list[dict[str, Any]]:
+        """The fault rules still active, with the requests each has left."""
+        return self._faults.active()
+
+    def set_range_support(self, enabled: bool) -> None:
+        """Honour (True, the default) or ignore ``Range`` headers on downloads."""
+        with self.settings.lock:
+            self.settings.range_support = enabled
+
+    def set_requests_per_second(self, rate: float | None) -> None:
+        """Change how fast jobs run (None: as fast as possible)."""
+        with self.settings.lock:
+            self.settings.requests_per_second = rate
+        if self._state is not None:
+            self._state.worker.wake()
+
+    @property
+    def stats(self) -> EmulatorStats:
+        """Requests served per operation and faults injected per kind."""
+        return self._stats.snapshot()
+
+    def reset_stats(self) -> None:
+        """Set the counters back to zero."""
+        self._stats.reset()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    data_dir: str | Path | None = None,
+    api_keys: Sequence[str] | None = None,
+    *,
+    queue_delay: float = 0.0,
+    requests_per_second: float | None = None,
+    hour_seconds: float = 3600.0,
+    log_level: str = "warning",
+) -> None:
+    """Run an emulator until Ctrl-C, after printing its URL and keys (one line each)."""
+    logging.basicConfig(level=logging.WARNING)
+    emulator = Emulator(
+        host=host,
+        port=port,
+        data_dir=data_dir,
+        api_keys=api_keys,
+        queue_delay=queue_delay,
+        requests_per_second=requests_per_second,
+        hour_seconds=hour_seconds,
+        log_level=log_level,
+    )
+    stopped = threading.Event()
+    _stop_on_sigterm(stopped)
+    emulator.start()
+    try:
+        print(f"url: {emulator.url}", flush=True)
+        for key in emulator.api_keys:
+            print(f"api_key: {key}", flush=True)
+        while not stopped.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        emulator.stop()
+
+
+def _stop_on_sigterm(stopped: threading.Event) -> None:
+    import signal
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: stopped.set())

@@ -1,0 +1,36 @@
+"""Run-time settings of an emulator, shared by the HTTP handlers and the job worker."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024
+
+
+@dataclass
+class Settings:
+    """What an emulator does that a test may want to change.
+
+    ``hour_seconds`` is how many real seconds one API hour lasts: it scales
+    ``timeout_hours``, file ``expiry`` and signed URL ``expiry``, so that a test can watch
+    a job time out or a URL expire without waiting hours.
+    """
+
+    hour_seconds: float = 3600.0
+    queue_delay: float = 0.0
+    requests_per_second: float | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    range_support: bool = True
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def snapshot(self) -> dict[str, object]:
+        """The settings as JSON-ready values."""
+        with self.lock:
+            return {
+                "hour_seconds": self.hour_seconds,
+                "queue_delay": self.queue_delay,
+                "requests_per_second": self.requests_per_second,
+                "max_upload_bytes": self.max_upload_bytes,
+                "range_support": self.range_support,
+            }

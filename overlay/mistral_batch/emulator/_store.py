@@ -1,0 +1,522 @@
+"""The emulator's state: files and jobs in SQLite, file contents as blobs on disk.
+
+Every blob path is made from an id this server generated (a UUID), never from a
+client's file name or id, so no request can reach outside ``data_dir``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
+
+UNFINISHED = ("QUEUED", "RUNNING", "CANCELLATION_REQUESTED")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS files (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    workspace TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    purpose TEXT NOT NULL,
+    sample_type TEXT NOT NULL,
+    source TEXT NOT NULL,
+    num_lines INTEGER,
+    mimetype TEXT,
+    signature TEXT,
+    bytes INTEGER NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL,
+    visibility TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    workspace TEXT NOT NULL,
+    body TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    completed_at REAL,
+    total INTEGER NOT NULL DEFAULT 0,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    errors TEXT NOT NULL DEFAULT '{}',
+    output_file TEXT,
+    error_file TEXT,
+    cursor_file INTEGER NOT NULL DEFAULT 0,
+    cursor_offset INTEGER NOT NULL DEFAULT 0,
+    next_index INTEGER NOT NULL DEFAULT 0,
+    out_bytes INTEGER NOT NULL DEFAULT 0,
+    err_bytes INTEGER NOT NULL DEFAULT 0
+);
+"""
+
+
+def new_id() -> str:
+    """A fresh object id."""
+    return str(uuid.uuid4())
+
+
+def is_server_id(value: str) -> bool:
+    """Whether ``value`` has the shape of an id this server makes."""
+    return _UUID.match(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecord:
+    """A stored file."""
+
+    id: str
+    workspace: str
+    filename: str
+    purpose: str
+    sample_type: str
+    source: str
+    num_lines: int | None
+    mimetype: str | None
+    signature: str | None
+    bytes: int
+    created_at: float
+    expires_at: float | None = None
+    visibility: str = "workspace"
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """Where a running job is: its input cursor, its counters and its output sizes."""
+
+    cursor_file: int = 0
+    cursor_offset: int = 0
+    next_index: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    out_bytes: int = 0
+    err_bytes: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord:
+    """A batch job: what was asked (``body`` fields) and where it stands."""
+
+    id: str
+    workspace: str
+    input_files: list[str]
+    inline: bool
+    endpoint: str
+    model: str | None
+    agent_id: str | None
+    metadata: dict[str, str] | None
+    timeout_hours: int
+    status: str
+    created_at: float
+    output_file_id: str
+    error_file_id: str
+    started_at: float | None = None
+    completed_at: float | None = None
+    total: int = 0
+    output_file: str | None = None
+    error_file: str | None = None
+    progress: Progress = field(default_factory=Progress)
+
+    def body(self) -> dict[str, Any]:
+        """The fixed part of the job, as stored."""
+        return {
+            "input_files": self.input_files,
+            "inline": self.inline,
+            "endpoint": self.endpoint,
+            "model": self.model,
+            "agent_id": self.agent_id,
+            "metadata": self.metadata,
+            "timeout_hours": self.timeout_hours,
+            "output_file_id": self.output_file_id,
+            "error_file_id": self.error_file_id,
+        }
+
+
+_FILE_COLUMNS = (
+    "id, workspace, filename, purpose, sample_type, source, num_lines, mimetype, "
+    "signature, bytes, created_at, expires_at, visibility"
+)
+_JOB_COLUMNS = (
+    "id, workspace, body, status, created_at, started_at, completed_at, total, succeeded, "
+    "failed, errors, output_file, error_file, cursor_file, cursor_offset, next_index, "
+    "out_bytes, err_bytes"
+)
+
+
+def _file(row: Sequence[Any]) -> FileRecord:
+    return FileRecord(*row)
+
+
+def _job(row: Sequence[Any]) -> JobRecord:
+    body = orjson.loads(row[2])
+    progress = Progress(
+        cursor_file=row[13],
+        cursor_offset=row[14],
+        next_index=row[15],
+        succeeded=row[8],
+        failed=row[9],
+        out_bytes=row[16],
+        err_bytes=row[17],
+        errors=orjson.loads(row[10]),
+    )
+    return JobRecord(
+        id=row[0],
+        workspace=row[1],
+        input_files=body["input_files"],
+        inline=body["inline"],
+        endpoint=body["endpoint"],
+        model=body["model"],
+        agent_id=body["agent_id"],
+        metadata=body["metadata"],
+        timeout_hours=body["timeout_hours"],
+        status=row[3],
+        created_at=row[4],
+        started_at=row[5],
+        completed_at=row[6],
+        total=row[7],
+        output_file=row[11],
+        error_file=row[12],
+        output_file_id=body["output_file_id"],
+        error_file_id=body["error_file_id"],
+        progress=progress,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileQuery:
+    """Filters of the file list."""
+
+    sample_types: Sequence[str] = ()
+    sources: Sequence[str] = ()
+    mimetypes: Sequence[str] = ()
+    search: str | None = None
+    purpose: str | None = None
+
+
+class Store:
+    """SQLite state and blob files under one data directory, safe to share by threads."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.blobs = data_dir / "blobs"
+        self.tmp = data_dir / "tmp"
+        for folder in (self.blobs, self.tmp):
+            folder.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            data_dir / "emulator.sqlite3", check_same_thread=False, isolation_level=None
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        """Close the database."""
+        with self._lock:
+            self._db.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # Blobs
+
+    def blob_path(self, file_id: str) -> Path:
+        """Where the content of file ``file_id`` lives."""
+        if not is_server_id(file_id):
+            raise ValueError("not an id made by this server")
+        return self.blobs / file_id
+
+    def requests_path(self, job_id: str) -> Path:
+        """Where the inline requests of job ``job_id`` live."""
+        return self.blob_path(job_id).with_suffix(".requests.jsonl")
+
+    def temp_path(self) -> Path:
+        """A fresh path for an upload in progress."""
+        return self.tmp / new_id()
+
+    # Files
+
+    def insert_file(self, record: FileRecord) -> None:
+        """Store a new file's description."""
+        with self._transaction() as db:
+            self._insert_file(db, record)
+
+    @staticmethod
+    def _insert_file(db: sqlite3.Connection, record: FileRecord) -> None:
+        db.execute(
+            f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                record.id,
+                record.workspace,
+                record.filename,
+                record.purpose,
+                record.sample_type,
+                record.source,
+                record.num_lines,
+                record.mimetype,
+                record.signature,
+                record.bytes,
+                record.created_at,
+                record.expires_at,
+                record.visibility,
+            ),
+        )
+
+    def get_file(self, workspace: str | None, file_id: str, now: float) -> FileRecord | None:
+        """The live file ``file_id`` of ``workspace`` (of any workspace when None)."""
+        if not is_server_id(file_id):
+            return None
+        sql = (
+            f"SELECT {_FILE_COLUMNS} FROM files "
+            "WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)"
+        )
+        params: list[Any] = [file_id, now]
+        if workspace is not None:
+            sql += " AND workspace = ?"
+            params.append(workspace)
+        rows = self._query(sql, params)
+        return _file(rows[0]) if rows else None
+
+    def list_files(
+        self,
+        workspace: str,
+        query: FileQuery,
+        page: int,
+        page_size: int,
+        now: float,
+    ) -> tuple[list[FileRecord], int]:
+        """One page of the workspace's files, newest first, and how many match."""
+        where = ["workspace = ?", "(expires_at IS NULL OR expires_at > ?)"]
+        params: list[Any] = [workspace, now]
+        for column, values in (
+            ("sample_type", query.sample_types),
+            ("source", query.sources),
+            ("mimetype", query.mimetypes),
+        ):
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                params.extend(values)
+        if query.purpose is not None:
+            where.append("purpose = ?")
+            params.append(query.purpose)
+        if query.search:
+            where.append("instr(filename, ?) > 0")
+            params.append(query.search)
+        condition = " AND ".join(where)
+        total = self._query(f"SELECT COUNT(*) FROM files WHERE {condition}", params)[0][0]
+        rows = self._query(
+            f"SELECT {_FILE_COLUMNS} FROM files WHERE {condition} "
+            "ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
+            [*params, page_size, page * page_size],
+        )
+        return [_file(row) for row in rows], int(total)
+
+    def delete_file(self, workspace: str, file_id: str, now: float) -> bool:
+        """Delete a live file and its content; False when there is no such file."""
+        if self.get_file(workspace, file_id, now) is None:
+            return False
+        with self._transaction() as db:
+            db.execute("DELETE FROM files WHERE id = ?", (file_id,))
+        self.blob_path(file_id).unlink(missing_ok=True)
+        return True
+
+    # Jobs
+
+    def insert_job(self, job: JobRecord) -> None:
+        """Store a new job."""
+        with self._transaction() as db:
+            db.execute(
+                "INSERT INTO jobs (id, workspace, body, status, created_at, total) "
+                "VALUES (?,?,?,?,?,?)",
+                (
+                    job.id,
+                    job.workspace,
+                    orjson.dumps(job.body()),
+                    job.status,
+                    job.created_at,
+                    job.total,
+                ),
+            )
+
+    def get_job(self, workspace: str | None, job_id: str) -> JobRecord | None:
+        """Job ``job_id`` of ``workspace`` (of any workspace when None)."""
+        if not is_server_id(job_id):
+            return None
+        sql = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?"
+        params: list[Any] = [job_id]
+        if workspace is not None:
+            sql += " AND workspace = ?"
+            params.append(workspace)
+        rows = self._query(sql, params)
+        return _job(rows[0]) if rows else None
+
+    def list_jobs(
+        self,
+        workspace: str,
+        *,
+        statuses: Sequence[str] = (),
+        model: str | None = None,
+        agent_id: str | None = None,
+        created_after: float | None = None,
+        newest_first: bool = True,
+    ) -> list[JobRecord]:
+        """The workspace's jobs that pass the SQL-expressible filters, in order."""
+        where = ["workspace = ?"]
+        params: list[Any] = [workspace]
+        if statuses:
+            where.append(f"status IN ({','.join('?' * len(statuses))})")
+            params.extend(statuses)
+        if created_after is not None:
+            where.append("created_at > ?")
+            params.append(created_after)
+        order = "DESC" if newest_first else "ASC"
+        rows = self._query(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            f"ORDER BY created_at {order}, seq {order}",
+            params,
+        )
+        jobs = [_job(row) for row in rows]
+        if model is not None:
+            jobs = [job for job in jobs if job.model == model]
+        if agent_id is not None:
+            jobs = [job for job in jobs if job.agent_id == agent_id]
+        return jobs
+
+    def active_jobs(self) -> list[JobRecord]:
+        """Every job the worker still has to move, oldest first."""
+        rows = self._query(
+            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN (?,?,?) ORDER BY seq", UNFINISHED
+        )
+        return [_job(row) for row in rows]
+
+    def delete_job(self, workspace: str, job_id: str) -> str:
+        """Delete a finished job: "deleted", "missing" or "unfinished"."""
+        job = self.get_job(workspace, job_id)
+        if job is None:
+            return "missing"
+        with self._transaction() as db:
+            deleted = db.execute(
+                "DELETE FROM jobs WHERE id = ? AND status NOT IN (?,?,?)", (job_id, *UNFINISHED)
+            ).rowcount
+        if not deleted:
+            return "unfinished"
+        if job.inline:
+            self.requests_path(job_id).unlink(missing_ok=True)
+        return "deleted"
+
+    def request_cancel(self, workspace: str, job_id: str) -> JobRecord | None:
+        """Ask a queued or running job to stop; the job as it now is."""
+        if self.get_job(workspace, job_id) is None:
+            return None
+        with self._transaction() as db:
+            db.execute(
+                "UPDATE jobs SET status = 'CANCELLATION_REQUESTED' "
+                "WHERE id = ? AND status IN ('QUEUED', 'RUNNING')",
+                (job_id,),
+            )
+        return self.get_job(workspace, job_id)
+
+    def start_job(self, job_id: str, started_at: float, total: int) -> bool:
+        """Move a queued job to RUNNING; False when it is no longer queued."""
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE jobs SET status = 'RUNNING', started_at = ?, total = ? "
+                "WHERE id = ? AND status = 'QUEUED'",
+                (started_at, total, job_id),
+            ).rowcount
+        return bool(changed)
+
+    def save_progress(self, job_id: str, progress: Progress) -> None:
+        """Record how far a running job got (its status is left alone)."""
+        with self._transaction() as db:
+            self._save_progress(db, job_id, progress)
+
+    @staticmethod
+    def _save_progress(db: sqlite3.Connection, job_id: str, p: Progress) -> None:
+        db.execute(
+            "UPDATE jobs SET cursor_file = ?, cursor_offset = ?, next_index = ?, succeeded = ?, "
+            "failed = ?, out_bytes = ?, err_bytes = ?, errors = ? WHERE id = ?",
+            (
+                p.cursor_file,
+                p.cursor_offset,
+                p.next_index,
+                p.succeeded,
+                p.failed,
+                p.out_bytes,
+                p.err_bytes,
+                orjson.dumps(p.errors),
+                job_id,
+            ),
+        )
+
+    def finish_job(
+        self,
+        job: JobRecord,
+        status: str,
+        completed_at: float,
+        progress: Progress,
+        results: Sequence[FileRecord],
+    ) -> str:
+        """End a job and publish its result files, at once; the status it ended with.
+
+        A job whose cancellation was asked ends CANCELLED whatever ``status`` says.
+        """
+        with self._transaction() as db:
+            row = db.execute("SELECT status FROM jobs WHERE id = ?", (job.id,)).fetchone()
+            if row is None or row[0] not in UNFINISHED:
+                return str(row[0]) if row else "DELETED"
+            if row[0] == "CANCELLATION_REQUESTED":
+                status = "CANCELLED"
+            self._save_progress(db, job.id, progress)
+            for record in results:
+                self._insert_file(db, record)
+            by_kind = {record.sample_type: record.id for record in results}
+            db.execute(
+                "UPDATE jobs SET status = ?, completed_at = ?, output_file = ?, error_file = ? "
+                "WHERE id = ?",
+                (
+                    status,
+                    completed_at,
+                    by_kind.get("batch_result"),
+                    by_kind.get("batch_error"),
+                    job.id,
+                ),
+            )
+        return status
+
+
+def with_progress(job: JobRecord, progress: Progress) -> JobRecord:
+    """``job`` with ``progress`` in place of its own."""
+    return replace(job, progress=progress)
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete ``path`` if it exists, ignoring errors."""
+    with suppress(OSError):
+        os.unlink(path)
