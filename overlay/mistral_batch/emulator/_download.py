@@ -14,7 +14,7 @@ from starlette.types import Receive, Scope, Send
 
 from ._errors import ApiError, not_found
 from ._http import state_of
-from ._store import FileRecord
+from ._records import FileRecord
 
 CHUNK_SIZE = 1024 * 1024
 _RANGE = re.compile(r"\Abytes=(\d*)-(\d*)\Z")

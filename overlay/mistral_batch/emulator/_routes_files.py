@@ -11,7 +11,8 @@ from starlette.responses import Response
 from ._download import file_response
 from ._errors import ApiError, ValidationFailed, issue, json_response, not_found
 from ._http import caller, query_bool, query_int, query_list, state_of
-from ._store import FileQuery, FileRecord, new_id, remove_quietly
+from ._records import FileQuery, FileRecord, new_id
+from ._store import remove_quietly
 from ._upload import guess_mimetype, receive_upload
 
 PURPOSES = ("fine-tune", "batch", "ocr", "audio")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from ._errors import ApiError, ValidationFailed, issue, json_response, not_found
 from ._http import caller, parse_bool, query_bool, query_int, query_list, read_json, state_of
 from ._job_input import parse_job_input
-from ._store import UNFINISHED, JobRecord, new_id
+from ._records import UNFINISHED, JobRecord, new_id
 
 _LIST_PARAMETERS = frozenset(
     {

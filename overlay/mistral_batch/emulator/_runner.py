@@ -17,7 +17,8 @@ import orjson
 
 from ._endpoints import body_problem
 from ._fake_model import respond
-from ._store import JobRecord, Progress, Store
+from ._records import JobRecord, Progress
+from ._store import Store
 
 _READ_SIZE = 4 * 1024 * 1024
 

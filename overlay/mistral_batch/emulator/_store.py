@@ -7,21 +7,16 @@ client's file name or id, so no request can reach outside ``data_dir``.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import threading
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-_UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
-
-UNFINISHED = ("QUEUED", "RUNNING", "CANCELLATION_REQUESTED")
+from ._records import UNFINISHED, FileQuery, FileRecord, JobRecord, Progress, is_server_id, new_id
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -62,88 +57,6 @@ CREATE TABLE IF NOT EXISTS jobs (
     err_bytes INTEGER NOT NULL DEFAULT 0
 );
 """
-
-
-def new_id() -> str:
-    """A fresh object id."""
-    return str(uuid.uuid4())
-
-
-def is_server_id(value: str) -> bool:
-    """Whether ``value`` has the shape of an id this server makes."""
-    return _UUID.match(value) is not None
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecord:
-    """A stored file."""
-
-    id: str
-    workspace: str
-    filename: str
-    purpose: str
-    sample_type: str
-    source: str
-    num_lines: int | None
-    mimetype: str | None
-    signature: str | None
-    bytes: int
-    created_at: float
-    expires_at: float | None = None
-    visibility: str = "workspace"
-
-
-@dataclass(frozen=True, slots=True)
-class Progress:
-    """Where a running job is: its input cursor, its counters and its output sizes."""
-
-    cursor_file: int = 0
-    cursor_offset: int = 0
-    next_index: int = 0
-    succeeded: int = 0
-    failed: int = 0
-    out_bytes: int = 0
-    err_bytes: int = 0
-    errors: dict[str, int] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class JobRecord:
-    """A batch job: what was asked (``body`` fields) and where it stands."""
-
-    id: str
-    workspace: str
-    input_files: list[str]
-    inline: bool
-    endpoint: str
-    model: str | None
-    agent_id: str | None
-    metadata: dict[str, str] | None
-    timeout_hours: int
-    status: str
-    created_at: float
-    output_file_id: str
-    error_file_id: str
-    started_at: float | None = None
-    completed_at: float | None = None
-    total: int = 0
-    output_file: str | None = None
-    error_file: str | None = None
-    progress: Progress = field(default_factory=Progress)
-
-    def body(self) -> dict[str, Any]:
-        """The fixed part of the job, as stored."""
-        return {
-            "input_files": self.input_files,
-            "inline": self.inline,
-            "endpoint": self.endpoint,
-            "model": self.model,
-            "agent_id": self.agent_id,
-            "metadata": self.metadata,
-            "timeout_hours": self.timeout_hours,
-            "output_file_id": self.output_file_id,
-            "error_file_id": self.error_file_id,
-        }
 
 
 _FILE_COLUMNS = (
@@ -194,17 +107,6 @@ def _job(row: Sequence[Any]) -> JobRecord:
         error_file_id=body["error_file_id"],
         progress=progress,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class FileQuery:
-    """Filters of the file list."""
-
-    sample_types: Sequence[str] = ()
-    sources: Sequence[str] = ()
-    mimetypes: Sequence[str] = ()
-    search: str | None = None
-    purpose: str | None = None
 
 
 class Store:
@@ -509,11 +411,6 @@ class Store:
                 ),
             )
         return status
-
-
-def with_progress(job: JobRecord, progress: Progress) -> JobRecord:
-    """``job`` with ``progress`` in place of its own."""
-    return replace(job, progress=progress)
 
 
 def remove_quietly(path: Path) -> None:

@@ -12,9 +12,10 @@ import threading
 import time
 from dataclasses import replace
 
+from ._records import FileRecord, JobRecord
 from ._runner import InputUnreadable, JobRunner, cut_to, file_signature
 from ._settings import Settings
-from ._store import FileRecord, JobRecord, Store
+from ._store import Store
 
 _log = logging.getLogger("mistral_batch.emulator")
 
