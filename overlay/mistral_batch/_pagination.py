@@ -1,0 +1,238 @@
+"""Page walking for the list endpoints, written once for sync and async.
+
+The API pages by number (from 0) and size, and usually reports a total. A walk must
+end even when the server misbehaves (ignores the page number, reports a wrong total),
+and must yield each item once even when items shift between pages while we walk
+(a job created meanwhile pushes the newest-first list down by one).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from typing import Any, Generic, TypeVar
+
+import attrs
+
+from mistral_batch._validation import validate_page, validate_page_size
+
+__all__ = ["DEFAULT_MAX_PAGES", "AsyncPaginator", "Page", "SyncPaginator", "plan_next_page"]
+
+logger = logging.getLogger("mistral_batch")
+
+T = TypeVar("T")
+
+DEFAULT_PAGE_SIZE = 100
+#: A walk stops after this many pages whatever the server says: 10 million items at 100.
+DEFAULT_MAX_PAGES = 100_000
+
+ItemId = Callable[[Any], Hashable | None]
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """One page of a list: its items, its number (from 0), and the total if reported."""
+
+    items: Sequence[T]
+    page: int
+    total: int | None = None
+
+
+def default_item_id(item: object) -> Hashable | None:
+    """Return an item's ``id`` attribute or ``"id"`` key, or None if it has neither."""
+    value = getattr(item, "id", None)
+    if value is None and isinstance(item, dict):
+        value = item.get("id")
+    return value if isinstance(value, Hashable) else None
+
+
+def plan_next_page(
+    *,
+    page: int,
+    item_count: int,
+    page_size: int,
+    total: int | None,
+    items_seen: int,
+    pages_seen: int,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    repeated: bool = False,
+) -> int | None:
+    """Return the number of the page to fetch after `page`, or None when the walk is over.
+
+    It is over at an empty page; at a page that repeats the previous one (a server
+    ignoring the page number); after `max_pages` pages; when `items_seen` (distinct
+    items so far) reaches a reported `total`; and at a short page when no total is
+    reported. With a total, a short page does not end the walk while items remain,
+    since a server may cap page_size below what was asked.
+    """
+    if item_count == 0 or repeated:
+        return None
+    if pages_seen >= max_pages:
+        logger.warning("stopped listing after %d pages, the max_pages limit", pages_seen)
+        return None
+    if total is not None:
+        return page + 1 if items_seen < total else None
+    return page + 1 if item_count >= page_size else None
+
+
+@attrs.define
+class _Walk(Generic[T]):
+    """The state of one walk: the pure core that the sync and async loops drive."""
+
+    page_size: int
+    max_pages: int
+    item_id: ItemId
+    limit: int | None
+    next_page: int | None
+    seen: set[Hashable] = attrs.field(factory=set)
+    previous_ids: list[Hashable | None] | None = None
+    pages_seen: int = 0
+    distinct: int = 0
+    yielded: int = 0
+
+    def accept(self, page: Page[T]) -> list[T]:
+        """Record `page` (the one numbered next_page); return its new items, set next_page."""
+        # The number we asked for, not page.page: a fetch function could mislabel it.
+        number = self.next_page if self.next_page is not None else page.page
+        ids = [self.item_id(item) for item in page.items]
+        repeated = bool(ids) and ids == self.previous_ids and None not in ids
+        self.previous_ids = ids
+        self.pages_seen += 1
+        fresh: list[T] = []
+        for item, key in zip(page.items, ids, strict=True):
+            if key is not None:
+                if key in self.seen:
+                    continue
+                self.seen.add(key)
+            fresh.append(item)
+        self.distinct += len(fresh)
+        if self.limit is not None:
+            fresh = fresh[: max(0, self.limit - self.yielded)]
+        self.yielded += len(fresh)
+        if repeated:
+            logger.warning("page %d repeats the previous page; stopped listing", number)
+        self.next_page = plan_next_page(
+            page=number,
+            item_count=len(page.items),
+            page_size=self.page_size,
+            total=page.total,
+            items_seen=self.distinct,
+            pages_seen=self.pages_seen,
+            max_pages=self.max_pages,
+            repeated=repeated,
+        )
+        if self.limit is not None and self.yielded >= self.limit:
+            self.next_page = None
+        return fresh
+
+
+class _Paginator(Generic[T]):
+    def __init__(
+        self,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        first_page: int = 0,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        limit: int | None = None,
+        item_id: ItemId = default_item_id,
+    ) -> None:
+        self.page_size = validate_page_size(page_size)
+        self.first_page = validate_page(first_page)
+        if max_pages < 1:
+            raise ValueError(f"max_pages must be >= 1, got {max_pages}")
+        if limit is not None and limit < 0:
+            raise ValueError(f"limit must be >= 0 or None, got {limit}")
+        self.max_pages = max_pages
+        self.limit = limit
+        self.item_id = item_id
+
+    def _walk(self) -> _Walk[T]:
+        return _Walk(
+            page_size=self.page_size,
+            max_pages=self.max_pages,
+            item_id=self.item_id,
+            limit=self.limit,
+            next_page=None if self.limit == 0 else self.first_page,
+        )
+
+
+class SyncPaginator(_Paginator[T]):
+    """Every item of a paged list, fetched page by page as iteration proceeds.
+
+    `fetch(page, page_size)` returns one Page. Each iteration starts a new walk. Items
+    are deduplicated by `item_id` (default: the ``id`` attribute or key); `limit` caps
+    the number of items; the walk ends as ``plan_next_page`` decides.
+    """
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], Page[T]],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        first_page: int = 0,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        limit: int | None = None,
+        item_id: ItemId = default_item_id,
+    ) -> None:
+        super().__init__(
+            page_size=page_size,
+            first_page=first_page,
+            max_pages=max_pages,
+            limit=limit,
+            item_id=item_id,
+        )
+        self._fetch = fetch
+
+    def __iter__(self) -> Iterator[T]:
+        for _page, fresh in self._run():
+            yield from fresh
+
+    def pages(self) -> Iterator[Page[T]]:
+        """Yield each page as the server sent it (items not deduplicated)."""
+        for page, _fresh in self._run():
+            yield page
+
+    def _run(self) -> Iterator[tuple[Page[T], list[T]]]:
+        walk = self._walk()
+        while walk.next_page is not None:
+            page = self._fetch(walk.next_page, self.page_size)
+            yield page, walk.accept(page)
+
+
+class AsyncPaginator(_Paginator[T]):
+    """Every item of a paged list, for ``async for``; see SyncPaginator."""
+
+    def __init__(
+        self,
+        fetch: Callable[[int, int], Awaitable[Page[T]]],
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        first_page: int = 0,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        limit: int | None = None,
+        item_id: ItemId = default_item_id,
+    ) -> None:
+        super().__init__(
+            page_size=page_size,
+            first_page=first_page,
+            max_pages=max_pages,
+            limit=limit,
+            item_id=item_id,
+        )
+        self._fetch = fetch
+
+    async def __aiter__(self) -> AsyncIterator[T]:
+        async for _page, fresh in self._run():
+            for item in fresh:
+                yield item
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page as the server sent it (items not deduplicated)."""
+        async for page, _fresh in self._run():
+            yield page
+
+    async def _run(self) -> AsyncIterator[tuple[Page[T], list[T]]]:
+        walk = self._walk()
+        while walk.next_page is not None:
+            page = await self._fetch(walk.next_page, self.page_size)
+            yield page, walk.accept(page)
