@@ -1,1 +1,91 @@
-"""mistral_batch: a client for Mistral AI's Files and Batch APIs."""
+"""mistral_batch: a client for Mistral AI's Files and Batch APIs.
+
+from mistral_batch import Mistral
+
+with Mistral() as client:                      # MISTRAL_API_KEY from the environment
+    run = client.batch.run("requests.jsonl", model="mistral-small-latest")
+    for result in run.results():
+        print(result.custom_id, result.ok)
+"""
+
+__version__ = "0.1.0"
+
+from ._client import AsyncMistral, Mistral
+from ._download import AsyncDownload, Download
+from ._input import InputSummary, check_input_file, write_requests
+from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._polling import Backoff, UnknownStatusPolicy
+from ._results_io import AsyncResultStream, ResultStream
+from ._retry import RetryPolicy
+from ._upload import File
+from .batch import BatchRun
+from .errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    IncompleteDownloadError,
+    InputError,
+    InsecureTransportError,
+    MistralBatchError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTooLargeError,
+    ResultDecodeError,
+    ServerError,
+    UnexpectedStatusError,
+    UnprocessableEntityError,
+    WaitTimeoutError,
+)
+from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
+from .results import BatchResult, pair_results
+
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AsyncDownload",
+    "AsyncMistral",
+    "AsyncPaginator",
+    "AsyncResultStream",
+    "AuthenticationError",
+    "Backoff",
+    "BadRequestError",
+    "BatchJob",
+    "BatchResult",
+    "BatchRun",
+    "ConflictError",
+    "Deleted",
+    "Download",
+    "File",
+    "FileObject",
+    "IncompleteDownloadError",
+    "InputError",
+    "InputSummary",
+    "InsecureTransportError",
+    "Mistral",
+    "MistralBatchError",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestCounts",
+    "RequestTooLargeError",
+    "ResultDecodeError",
+    "ResultStream",
+    "RetryPolicy",
+    "ServerError",
+    "SignedURL",
+    "SyncPaginator",
+    "UnexpectedStatusError",
+    "UnknownStatusPolicy",
+    "UnprocessableEntityError",
+    "WaitTimeoutError",
+    "__version__",
+    "check_input_file",
+    "pair_results",
+    "write_requests",
+]

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+
 from mistral_batch_api.api.batch import (
     cancel_batch_job,
     create_batch_job,

@@ -1,0 +1,309 @@
+"""The asyncio twins of Jobs and Batch; the decisions are shared with jobs.py and batch.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from mistral_batch_api.api.batch import (
+    cancel_batch_job,
+    create_batch_job,
+    delete_batch_job,
+    get_batch_job,
+)
+from mistral_batch_api.models import BatchJobCreate
+from mistral_batch_api.types import UNSET
+
+from ._http import AsyncTransport
+from ._input import check_input_file, write_requests
+from ._pagination import AsyncPaginator, Page
+from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
+from ._results_io import AsyncResultStream
+from ._upload import Progress
+from ._validation import validate_metadata_filter, validate_page_size
+from .batch import Requests, is_path
+from .errors import (
+    APIConnectionError,
+    MistralBatchError,
+    NotFoundError,
+    ServerError,
+    UnexpectedStatusError,
+    WaitTimeoutError,
+)
+from .files import AsyncFiles
+from .jobs import (
+    CANCEL,
+    CREATE,
+    CREATE_TOKEN_KEY,
+    DELETE,
+    GET,
+    LIST,
+    LOOKUP,
+    CreateArgs,
+    _deleted,
+    _job,
+    _job_id,
+    _list_kwargs,
+    _page,
+)
+from .models import BatchJob, Deleted, FileObject
+
+#: Called with the job each time wait() polls it; may be a coroutine function.
+AsyncOnProgress = Callable[[BatchJob], Awaitable[None] | None]
+
+
+class AsyncJobs:
+    """Batch jobs in the workspace: `client.batch.jobs` of AsyncMistral."""
+
+    def __init__(self, transport: AsyncTransport, files: AsyncFiles) -> None:
+        self._t = transport
+        self._files = files
+
+    async def create(
+        self,
+        *,
+        input_files: Sequence[str] | None = None,
+        requests: Sequence[Mapping[str, Any]] | None = None,
+        endpoint: str = "/v1/chat/completions",
+        model: str | None = None,
+        agent_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        timeout_hours: int | None = None,
+        completion_window: str | int | None = None,
+        dedupe: bool = True,
+    ) -> BatchJob:
+        """Queue a job; never sent twice (see Jobs.create)."""
+        args = CreateArgs.build(
+            input_files=input_files,
+            requests=requests,
+            endpoint=endpoint,
+            model=model,
+            agent_id=agent_id,
+            metadata=metadata,
+            timeout_hours=timeout_hours,
+            completion_window=completion_window,
+            dedupe=dedupe,
+        )
+        kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
+        started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+        policy = self._t.config.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await self._t.call(
+                    CREATE, lambda: self._t.build(self._t.client, kwargs), _job
+                )
+            except (APIConnectionError, ServerError) as exc:
+                if args.token is None:
+                    raise
+                found = await self._find_created(args.token, started)
+                if found is not None:
+                    return found
+                delay = policy.delay(attempt) if attempt < policy.max_attempts else None
+                if delay is None:
+                    raise exc from None
+                self._t.log_retry(CREATE, attempt, exc, delay)
+                await self._t.sleep(delay)
+
+    async def _find_created(self, token: str, since: datetime.datetime) -> BatchJob | None:
+        kwargs = _list_kwargs(
+            0,
+            10,
+            status=None,
+            metadata={CREATE_TOKEN_KEY: token},
+            model=None,
+            agent_id=None,
+            created_after=since,
+            created_by_me=False,
+            order_by="-created",
+        )
+        page = await self._t.call(LOOKUP, lambda: self._t.build(self._t.client, kwargs), _page(0))
+        matches = [j for j in page.items if (j.metadata or {}).get(CREATE_TOKEN_KEY) == token]
+        return matches[0] if matches else None
+
+    async def get(self, job_id: BatchJob | str, *, inline: bool | None = None) -> BatchJob:
+        """The job as it is now."""
+        kwargs = get_batch_job._get_kwargs(
+            _job_id(job_id), inline=UNSET if inline is None else inline
+        )
+        return await self._t.call(GET, lambda: self._t.build(self._t.client, kwargs), _job)
+
+    def list(
+        self,
+        *,
+        status: Sequence[str] | str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        model: str | None = None,
+        agent_id: str | None = None,
+        created_after: datetime.datetime | None = None,
+        created_by_me: bool = False,
+        order_by: str = "-created",
+        page_size: int = 100,
+    ) -> AsyncPaginator[BatchJob]:
+        """Every matching job, a page at a time (``async for``; ``.pages()`` too)."""
+        size = validate_page_size(page_size)
+        meta = None if metadata is None else validate_metadata_filter(metadata)
+
+        async def fetch(page: int, page_size: int) -> Page[BatchJob]:
+            kwargs = _list_kwargs(
+                page,
+                page_size,
+                status=status,
+                metadata=meta,
+                model=model,
+                agent_id=agent_id,
+                created_after=created_after,
+                created_by_me=created_by_me,
+                order_by=order_by,
+            )
+            return await self._t.call(
+                LIST, lambda: self._t.build(self._t.client, kwargs), _page(page)
+            )
+
+        return AsyncPaginator(fetch, page_size=size)
+
+    async def cancel(self, job_id: BatchJob | str) -> BatchJob:
+        """Ask the job to stop."""
+        kwargs = cancel_batch_job._get_kwargs(_job_id(job_id))
+        return await self._t.call(CANCEL, lambda: self._t.build(self._t.client, kwargs), _job)
+
+    async def delete(self, job_id: BatchJob | str) -> Deleted:
+        """Delete a finished job."""
+        kwargs = delete_batch_job._get_kwargs(_job_id(job_id))
+        return await self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+
+    async def wait(
+        self,
+        job: BatchJob | str,
+        *,
+        timeout: float | None = None,
+        on_progress: AsyncOnProgress | None = None,
+        backoff: Backoff | None = None,
+        unknown_status: UnknownStatusPolicy | str = UnknownStatusPolicy.WAIT,
+        created_at: float | None = None,
+    ) -> BatchJob:
+        """Poll until the job has finished (see Jobs.wait)."""
+        job_id = _job_id(job)
+        if created_at is None and isinstance(job, BatchJob):
+            created_at = time.monotonic() - max(0.0, time.time() - job.created_at)
+        plan = WaitPlan.start(
+            now=time.monotonic(),
+            timeout=timeout,
+            backoff=backoff,
+            unknown=unknown_status,
+            created_at=created_at,
+        )
+        last: BatchJob | None = job if isinstance(job, BatchJob) else None
+        while True:
+            try:
+                last = await self.get(job_id)
+            except NotFoundError:
+                if not plan.tolerate_not_found(time.monotonic()):
+                    raise
+            else:
+                if on_progress is not None:
+                    outcome = on_progress(last)
+                    if outcome is not None:
+                        await outcome
+                action = plan.on_status(last.status)
+                if action is StatusAction.RAISE:
+                    raise UnexpectedStatusError(
+                        f"job {job_id} has unknown status {last.status!r}",
+                        status=last.status,
+                        job=last,
+                    )
+                if action is not StatusAction.POLL:
+                    return last
+            delay = plan.next_delay(time.monotonic())
+            if delay is None:
+                raise WaitTimeoutError(
+                    f"job {job_id} still {last.status if last else 'unseen'} after {timeout}s",
+                    job=last,
+                )
+            await asyncio.sleep(delay)
+
+    async def results(self, job: BatchJob | str) -> AsyncResultStream:
+        """The job's successful results, decoded lazily (``async for``)."""
+        return await self._result_file(job, "output_file")
+
+    async def errors(self, job: BatchJob | str) -> AsyncResultStream:
+        """The job's failed requests, decoded lazily (``async for``)."""
+        return await self._result_file(job, "error_file")
+
+    async def _result_file(self, job: BatchJob | str, which: str) -> AsyncResultStream:
+        current = job if isinstance(job, BatchJob) else await self.get(job)
+        if not current.done:
+            raise MistralBatchError(
+                f"job {current.id} is {current.status}; results exist once it has finished"
+            )
+        file_id = getattr(current, which)
+        if file_id is None:
+            return AsyncResultStream.empty()
+        return AsyncResultStream(await self._files.download(file_id))
+
+
+@attrs.frozen
+class AsyncBatchRun:
+    """A finished run: the job, its input file, and its results to read."""
+
+    job: BatchJob
+    input_file: FileObject
+    _jobs: AsyncJobs = attrs.field(repr=False, alias="jobs")
+
+    async def results(self) -> AsyncResultStream:
+        """The successful results, decoded lazily."""
+        return await self._jobs.results(self.job)
+
+    async def errors(self) -> AsyncResultStream:
+        """The failed requests, decoded lazily."""
+        return await self._jobs.errors(self.job)
+
+
+class AsyncBatch:
+    """Batch inference for AsyncMistral: `client.batch.jobs` and run()."""
+
+    def __init__(self, jobs: AsyncJobs, files: AsyncFiles) -> None:
+        self.jobs = jobs
+        self._files = files
+
+    async def run(
+        self,
+        requests: Requests,
+        *,
+        model: str | None = None,
+        endpoint: str = "/v1/chat/completions",
+        agent_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        timeout_hours: int | None = None,
+        wait_timeout: float | None = None,
+        on_progress: AsyncOnProgress | None = None,
+        upload_progress: Progress | None = None,
+    ) -> AsyncBatchRun:
+        """Check, upload, create, wait (see Batch.run)."""
+        if is_path(requests):
+            path = Path(requests)  # type: ignore[arg-type]
+            check_input_file(path)
+            uploaded = await self._files.upload(path, purpose="batch", progress=upload_progress)
+        else:
+            with tempfile.TemporaryDirectory(prefix="mistral-batch-") as folder:
+                path = Path(folder) / "input.jsonl"
+                write_requests(requests, path)  # type: ignore[arg-type]
+                uploaded = await self._files.upload(path, purpose="batch", progress=upload_progress)
+        job = await self.jobs.create(
+            input_files=[uploaded.id],
+            endpoint=endpoint,
+            model=model,
+            agent_id=agent_id,
+            metadata=metadata,
+            timeout_hours=timeout_hours,
+        )
+        job = await self.jobs.wait(job, timeout=wait_timeout, on_progress=on_progress)
+        return AsyncBatchRun(job=job, input_file=uploaded, jobs=self.jobs)

@@ -1,0 +1,130 @@
+"""Mistral and AsyncMistral: configuration, the HTTP connection pool, and the resources."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from ._async_jobs import AsyncBatch, AsyncJobs
+from ._config import ClientConfig
+from ._http import AsyncTransport, SyncTransport
+from ._retry import RetryPolicy
+from .batch import Batch
+from .files import AsyncFiles, Files
+from .jobs import Jobs
+
+#: Enough parallel connections for concurrent downloads; idle ones are kept for reuse.
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
+
+
+class _ClientBase:
+    _config: ClientConfig
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(server_url={str(self._config.server_url)!r})"
+
+    @property
+    def server_url(self) -> str:
+        """The API's base URL."""
+        return str(self._config.server_url)
+
+
+class Mistral(_ClientBase):
+    """The client for Mistral's Files and Batch APIs: ``client.files``, ``client.batch``.
+
+    The key comes from `api_key` or MISTRAL_API_KEY, the server from `server_url` or
+    MISTRAL_SERVER_URL (default https://api.mistral.ai). Plain http is refused except on
+    loopback, unless `allow_insecure_http=True`. Use it as a context manager, or call
+    close(), to release connections. Pass `http_client` to use an httpx.Client of your
+    own (you then close it yourself).
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        server_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.Client | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._config = ClientConfig.resolve(
+            api_key,
+            server_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=LIMITS)
+        transport = SyncTransport(self._config, self._http)
+        self.files = Files(transport)
+        self.batch = Batch(Jobs(transport, self.files), self.files)
+
+    def close(self) -> None:
+        """Close the connections this client opened."""
+        if self._owns_http:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncMistral(_ClientBase):
+    """The asyncio client: the same resources as Mistral, with ``await`` and ``async for``."""
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        server_url: str | None = None,
+        *,
+        timeout: float | httpx.Timeout | None = None,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        self._config = ClientConfig.resolve(
+            api_key,
+            server_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
+            allow_insecure_http=allow_insecure_http,
+        )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=LIMITS)
+        transport = AsyncTransport(self._config, self._http)
+        self.files = AsyncFiles(transport)
+        self.batch = AsyncBatch(AsyncJobs(transport, self.files), self.files)
+
+    async def close(self) -> None:
+        """Close the connections this client opened."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    aclose = close
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,93 @@
+"""Client configuration: where to connect, with which key, and how patiently."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+
+import attrs
+import httpx
+
+from ._retry import RetryPolicy
+from .errors import InputError, InsecureTransportError
+
+DEFAULT_SERVER_URL = "https://api.mistral.ai"
+
+#: Connect quickly or fail; reads and writes may be slow for big files on slow links.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=30.0)
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses, where plain http cannot be overheard."""
+    host = host.strip("[]").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_transport(url: httpx.URL, *, allow_insecure_http: bool) -> None:
+    """Refuse to send the key in clear text anywhere but loopback, unless allowed."""
+    if url.scheme == "https" or allow_insecure_http:
+        return
+    if url.scheme == "http" and is_loopback(url.host):
+        return
+    raise InsecureTransportError(
+        f"refusing to send the API key over {url.scheme}:// to {url.host}; use https, "
+        "or pass allow_insecure_http=True if this network is trusted"
+    )
+
+
+@attrs.frozen
+class ClientConfig:
+    """Everything a client needs to talk to the API; the key never shows in its repr."""
+
+    api_key: str = attrs.field(repr=False)
+    server_url: httpx.URL
+    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    allow_insecure_http: bool = False
+
+    @classmethod
+    def resolve(
+        cls,
+        api_key: str | None,
+        server_url: str | None,
+        *,
+        timeout: float | httpx.Timeout | None,
+        max_retries: int | None,
+        retry: RetryPolicy | None,
+        allow_insecure_http: bool,
+        environ: Mapping[str, str] | None = None,
+    ) -> ClientConfig:
+        """Build from arguments, falling back to MISTRAL_API_KEY and MISTRAL_SERVER_URL."""
+        env = os.environ if environ is None else environ
+        key = api_key if api_key is not None else env.get("MISTRAL_API_KEY", "")
+        if not key:
+            raise InputError("no API key: pass api_key= or set MISTRAL_API_KEY", field="api_key")
+        raw_url = server_url or env.get("MISTRAL_SERVER_URL") or DEFAULT_SERVER_URL
+        url = httpx.URL(raw_url.rstrip("/"))
+        if url.scheme not in ("http", "https") or not url.host:
+            raise InputError(
+                f"server_url must be an http(s) URL, got {raw_url!r}", field="server_url"
+            )
+        check_transport(url, allow_insecure_http=allow_insecure_http)
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            policy = attrs.evolve(policy, max_attempts=max_retries + 1)
+        if timeout is None:
+            timeouts = DEFAULT_TIMEOUT
+        elif isinstance(timeout, httpx.Timeout):
+            timeouts = timeout
+        else:
+            timeouts = httpx.Timeout(timeout)
+        return cls(
+            api_key=key,
+            server_url=url,
+            timeout=timeouts,
+            retry=policy,
+            allow_insecure_http=allow_insecure_http,
+        )

@@ -1,0 +1,269 @@
+"""Streaming downloads: read in chunks, or write to a file that appears only when complete.
+
+The generated ``download_file`` module reads the whole body into memory; these classes
+send the request it builds with ``stream=True`` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Self
+
+import attrs
+import httpx
+
+from .errors import APIConnectionError, IncompleteDownloadError
+
+#: Called with (bytes received so far, total bytes or None) while a download comes in.
+Progress = Callable[[int, int | None], None]
+#: Sends the download request again, with extra headers (Range), and returns the response.
+Reopen = Callable[[dict[str, str]], httpx.Response]
+AsyncReopen = Callable[[dict[str, str]], Awaitable[httpx.Response]]
+
+
+def _length(response: httpx.Response) -> int | None:
+    value = response.headers.get("content-length")
+    return int(value) if value is not None and value.isdigit() else None
+
+
+@attrs.define
+class _Resume:
+    """Where an interrupted download stands, and how to ask for the rest. Pure."""
+
+    total: int | None
+    received: int = 0
+    attempts: int = 0
+
+    def range_headers(self) -> dict[str, str]:
+        return {"Range": f"bytes={self.received}-"} if self.received else {}
+
+    def continues(self, response: httpx.Response) -> bool:
+        """True if `response` carries the bytes after those received; False: start over."""
+        if response.status_code != 206 or not self.received:
+            return False
+        content_range = str(response.headers.get("content-range", ""))
+        return content_range.startswith(f"bytes {self.received}-")
+
+    def check_complete(self) -> None:
+        if self.total is not None and self.received != self.total:
+            raise IncompleteDownloadError(
+                f"download ended after {self.received} of {self.total} bytes",
+                expected=self.total,
+                received=self.received,
+            )
+
+
+def _temp_beside(path: Path) -> tuple[IO[bytes], Path]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    return os.fdopen(fd, "wb"), Path(name)
+
+
+class _Common:
+    response: httpx.Response
+
+    @property
+    def status_code(self) -> int:
+        """The HTTP status of the response."""
+        return self.response.status_code
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers."""
+        return self.response.headers
+
+    @property
+    def content_length(self) -> int | None:
+        """The size the server announced, if it did."""
+        return _length(self.response)
+
+
+class Download(_Common):
+    """A file's content as it arrives: iterate it, read it, or write it to a path.
+
+    Use it as a context manager (or call close()) so the connection is released.
+    """
+
+    def __init__(self, response: httpx.Response, reopen: Reopen, max_attempts: int) -> None:
+        self.response = response
+        self._reopen = reopen
+        self._max_attempts = max_attempts
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in chunks, as they come; the connection closes at the end."""
+        try:
+            yield from self.response.iter_bytes()
+        finally:
+            self.response.close()
+
+    @property
+    def stream(self) -> Iterator[bytes]:
+        """The body in chunks (the official SDK's ``.stream``)."""
+        return self.iter_bytes()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.iter_bytes()
+
+    def read(self) -> bytes:
+        """The whole body in memory; prefer write_to() for big files."""
+        try:
+            return self.response.read()
+        finally:
+            self.response.close()
+
+    def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
+        """Write the body to `path`, all or nothing, and return its size in bytes.
+
+        The bytes go to a temporary file beside `path`, renamed into place only once
+        their count matches what the server announced. A dropped connection resumes
+        with a Range request (or starts over when the server ignores Range).
+        """
+        target = Path(path)
+        state = _Resume(total=self.content_length)
+        out, temp = _temp_beside(target)
+        try:
+            with out:
+                response = self.response
+                while True:
+                    try:
+                        for chunk in response.iter_bytes():
+                            out.write(chunk)
+                            state.received += len(chunk)
+                            if progress is not None:
+                                progress(state.received, state.total)
+                        response.close()
+                        state.check_complete()
+                        break
+                    except (httpx.TransportError, IncompleteDownloadError) as exc:
+                        response.close()
+                        state.attempts += 1
+                        if state.attempts >= self._max_attempts:
+                            raise _gave_up(state, exc) from None
+                        response = self._reopen(state.range_headers())
+                        self.response = response
+                        if not state.continues(response):
+                            out.seek(0)
+                            out.truncate()
+                            state.received = 0
+                            state.total = _length(response)
+            os.replace(temp, target)
+        finally:
+            self.response.close()
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        return state.received
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.response.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncDownload(_Common):
+    """The async twin of Download: ``async for``, aread(), write_to(), aclose()."""
+
+    def __init__(self, response: httpx.Response, reopen: AsyncReopen, max_attempts: int) -> None:
+        self.response = response
+        self._reopen = reopen
+        self._max_attempts = max_attempts
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """The body in chunks, as they come; the connection closes at the end."""
+        try:
+            async for chunk in self.response.aiter_bytes():
+                yield chunk
+        finally:
+            await self.response.aclose()
+
+    @property
+    def stream(self) -> AsyncIterator[bytes]:
+        """The body in chunks (the official SDK's ``.stream``)."""
+        return self.iter_bytes()
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.iter_bytes()
+
+    async def read(self) -> bytes:
+        """The whole body in memory; prefer write_to() for big files."""
+        try:
+            return await self.response.aread()
+        finally:
+            await self.response.aclose()
+
+    async def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
+        """Write the body to `path`, all or nothing (see Download.write_to)."""
+        target = Path(path)
+        state = _Resume(total=self.content_length)
+        out, temp = _temp_beside(target)
+        try:
+            with out:
+                response = self.response
+                while True:
+                    try:
+                        async for chunk in response.aiter_bytes():
+                            out.write(chunk)
+                            state.received += len(chunk)
+                            if progress is not None:
+                                progress(state.received, state.total)
+                        await response.aclose()
+                        state.check_complete()
+                        break
+                    except (httpx.TransportError, IncompleteDownloadError) as exc:
+                        await response.aclose()
+                        state.attempts += 1
+                        if state.attempts >= self._max_attempts:
+                            raise _gave_up(state, exc) from None
+                        response = await self._reopen(state.range_headers())
+                        self.response = response
+                        if not state.continues(response):
+                            out.seek(0)
+                            out.truncate()
+                            state.received = 0
+                            state.total = _length(response)
+            os.replace(temp, target)
+        finally:
+            await self.response.aclose()
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        return state.received
+
+    async def close(self) -> None:
+        """Release the connection."""
+        await self.response.aclose()
+
+    aclose = close
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+
+def _gave_up(state: _Resume, exc: Exception) -> Exception:
+    if isinstance(exc, IncompleteDownloadError):
+        return exc
+    return APIConnectionError(
+        f"download interrupted after {state.received} bytes, {state.attempts} times: "
+        f"{type(exc).__name__}"
+    )

@@ -1,0 +1,92 @@
+"""Result files read lazily from the network: one BatchResult per line, in bounded memory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Self
+
+from ._download import AsyncDownload, Download
+from ._jsonl import aiter_jsonl, iter_jsonl
+from .results import BatchResult
+
+
+class ResultStream:
+    """Iterates the results of a result file as it downloads; closes on every path.
+
+    Use it in a ``with`` block, or iterate it to the end: either way the connection
+    is released, also when the loop stops early or a line fails to decode.
+    """
+
+    def __init__(self, download: Download | None) -> None:
+        self._download = download
+
+    @classmethod
+    def empty(cls) -> ResultStream:
+        """A stream with no results (the job produced no such file)."""
+        return cls(None)
+
+    def __iter__(self) -> Iterator[BatchResult]:
+        if self._download is None:
+            return
+        try:
+            for line, value in iter_jsonl(self._download.iter_bytes()):
+                yield BatchResult.from_json(value, line)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Release the connection."""
+        if self._download is not None:
+            self._download.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class AsyncResultStream:
+    """The async twin of ResultStream: ``async for result in stream``."""
+
+    def __init__(self, download: AsyncDownload | None) -> None:
+        self._download = download
+
+    @classmethod
+    def empty(cls) -> AsyncResultStream:
+        """A stream with no results (the job produced no such file)."""
+        return cls(None)
+
+    async def _iterate(self) -> AsyncIterator[BatchResult]:
+        if self._download is None:
+            return
+        try:
+            async for line, value in aiter_jsonl(self._download.iter_bytes()):
+                yield BatchResult.from_json(value, line)
+        finally:
+            await self.close()
+
+    def __aiter__(self) -> AsyncIterator[BatchResult]:
+        return self._iterate()
+
+    async def close(self) -> None:
+        """Release the connection."""
+        if self._download is not None:
+            await self._download.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()

@@ -1,0 +1,334 @@
+"""The files resource: upload, list, retrieve, delete, download and signed URLs."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+from mistral_batch_api.api.files import (
+    delete_file,
+    download_file,
+    get_signed_url,
+    list_files,
+    retrieve_file,
+    upload_file,
+)
+from mistral_batch_api.models import FileDeleted, FileList, FilePurpose, FileUpload, FileVisibility
+from mistral_batch_api.models import FileObject as GenFileObject
+from mistral_batch_api.models import SignedUrl as GenSignedUrl
+from mistral_batch_api.types import UNSET
+from mistral_batch_api.types import File as GenFile
+
+from ._download import AsyncDownload, Download
+from ._http import AsyncTransport, Operation, SyncTransport
+from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._upload import MAX_UPLOAD_BYTES, Multipart, Progress, UploadSource, upload_source
+from ._validation import validate_id, validate_page_size
+from .errors import InputError
+from .models import Deleted, FileObject, SignedURL
+
+UPLOAD = Operation("upload_file")
+LIST = Operation("list_files")
+RETRIEVE = Operation("retrieve_file")
+DELETE = Operation("delete_file")
+DOWNLOAD = Operation("download_file")
+SIGNED_URL = Operation("get_signed_url")
+SIGNED_DOWNLOAD = Operation("download_signed_url")
+
+
+def _enum_or_str(enum: type[Any], value: str | None) -> Any:
+    if value is None:
+        return UNSET
+    try:
+        return enum(value)
+    except ValueError:
+        return value
+
+
+def _upload_parts(
+    source: UploadSource, purpose: str | None, visibility: str | None, expiry: int | None
+) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
+    """The generated module's request, and its form fields other than the file."""
+    if source.size is not None and source.size > MAX_UPLOAD_BYTES:
+        raise InputError(
+            f"{source.name} is {source.size} bytes; the limit is {MAX_UPLOAD_BYTES} (512 MB)",
+            field="file",
+        )
+    if purpose is not None and purpose not in {p.value for p in FilePurpose}:
+        raise InputError(f"unknown purpose {purpose!r}", field="purpose")
+    if visibility is not None and visibility not in {v.value for v in FileVisibility}:
+        raise InputError(f"visibility must be workspace or user, got {visibility!r}")
+    if expiry is not None and (
+        not isinstance(expiry, int) or isinstance(expiry, bool) or expiry < 1
+    ):
+        raise InputError(f"expiry must be a positive number of hours, got {expiry!r}")
+    body = FileUpload(
+        # Only the other fields are taken from here; the file itself streams separately.
+        file=GenFile(payload=io.BytesIO(), file_name=source.name),
+        purpose=FilePurpose(purpose) if purpose else UNSET,
+        visibility=FileVisibility(visibility) if visibility else UNSET,
+        expiry=UNSET if expiry is None else expiry,
+    )
+    kwargs = upload_file._get_kwargs(body=body)
+    fields = [(name, part[1]) for name, part in kwargs.pop("files") if name != "file"]
+    kwargs.pop("headers", None)  # the fixed "+++" boundary
+    return kwargs, fields
+
+
+def _list_kwargs(
+    page: int,
+    page_size: int,
+    *,
+    include_total: bool,
+    sample_type: Sequence[str] | None,
+    source: Sequence[str] | None,
+    search: str | None,
+    purpose: str | None,
+    mimetypes: Sequence[str] | None,
+) -> dict[str, Any]:
+    return list_files._get_kwargs(
+        page=page,
+        page_size=page_size,
+        include_total=include_total,
+        sample_type=UNSET if sample_type is None else list(sample_type),
+        source=UNSET if source is None else list(source),
+        search=UNSET if search is None else search,
+        purpose=_enum_or_str(FilePurpose, purpose),
+        mimetypes=UNSET if mimetypes is None else list(mimetypes),
+    )
+
+
+def _file(response: httpx.Response) -> FileObject:
+    return FileObject.from_generated(GenFileObject.from_dict(response.json()))
+
+
+def _page(page: int) -> Any:
+    def parse(response: httpx.Response) -> Page[FileObject]:
+        listing = FileList.from_dict(response.json())
+        total = listing.total if isinstance(listing.total, int) else None
+        items = [FileObject.from_generated(f) for f in listing.data]
+        return Page(items=items, page=page, total=total)
+
+    return parse
+
+
+def _deleted(response: httpx.Response) -> Deleted:
+    d = FileDeleted.from_dict(response.json())
+    return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
+
+
+def _signed(response: httpx.Response) -> SignedURL:
+    return SignedURL(url=GenSignedUrl.from_dict(response.json()).url)
+
+
+def _file_id(value: str) -> str:
+    return validate_id(value, "file_id")
+
+
+class Files:
+    """Files in the workspace: `client.files`."""
+
+    def __init__(self, transport: SyncTransport) -> None:
+        self._t = transport
+
+    def upload(
+        self,
+        file: Any,
+        purpose: str | None = "batch",
+        *,
+        file_name: str | None = None,
+        visibility: str | None = None,
+        expiry: int | None = None,
+        progress: Progress | None = None,
+    ) -> FileObject:
+        """Upload a path, bytes, binary file object, File or {"file_name", "content"} dict.
+
+        The content streams from its source; memory stays flat whatever the size. A
+        failed upload is retried only when its source can be read again.
+        """
+        source = upload_source(file, file_name)
+        kwargs, fields = _upload_parts(source, purpose, visibility, expiry)
+
+        def factory() -> httpx.Request:
+            body = Multipart(fields=fields, source=source, progress=progress)
+            return self._t.build(
+                self._t.client, {**kwargs, "content": iter(body)}, headers=body.headers()
+            )
+
+        return self._t.call(UPLOAD, factory, _file, replayable=source.replayable)
+
+    def list(
+        self,
+        *,
+        page_size: int = 100,
+        include_total: bool = True,
+        sample_type: Sequence[str] | None = None,
+        source: Sequence[str] | None = None,
+        search: str | None = None,
+        purpose: str | None = None,
+        mimetypes: Sequence[str] | None = None,
+    ) -> SyncPaginator[FileObject]:
+        """Every matching file, fetched a page at a time as you iterate (``.pages()`` too)."""
+        size = validate_page_size(page_size)
+
+        def fetch(page: int, page_size: int) -> Page[FileObject]:
+            kwargs = _list_kwargs(
+                page,
+                page_size,
+                include_total=include_total,
+                sample_type=sample_type,
+                source=source,
+                search=search,
+                purpose=purpose,
+                mimetypes=mimetypes,
+            )
+            return self._t.call(LIST, lambda: self._t.build(self._t.client, kwargs), _page(page))
+
+        return SyncPaginator(fetch, page_size=size)
+
+    def retrieve(self, file_id: str) -> FileObject:
+        """The file's description."""
+        kwargs = retrieve_file._get_kwargs(_file_id(file_id))
+        return self._t.call(RETRIEVE, lambda: self._t.build(self._t.client, kwargs), _file)
+
+    def delete(self, file_id: str) -> Deleted:
+        """Delete the file."""
+        kwargs = delete_file._get_kwargs(_file_id(file_id))
+        return self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+
+    def download(self, file_id: str) -> Download:
+        """The file's content as a stream: iterate, read(), or write_to(path)."""
+        kwargs = download_file._get_kwargs(_file_id(file_id))
+        accept = {"Accept": "application/octet-stream, application/json"}
+
+        def send(extra: dict[str, str]) -> httpx.Response:
+            headers = {**accept, **extra}
+            return self._t.stream(
+                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=headers)
+            )
+
+        return Download(send({}), send, self._t.config.retry.max_attempts)
+
+    def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
+        """A URL that downloads the file without the key for `expiry` hours."""
+        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=expiry)
+        return self._t.call(SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed)
+
+    def download_signed_url(self, url: str | SignedURL) -> Download:
+        """Download from a signed URL; the API key is not sent with it."""
+        target = url.url if isinstance(url, SignedURL) else url
+        kwargs = {"method": "get", "url": target}
+
+        def send(extra: dict[str, str]) -> httpx.Response:
+            return self._t.stream(
+                SIGNED_DOWNLOAD,
+                lambda: self._t.build(self._t.client, kwargs, authenticated=False, headers=extra),
+            )
+
+        return Download(send({}), send, self._t.config.retry.max_attempts)
+
+
+class AsyncFiles:
+    """Files in the workspace: `client.files` of AsyncMistral."""
+
+    def __init__(self, transport: AsyncTransport) -> None:
+        self._t = transport
+
+    async def upload(
+        self,
+        file: Any,
+        purpose: str | None = "batch",
+        *,
+        file_name: str | None = None,
+        visibility: str | None = None,
+        expiry: int | None = None,
+        progress: Progress | None = None,
+    ) -> FileObject:
+        """Upload a file (see Files.upload)."""
+        source = upload_source(file, file_name)
+        kwargs, fields = _upload_parts(source, purpose, visibility, expiry)
+
+        def factory() -> httpx.Request:
+            body = Multipart(fields=fields, source=source, progress=progress)
+            return self._t.build(
+                self._t.client, {**kwargs, "content": body.__aiter__()}, headers=body.headers()
+            )
+
+        return await self._t.call(UPLOAD, factory, _file, replayable=source.replayable)
+
+    def list(
+        self,
+        *,
+        page_size: int = 100,
+        include_total: bool = True,
+        sample_type: Sequence[str] | None = None,
+        source: Sequence[str] | None = None,
+        search: str | None = None,
+        purpose: str | None = None,
+        mimetypes: Sequence[str] | None = None,
+    ) -> AsyncPaginator[FileObject]:
+        """Every matching file, fetched a page at a time (``async for``; ``.pages()`` too)."""
+        size = validate_page_size(page_size)
+
+        async def fetch(page: int, page_size: int) -> Page[FileObject]:
+            kwargs = _list_kwargs(
+                page,
+                page_size,
+                include_total=include_total,
+                sample_type=sample_type,
+                source=source,
+                search=search,
+                purpose=purpose,
+                mimetypes=mimetypes,
+            )
+            return await self._t.call(
+                LIST, lambda: self._t.build(self._t.client, kwargs), _page(page)
+            )
+
+        return AsyncPaginator(fetch, page_size=size)
+
+    async def retrieve(self, file_id: str) -> FileObject:
+        """The file's description."""
+        kwargs = retrieve_file._get_kwargs(_file_id(file_id))
+        return await self._t.call(RETRIEVE, lambda: self._t.build(self._t.client, kwargs), _file)
+
+    async def delete(self, file_id: str) -> Deleted:
+        """Delete the file."""
+        kwargs = delete_file._get_kwargs(_file_id(file_id))
+        return await self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+
+    async def download(self, file_id: str) -> AsyncDownload:
+        """The file's content as a stream: ``async for``, read(), or write_to(path)."""
+        kwargs = download_file._get_kwargs(_file_id(file_id))
+        accept = {"Accept": "application/octet-stream, application/json"}
+
+        async def send(extra: dict[str, str]) -> httpx.Response:
+            headers = {**accept, **extra}
+            return await self._t.stream(
+                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=headers)
+            )
+
+        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)
+
+    async def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
+        """A URL that downloads the file without the key for `expiry` hours."""
+        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=expiry)
+        return await self._t.call(
+            SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed
+        )
+
+    async def download_signed_url(self, url: str | SignedURL) -> AsyncDownload:
+        """Download from a signed URL; the API key is not sent with it."""
+        target = url.url if isinstance(url, SignedURL) else url
+        kwargs = {"method": "get", "url": target}
+
+        async def send(extra: dict[str, str]) -> httpx.Response:
+            return await self._t.stream(
+                SIGNED_DOWNLOAD,
+                lambda: self._t.build(self._t.client, kwargs, authenticated=False, headers=extra),
+            )
+
+        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)

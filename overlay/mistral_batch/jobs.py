@@ -1,0 +1,364 @@
+"""The batch jobs resource: create, get, list, cancel, delete, wait, and read results."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import httpx
+
+from mistral_batch_api.api.batch import (
+    cancel_batch_job,
+    create_batch_job,
+    delete_batch_job,
+    get_batch_job,
+    list_batch_jobs,
+)
+from mistral_batch_api.models import BatchJob as GenBatchJob
+from mistral_batch_api.models import (
+    BatchJobCreate,
+    BatchJobDeleted,
+    BatchJobList,
+    JobOrder,
+    MetadataFilter,
+)
+from mistral_batch_api.types import UNSET, Unset
+
+from ._http import Operation, SyncTransport
+from ._pagination import Page, SyncPaginator
+from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
+from ._results_io import ResultStream
+from ._validation import (
+    parse_completion_window,
+    validate_id,
+    validate_job_create,
+    validate_metadata_filter,
+    validate_page_size,
+)
+from .errors import (
+    APIConnectionError,
+    MistralBatchError,
+    NotFoundError,
+    ServerError,
+    UnexpectedStatusError,
+    WaitTimeoutError,
+)
+from .files import Files
+from .models import BatchJob, Deleted
+
+CREATE = Operation("create_batch_job", idempotent=False)
+LOOKUP = Operation("find_created_batch_job")
+LIST = Operation("list_batch_jobs")
+GET = Operation("get_batch_job")
+CANCEL = Operation("cancel_batch_job")
+DELETE = Operation("delete_batch_job")
+
+#: The metadata key that marks a job with the token of the create call that made it,
+#: so that a create whose answer was lost can be found instead of sent twice.
+CREATE_TOKEN_KEY = "mistral_batch_token"
+
+#: Called with the job each time wait() polls it.
+OnProgress = Callable[[BatchJob], None]
+
+
+def _job(response: httpx.Response) -> BatchJob:
+    return BatchJob.from_generated(GenBatchJob.from_dict(response.json()))
+
+
+def _page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
+    def parse(response: httpx.Response) -> Page[BatchJob]:
+        listing = BatchJobList.from_dict(response.json())
+        data = [] if isinstance(listing.data, Unset) else listing.data
+        items = [BatchJob.from_generated(j) for j in data]
+        return Page(items=items, page=page, total=listing.total)
+
+    return parse
+
+
+def _deleted(response: httpx.Response) -> Deleted:
+    d = BatchJobDeleted.from_dict(response.json())
+    return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
+
+
+def _job_id(job: BatchJob | str) -> str:
+    return validate_id(job.id if isinstance(job, BatchJob) else job, "job_id")
+
+
+@attrs.frozen
+class CreateArgs:
+    """The validated body of a create call, and its de-duplication token."""
+
+    body: dict[str, Any]
+    token: str | None
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        input_files: Sequence[str] | None,
+        requests: Sequence[Mapping[str, Any]] | None,
+        endpoint: str,
+        model: str | None,
+        agent_id: str | None,
+        metadata: Mapping[str, str] | None,
+        timeout_hours: int | None,
+        completion_window: str | int | None,
+        dedupe: bool,
+    ) -> CreateArgs:
+        """Check everything locally (raises InputError) and build the request body."""
+        if completion_window is not None:
+            window = parse_completion_window(completion_window)
+            timeout_hours = window if timeout_hours is None else timeout_hours
+        files = None if input_files is None else list(input_files)
+        reqs = None if requests is None else [dict(r) for r in requests]
+        validate_job_create(
+            endpoint=endpoint,
+            model=model,
+            agent_id=agent_id,
+            metadata=metadata,
+            timeout_hours=timeout_hours,
+            input_files=files,
+            requests=reqs,
+        )
+        meta = dict(metadata or {})
+        token = None
+        if dedupe:
+            token = meta.setdefault(CREATE_TOKEN_KEY, secrets.token_hex(16))
+        body: dict[str, Any] = {"endpoint": endpoint}
+        for name, value in (
+            ("input_files", files),
+            ("requests", reqs),
+            ("model", model),
+            ("agent_id", agent_id),
+            ("metadata", meta or None),
+            ("timeout_hours", timeout_hours),
+        ):
+            if value is not None:
+                body[name] = value
+        return cls(body=body, token=token)
+
+
+def _list_kwargs(
+    page: int,
+    page_size: int,
+    *,
+    status: Sequence[str] | str | None,
+    metadata: Mapping[str, str] | None,
+    model: str | None,
+    agent_id: str | None,
+    created_after: datetime.datetime | None,
+    created_by_me: bool,
+    order_by: str,
+) -> dict[str, Any]:
+    statuses = [status] if isinstance(status, str) else status
+    return list_batch_jobs._get_kwargs(
+        page=page,
+        page_size=page_size,
+        model=UNSET if model is None else model,
+        agent_id=UNSET if agent_id is None else agent_id,
+        metadata=UNSET if metadata is None else MetadataFilter.from_dict(dict(metadata)),
+        created_after=UNSET if created_after is None else created_after,
+        created_by_me=created_by_me,
+        status=UNSET if statuses is None else list(statuses),
+        order_by=JobOrder(order_by),
+    )
+
+
+class Jobs:
+    """Batch jobs in the workspace: `client.batch.jobs`."""
+
+    def __init__(self, transport: SyncTransport, files: Files) -> None:
+        self._t = transport
+        self._files = files
+
+    def create(
+        self,
+        *,
+        input_files: Sequence[str] | None = None,
+        requests: Sequence[Mapping[str, Any]] | None = None,
+        endpoint: str = "/v1/chat/completions",
+        model: str | None = None,
+        agent_id: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        timeout_hours: int | None = None,
+        completion_window: str | int | None = None,
+        dedupe: bool = True,
+    ) -> BatchJob:
+        """Queue a job over uploaded input files or inline requests; checked locally first.
+
+        Creating is never repeated blindly: the job carries a token in its metadata
+        (``mistral_batch_token``) and, when an attempt's answer is lost, the job list is
+        searched for that token before sending again. ``dedupe=False`` sends once only.
+        """
+        args = CreateArgs.build(
+            input_files=input_files,
+            requests=requests,
+            endpoint=endpoint,
+            model=model,
+            agent_id=agent_id,
+            metadata=metadata,
+            timeout_hours=timeout_hours,
+            completion_window=completion_window,
+            dedupe=dedupe,
+        )
+        kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
+        started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
+        policy = self._t.config.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._t.call(CREATE, lambda: self._t.build(self._t.client, kwargs), _job)
+            except (APIConnectionError, ServerError) as exc:
+                if args.token is None:
+                    raise
+                found = self._find_created(args.token, started)
+                if found is not None:
+                    return found
+                delay = policy.delay(attempt) if attempt < policy.max_attempts else None
+                if delay is None:
+                    raise exc from None
+                self._t.log_retry(CREATE, attempt, exc, delay)
+                self._t.sleep(delay)
+
+    def _find_created(self, token: str, since: datetime.datetime) -> BatchJob | None:
+        kwargs = _list_kwargs(
+            0,
+            10,
+            status=None,
+            metadata={CREATE_TOKEN_KEY: token},
+            model=None,
+            agent_id=None,
+            created_after=since,
+            created_by_me=False,
+            order_by="-created",
+        )
+        page = self._t.call(LOOKUP, lambda: self._t.build(self._t.client, kwargs), _page(0))
+        matches = [j for j in page.items if (j.metadata or {}).get(CREATE_TOKEN_KEY) == token]
+        return matches[0] if matches else None
+
+    def get(self, job_id: BatchJob | str, *, inline: bool | None = None) -> BatchJob:
+        """The job as it is now (`inline=True` adds the outputs of an inline job)."""
+        kwargs = get_batch_job._get_kwargs(
+            _job_id(job_id), inline=UNSET if inline is None else inline
+        )
+        return self._t.call(GET, lambda: self._t.build(self._t.client, kwargs), _job)
+
+    def list(
+        self,
+        *,
+        status: Sequence[str] | str | None = None,
+        metadata: Mapping[str, str] | None = None,
+        model: str | None = None,
+        agent_id: str | None = None,
+        created_after: datetime.datetime | None = None,
+        created_by_me: bool = False,
+        order_by: str = "-created",
+        page_size: int = 100,
+    ) -> SyncPaginator[BatchJob]:
+        """Every matching job, fetched a page at a time as you iterate (``.pages()`` too)."""
+        size = validate_page_size(page_size)
+        meta = None if metadata is None else validate_metadata_filter(metadata)
+
+        def fetch(page: int, page_size: int) -> Page[BatchJob]:
+            kwargs = _list_kwargs(
+                page,
+                page_size,
+                status=status,
+                metadata=meta,
+                model=model,
+                agent_id=agent_id,
+                created_after=created_after,
+                created_by_me=created_by_me,
+                order_by=order_by,
+            )
+            return self._t.call(LIST, lambda: self._t.build(self._t.client, kwargs), _page(page))
+
+        return SyncPaginator(fetch, page_size=size)
+
+    def cancel(self, job_id: BatchJob | str) -> BatchJob:
+        """Ask the job to stop; it goes to CANCELLATION_REQUESTED, then CANCELLED."""
+        kwargs = cancel_batch_job._get_kwargs(_job_id(job_id))
+        return self._t.call(CANCEL, lambda: self._t.build(self._t.client, kwargs), _job)
+
+    def delete(self, job_id: BatchJob | str) -> Deleted:
+        """Delete a finished job."""
+        kwargs = delete_batch_job._get_kwargs(_job_id(job_id))
+        return self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+
+    def wait(
+        self,
+        job: BatchJob | str,
+        *,
+        timeout: float | None = None,
+        on_progress: OnProgress | None = None,
+        backoff: Backoff | None = None,
+        unknown_status: UnknownStatusPolicy | str = UnknownStatusPolicy.WAIT,
+        created_at: float | None = None,
+    ) -> BatchJob:
+        """Poll until the job is SUCCESS, FAILED, TIMEOUT_EXCEEDED or CANCELLED; return it.
+
+        Polls with capped exponential backoff and jitter. Raises WaitTimeoutError,
+        carrying the last job seen, after `timeout` seconds. A 404 within seconds of
+        creating the job is waited out. A status this version does not know is waited
+        on by default (``unknown_status="return"`` returns it, ``"raise"`` raises).
+        """
+        job_id = _job_id(job)
+        if created_at is None and isinstance(job, BatchJob):
+            created_at = time.monotonic() - max(0.0, time.time() - job.created_at)
+        plan = WaitPlan.start(
+            now=time.monotonic(),
+            timeout=timeout,
+            backoff=backoff,
+            unknown=unknown_status,
+            created_at=created_at,
+        )
+        last: BatchJob | None = job if isinstance(job, BatchJob) else None
+        while True:
+            try:
+                last = self.get(job_id)
+            except NotFoundError:
+                if not plan.tolerate_not_found(time.monotonic()):
+                    raise
+            else:
+                if on_progress is not None:
+                    on_progress(last)
+                action = plan.on_status(last.status)
+                if action is StatusAction.RAISE:
+                    raise UnexpectedStatusError(
+                        f"job {job_id} has unknown status {last.status!r}",
+                        status=last.status,
+                        job=last,
+                    )
+                if action is not StatusAction.POLL:
+                    return last
+            delay = plan.next_delay(time.monotonic())
+            if delay is None:
+                raise WaitTimeoutError(
+                    f"job {job_id} still {last.status if last else 'unseen'} after {timeout}s",
+                    job=last,
+                )
+            time.sleep(delay)
+
+    def results(self, job: BatchJob | str) -> ResultStream:
+        """The job's successful results, decoded lazily line by line (a context manager)."""
+        return self._result_file(job, "output_file")
+
+    def errors(self, job: BatchJob | str) -> ResultStream:
+        """The job's failed requests, decoded lazily line by line (a context manager)."""
+        return self._result_file(job, "error_file")
+
+    def _result_file(self, job: BatchJob | str, which: str) -> ResultStream:
+        current = job if isinstance(job, BatchJob) else self.get(job)
+        if not current.done:
+            raise MistralBatchError(
+                f"job {current.id} is {current.status}; results exist once it has finished"
+            )
+        file_id = getattr(current, which)
+        if file_id is None:
+            return ResultStream.empty()
+        return ResultStream(self._files.download(file_id))

@@ -1,0 +1,192 @@
+"""The objects the client hands back: files, jobs and small answers, with None for absent.
+
+They are built from the generated models (``mistral_batch_api.models``) and keep every
+field the server sent, known or not: enum values this version does not know stay plain
+strings, and fields it does not know are in ``extra``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import attrs
+
+from mistral_batch_api import models as gen
+from mistral_batch_api.types import Unset
+
+__all__ = [
+    "BatchJob",
+    "Deleted",
+    "FileObject",
+    "RequestCounts",
+    "SignedURL",
+]
+
+T = TypeVar("T")
+
+
+def _opt(value: T | Unset) -> T | None:
+    return None if isinstance(value, Unset) else value
+
+
+def _text(value: object) -> str:
+    # Plain strings: a generated StrEnum member prints as its value, but reprs badly.
+    return str(value)
+
+
+def _dict(value: Any) -> dict[str, Any] | None:
+    if value is None or isinstance(value, Unset):
+        return None
+    return dict(value.to_dict()) if hasattr(value, "to_dict") else dict(value)
+
+
+@attrs.frozen
+class FileObject:
+    """A stored file: its id, name, size and what it is for."""
+
+    id: str
+    filename: str
+    bytes: int | None
+    created_at: int
+    purpose: str
+    sample_type: str
+    source: str
+    num_lines: int | None = None
+    mimetype: str | None = None
+    signature: str | None = None
+    expires_at: int | None = None
+    visibility: str | None = None
+    deleted: bool | None = None
+    object: str = "file"
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_generated(cls, model: gen.FileObject) -> FileObject:
+        """Build from the generated model."""
+        visibility = _opt(model.visibility)
+        return cls(
+            id=model.id,
+            filename=model.filename,
+            bytes=model.bytes_,
+            created_at=model.created_at,
+            purpose=_text(model.purpose),
+            sample_type=_text(model.sample_type),
+            source=_text(model.source),
+            num_lines=_opt(model.num_lines),
+            mimetype=_opt(model.mimetype),
+            signature=_opt(model.signature),
+            expires_at=_opt(model.expires_at),
+            visibility=None if visibility is None else _text(visibility),
+            deleted=_opt(model.deleted),
+            object=model.object_,
+            extra=dict(model.additional_properties),
+        )
+
+
+@attrs.frozen
+class RequestCounts:
+    """A job's request counters, as `job.request_counts` (total, completed, failed...)."""
+
+    total: int
+    completed: int
+    succeeded: int
+    failed: int
+
+
+@attrs.frozen
+class BatchJob:
+    """A batch job: its status, counters, and the ids of its result files once done.
+
+    Statuses are Mistral's, in capitals: QUEUED, RUNNING, SUCCESS, FAILED,
+    TIMEOUT_EXCEEDED, CANCELLATION_REQUESTED, CANCELLED (not the lowercase ones of
+    other providers' batch APIs).
+    """
+
+    id: str
+    status: str
+    endpoint: str
+    input_files: list[str]
+    created_at: int
+    total_requests: int
+    completed_requests: int
+    succeeded_requests: int
+    failed_requests: int
+    errors: list[dict[str, Any]] = attrs.field(factory=list)
+    model: str | None = None
+    agent_id: str | None = None
+    metadata: dict[str, Any] | None = None
+    output_file: str | None = None
+    error_file: str | None = None
+    outputs: list[dict[str, Any]] | None = None
+    started_at: int | None = None
+    completed_at: int | None = None
+    object: str = "batch"
+    extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    @classmethod
+    def from_generated(cls, model: gen.BatchJob) -> BatchJob:
+        """Build from the generated model."""
+        outputs = _opt(model.outputs)
+        return cls(
+            id=model.id,
+            status=_text(model.status),
+            endpoint=_text(model.endpoint),
+            input_files=list(model.input_files),
+            created_at=model.created_at,
+            total_requests=model.total_requests,
+            completed_requests=model.completed_requests,
+            succeeded_requests=model.succeeded_requests,
+            failed_requests=model.failed_requests,
+            errors=[e.to_dict() for e in model.errors],
+            model=_opt(model.model),
+            agent_id=_opt(model.agent_id),
+            metadata=_dict(model.metadata),
+            output_file=_opt(model.output_file),
+            error_file=_opt(model.error_file),
+            outputs=None if outputs is None else [o.to_dict() for o in outputs],
+            started_at=_opt(model.started_at),
+            completed_at=_opt(model.completed_at),
+            object=_opt(model.object_) or "batch",
+            extra=dict(model.additional_properties),
+        )
+
+    @property
+    def request_counts(self) -> RequestCounts:
+        """The counters grouped, as other batch APIs name them."""
+        return RequestCounts(
+            total=self.total_requests,
+            completed=self.completed_requests,
+            succeeded=self.succeeded_requests,
+            failed=self.failed_requests,
+        )
+
+    @property
+    def output_file_id(self) -> str | None:
+        """The output file's id (the name other batch APIs use)."""
+        return self.output_file
+
+    @property
+    def error_file_id(self) -> str | None:
+        """The error file's id (the name other batch APIs use)."""
+        return self.error_file
+
+    @property
+    def done(self) -> bool:
+        """True once the job has reached a final status."""
+        return self.status in {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"}
+
+
+@attrs.frozen
+class Deleted:
+    """The answer to a deletion."""
+
+    id: str
+    deleted: bool
+    object: str
+
+
+@attrs.frozen
+class SignedURL:
+    """A URL that downloads a file without the API key until it expires; keep it secret."""
+
+    url: str = attrs.field(repr=False)
