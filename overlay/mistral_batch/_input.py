@@ -1,0 +1,295 @@
+"""Building and checking batch input files (JSONL, one request per line).
+
+A line is ``{"custom_id": "...", "body": {...}}``. The file is uploaded byte for byte,
+so what the server would reject (a BOM, CRLF endings, a blank line, a duplicate
+custom_id) is caught here with the line number, before an upload that would fail later.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+import attrs
+
+from mistral_batch._validation import json_type
+from mistral_batch.errors import InputError
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - orjson is a dependency, but optional in spirit
+    orjson = None  # type: ignore[assignment]
+
+__all__ = [
+    "MAX_INPUT_BYTES",
+    "InputSummary",
+    "check_input_data",
+    "check_input_file",
+    "encode_request",
+    "write_requests",
+]
+
+#: The largest file the Files API accepts.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+_BOM = b"\xef\xbb\xbf"
+_MISSING: Any = object()
+
+StrPath = str | os.PathLike[str]
+Request = Mapping[str, Any] | tuple[str, Any]
+
+
+@attrs.frozen
+class InputSummary:
+    """What a valid input holds: its request count, its size in bytes, its path if any."""
+
+    count: int
+    bytes: int
+    path: Path | None = None
+
+
+def _dumps(value: Any) -> bytes:
+    if orjson is not None:
+        return orjson.dumps(value)
+    # allow_nan=False: NaN is not JSON, and orjson would silently write null instead.
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8")
+
+
+def _check_fields(custom_id: Any, body: Any, line: int | None, path: StrPath | None) -> str:
+    if custom_id is _MISSING:
+        raise InputError("custom_id is missing", line=line, path=path, field="custom_id")
+    if not isinstance(custom_id, str):
+        raise InputError(
+            f"custom_id must be a string, got {json_type(custom_id)}",
+            line=line,
+            path=path,
+            field="custom_id",
+        )
+    if not custom_id:
+        raise InputError("custom_id is empty", line=line, path=path, field="custom_id")
+    if body is _MISSING:
+        raise InputError("body is missing", line=line, path=path, field="body")
+    if not isinstance(body, Mapping):
+        raise InputError(
+            f"body must be a JSON object, got {json_type(body)}",
+            line=line,
+            path=path,
+            field="body",
+        )
+    return custom_id
+
+
+def encode_request(
+    request: Request, *, line: int | None = None, path: StrPath | None = None
+) -> bytes:
+    """Return one request as a compact JSON line ending in b"\\n"; InputError if invalid.
+
+    `request` is a mapping with custom_id and body (other keys are kept) or a
+    (custom_id, body) pair. Checks the custom_id is a non-empty string and the body a
+    JSON object; `line` and `path` only serve the error message.
+    """
+    if isinstance(request, Mapping):
+        custom_id, body = request.get("custom_id", _MISSING), request.get("body", _MISSING)
+        value: Any = request
+    elif isinstance(request, tuple | list) and len(request) == 2:
+        custom_id, body = request
+        value = {"custom_id": custom_id, "body": body}
+    else:
+        raise InputError(
+            "a request must be a mapping with custom_id and body or a (custom_id, body) pair,"
+            f" got {json_type(request)}",
+            line=line,
+            path=path,
+        )
+    _check_fields(custom_id, body, line, path)
+    try:
+        return _dumps(value if isinstance(value, dict) else dict(value)) + b"\n"
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(f"request is not JSON-serializable: {exc}", line=line, path=path) from exc
+
+
+def _write_lines(
+    requests: Iterable[Request], out: IO[bytes], max_bytes: int, path: Path | None
+) -> InputSummary:
+    """Write and check each request; InputError at the first bad one."""
+    first_line: dict[str, int] = {}
+    total = 0
+    count = 0
+    for count, request in enumerate(requests, 1):
+        data = encode_request(request, line=count, path=path)
+        custom_id = request["custom_id"] if isinstance(request, Mapping) else request[0]
+        if custom_id in first_line:
+            raise InputError(
+                f"duplicate custom_id {custom_id!r} (first on line {first_line[custom_id]})",
+                line=count,
+                path=path,
+                field="custom_id",
+            )
+        first_line[custom_id] = count
+        total += len(data)
+        if total > max_bytes:
+            raise InputError(
+                f"the input would exceed {max_bytes:,} bytes, the largest file accepted",
+                line=count,
+                path=path,
+            )
+        out.write(data)
+    if count == 0:
+        raise InputError("no requests to write", path=path)
+    return InputSummary(count=count, bytes=total, path=path)
+
+
+def write_requests(
+    requests: Iterable[Request], dest: StrPath | IO[bytes], *, max_bytes: int = MAX_INPUT_BYTES
+) -> InputSummary:
+    """Write requests as a JSONL input file and return its summary; InputError if invalid.
+
+    Requests are dicts ``{"custom_id": str, "body": {...}}`` or (custom_id, body) pairs,
+    consumed lazily. A path is written to a temporary file beside it and renamed into
+    place only once every request proved valid, so a failure leaves no partial file. A
+    binary stream is written as it goes: on failure it holds the lines before the bad one.
+    Errors name the request's line (request n is line n).
+    """
+    if not isinstance(dest, str | os.PathLike):
+        return _write_lines(requests, dest, max_bytes, None)
+    path = Path(dest)
+    if path.is_dir():
+        raise InputError("is a directory", path=path)
+    # Not tempfile.mkstemp: its 0600 mode would survive the rename; "x" honours the umask.
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with tmp.open("xb") as out:
+            summary = _write_lines(requests, out, max_bytes, path)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return summary
+
+
+def _check_line(raw: bytes, number: int, path: StrPath | None) -> str:
+    """Return the custom_id of one raw input line (newline included); InputError if bad."""
+    if number == 1 and raw.startswith(_BOM):
+        raise InputError(
+            "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
+            line=1,
+            path=path,
+        )
+    if raw.endswith(b"\r\n"):
+        raise InputError(
+            "the line ends with CRLF (\\r\\n); the file is sent as is, so save it with"
+            " LF (\\n) line endings",
+            line=number,
+            path=path,
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at column {exc.start + 1})",
+            line=number,
+            path=path,
+        ) from exc
+    if not text.strip():
+        raise InputError("blank line; every line must hold one request", line=number, path=path)
+    try:
+        value = json.loads(text) if orjson is None else orjson.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        reason = str(exc).split("\n", 1)[0]
+        raise InputError(f"not valid JSON ({reason})", line=number, path=path) from exc
+    if not isinstance(value, dict):
+        raise InputError(
+            f"a request must be a JSON object, got {json_type(value)}", line=number, path=path
+        )
+    return _check_fields(
+        value.get("custom_id", _MISSING), value.get("body", _MISSING), number, path
+    )
+
+
+def _check_stream(stream: IO[bytes], path: StrPath | None, max_bytes: int) -> tuple[int, int]:
+    """Return (line count, byte count) of a valid input stream; InputError otherwise."""
+    first_line: dict[str, int] = {}
+    total = 0
+    number = 0
+    while True:
+        # The limit keeps one endless line from filling memory.
+        raw = stream.readline(max_bytes - total + 1)
+        if not raw:
+            break
+        number += 1
+        total += len(raw)
+        if total > max_bytes:
+            raise InputError(
+                f"the input is over {max_bytes:,} bytes, the largest file accepted",
+                line=number,
+                path=path,
+            )
+        custom_id = _check_line(raw, number, path)
+        if custom_id in first_line:
+            raise InputError(
+                f"duplicate custom_id {custom_id!r} (first on line {first_line[custom_id]})",
+                line=number,
+                path=path,
+                field="custom_id",
+            )
+        first_line[custom_id] = number
+    if number == 0:
+        raise InputError("the input is empty", path=path)
+    return number, total
+
+
+def check_input_data(
+    source: bytes | bytearray | memoryview | IO[bytes],
+    *,
+    name: StrPath | None = None,
+    max_bytes: int = MAX_INPUT_BYTES,
+) -> InputSummary:
+    """Return the summary of valid JSONL input given as bytes or a readable binary stream.
+
+    Raises InputError naming the line of the first problem; `name` prefixes messages.
+    A stream is read from its current position to its end, in bounded memory.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        if len(source) > max_bytes:
+            raise InputError(
+                f"the input is {len(source):,} bytes, over the {max_bytes:,} accepted", path=name
+            )
+        source = io.BytesIO(source)
+    count, total = _check_stream(source, name, max_bytes)
+    return InputSummary(count=count, bytes=total)
+
+
+def check_input_file(path: StrPath, *, max_bytes: int = MAX_INPUT_BYTES) -> InputSummary:
+    """Return the summary of a valid JSONL input file; InputError naming the first problem.
+
+    The size is checked before reading; the file is then read line by line in bounded
+    memory (a set of custom_ids is kept for the uniqueness check).
+    """
+    file = Path(path)
+    try:
+        size = file.stat().st_size
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    if file.is_dir():
+        raise InputError("is a directory, not a file", path=path)
+    if size > max_bytes:
+        raise InputError(f"the file is {size:,} bytes, over the {max_bytes:,} accepted", path=path)
+    if size == 0:
+        raise InputError("the file is empty", path=path)
+    try:
+        with file.open("rb") as stream:
+            count, total = _check_stream(stream, path, max_bytes)
+        return InputSummary(count=count, bytes=total, path=file)
+    except InputError:
+        raise
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
