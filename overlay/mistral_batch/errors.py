@@ -1,24 +1,14 @@
 """The exceptions raised by mistral_batch, grouped by family.
 
 MistralBatchError
-+-- APIError                       the server answered with an error status
-|   +-- BadRequestError            400
-|   +-- AuthenticationError        401
-|   +-- PermissionDeniedError      403
-|   +-- NotFoundError              404
-|   +-- ConflictError              409
-|   +-- RequestTooLargeError       413
-|   +-- UnprocessableEntityError   422
-|   +-- RateLimitError             429
-|   +-- ServerError                5xx
-+-- APIConnectionError             no response at all
-|   +-- APITimeoutError
-+-- InsecureTransportError
-+-- IncompleteDownloadError
-+-- InputError                     (also a ValueError) nothing was sent
-+-- ResultDecodeError
-+-- UnexpectedStatusError
-+-- WaitTimeoutError               (also a TimeoutError)
+    APIError: the server answered with an error status; a subclass per family:
+        BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
+        NotFoundError 404, ConflictError 409, RequestTooLargeError 413,
+        UnprocessableEntityError 422, RateLimitError 429, ServerError 5xx
+    APIConnectionError (and APITimeoutError): no response at all
+    InsecureTransportError, IncompleteDownloadError
+    InputError (also a ValueError): local validation failed, nothing was sent
+    ResultDecodeError, UnexpectedStatusError, WaitTimeoutError (also a TimeoutError)
 """
 
 from __future__ import annotations
@@ -58,9 +48,9 @@ __all__ = [
 
 #: How much of a response body an APIError keeps: enough to debug, not a whole HTML page.
 MAX_BODY_CHARS = 4096
-#: How long the one-line message taken from a non-JSON body may be.
-MAX_MESSAGE_CHARS = 300
+MAX_MESSAGE_CHARS = 300  # for a message taken from a non-JSON body
 REDACTED = "[REDACTED]"
+_SCAN_CHARS = 65536
 
 _REQUEST_ID_HEADERS = ("x-request-id", "request-id", "mistral-correlation-id")
 
@@ -103,25 +93,11 @@ class APIError(MistralBatchError):
         self.headers: dict[str, str] = dict(headers or {})
 
     def __str__(self) -> str:
-        try:
-            head = f"{self.status_code} {http.HTTPStatus(self.status_code).phrase}"
-        except ValueError:
-            head = str(self.status_code)
-        text = (
-            head
-            if self.message in ("", head, head.partition(" ")[2])
-            else f"{head}: {self.message}"
-        )
-        extras = [
-            f"{name}={value}"
-            for name, value in (
-                ("type", self.type),
-                ("code", self.code),
-                ("param", self.param),
-                ("request_id", self.request_id),
-            )
-            if value
-        ]
+        phrase = _phrase(self.status_code)
+        head = f"{self.status_code} {phrase}".rstrip()
+        text = head if self.message in ("", phrase) else f"{head}: {self.message}"
+        fields = ("type", self.type), ("code", self.code), ("param", self.param)
+        extras = [f"{k}={v}" for k, v in (*fields, ("request_id", self.request_id)) if v]
         return f"{text} ({', '.join(extras)})" if extras else text
 
 
@@ -297,7 +273,8 @@ def error_from_response(
     # Parsed from the redacted text, so that nothing taken from the body can hold a secret.
     data = _load(text)
     fields = _parse_body(data, text, lowered.get("content-type", ""))
-    message = redact(fields.pop("message", None) or _default_message(status_code), secrets)
+    message = fields.pop("message", None) or _phrase(status_code) or f"HTTP {status_code}"
+    message = redact(message, secrets)
     cleaned = {k: None if v is None else redact(v, secrets) for k, v in fields.items()}
     request_id = next((lowered[h] for h in _REQUEST_ID_HEADERS if lowered.get(h)), None)
     common: dict[str, Any] = {
@@ -325,11 +302,11 @@ def error_from_response(
     return cls(message, **common)
 
 
-def _default_message(status_code: int) -> str:
+def _phrase(status_code: int) -> str:
     try:
         return http.HTTPStatus(status_code).phrase
     except ValueError:
-        return f"HTTP {status_code}"
+        return ""
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -337,11 +314,9 @@ def _truncate(text: str, limit: int) -> str:
 
 
 def _load(text: str) -> Any:
-    if not text.strip():
-        return None
     try:
         return json.loads(text)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError):  # empty, truncated, not JSON at all
         return None
 
 
@@ -379,10 +354,11 @@ def _parse_body(data: Any, text: str, content_type: str) -> dict[str, str | None
             "code": _short(data.get("code")),
             "param": _short(data.get("param")),
         }
-    stripped = text.lstrip()
-    if "html" in content_type.lower() or stripped[:1] == "<":
-        return {"message": _html_message(text)}
-    return {"message": _first_text(text)}
+    # A bounded prefix: proxies can send whole pages, and the regexes need not see them.
+    head = text[:_SCAN_CHARS]
+    if "html" in content_type.lower() or head.lstrip()[:1] == "<":
+        return {"message": _html_message(head)}
+    return {"message": _first_text(head)}
 
 
 def _first_text(text: str) -> str | None:
