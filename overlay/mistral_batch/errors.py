@@ -348,8 +348,10 @@ def _parse_body(data: Any, text: str, content_type: str) -> dict[str, str | None
             message = _summarize_details(detail)
         elif not message and detail is not None:
             message = _short(detail)
+        if not message and data:
+            message = _first_text(text)  # an object of unknown shape: show it rather than nothing
         return {
-            "message": _truncate(message, MAX_BODY_CHARS) if message else _first_text(text),
+            "message": _truncate(message, MAX_BODY_CHARS) if message else None,
             "type": _short(data.get("type")),
             "code": _short(data.get("code")),
             "param": _short(data.get("param")),
@@ -362,10 +364,8 @@ def _parse_body(data: Any, text: str, content_type: str) -> dict[str, str | None
 
 
 def _first_text(text: str) -> str | None:
-    for line in text.splitlines():
-        if line.strip():
-            return _truncate(" ".join(line.split()), MAX_MESSAGE_CHARS)
-    return None
+    line = next((line for line in text.splitlines() if line.strip()), None)
+    return None if line is None else _truncate(" ".join(line.split()), MAX_MESSAGE_CHARS)
 
 
 _TITLE = re.compile(r"<title[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
