@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterable,
-    AsyncIterator,
     Callable,
+    Generator,
     Iterable,
-    Iterator,
     Sequence,
 )
 from typing import Any, cast
@@ -175,7 +175,9 @@ def _decode_error(number: int, raw: bytes | str, exc: BaseException) -> ResultDe
     )
 
 
-def iter_jsonl(chunks: Iterable[bytes], *, loads: Loads | None = None) -> Iterator[tuple[int, Any]]:
+def iter_jsonl(
+    chunks: Iterable[bytes], *, loads: Loads | None = None
+) -> Generator[tuple[int, Any], None, None]:
     """Yield (line_number, value) for each non-blank line of the JSONL in `chunks`.
 
     Values of the lines before a malformed one are yielded before ResultDecodeError is
@@ -208,7 +210,7 @@ def iter_jsonl(chunks: Iterable[bytes], *, loads: Loads | None = None) -> Iterat
 
 async def aiter_jsonl(
     chunks: AsyncIterable[bytes], *, loads: Loads | None = None
-) -> AsyncIterator[tuple[int, Any]]:
+) -> AsyncGenerator[tuple[int, Any], None]:
     """Yield (line_number, value) for each non-blank line, from async chunks.
 
     Behaves as iter_jsonl, calling aclose() on `chunks` when it has one.

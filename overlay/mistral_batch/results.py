@@ -8,7 +8,14 @@ A result line looks like::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    Generator,
+    Iterable,
+    Iterator,
+    Mapping,
+)
 from typing import Any
 
 import attrs
@@ -82,7 +89,9 @@ class BatchResult:
         )
 
 
-def iter_results(chunks: Iterable[bytes], *, loads: Loads | None = None) -> Iterator[BatchResult]:
+def iter_results(
+    chunks: Iterable[bytes], *, loads: Loads | None = None
+) -> Generator[BatchResult, None, None]:
     """Yield a BatchResult per line of a result file given as byte chunks, lazily."""
     for line, value in iter_jsonl(chunks, loads=loads):
         yield BatchResult.from_json(value, line)
@@ -90,7 +99,7 @@ def iter_results(chunks: Iterable[bytes], *, loads: Loads | None = None) -> Iter
 
 async def aiter_results(
     chunks: AsyncIterable[bytes], *, loads: Loads | None = None
-) -> AsyncIterator[BatchResult]:
+) -> AsyncGenerator[BatchResult, None]:
     """Yield a BatchResult per line of a result file given as async byte chunks, lazily."""
     async for line, value in aiter_jsonl(chunks, loads=loads):
         yield BatchResult.from_json(value, line)
