@@ -1,4 +1,5 @@
 import asyncio
+import itertools
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -136,8 +137,10 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**63), max_value=2**63 - 1)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(st.characters(exclude_categories=["Cs"])),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), max_size=5), children),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(st.characters(exclude_categories=["Cs"]), max_size=5), children)
+    ),
     max_leaves=8,
 )
 
@@ -162,7 +165,7 @@ def test_round_trip_any_values_any_chunking(
     lines = [json.dumps(v, ensure_ascii=ascii_only).encode() for v in values]
     data = ending.join(lines) + (ending if final_newline and lines else b"")
     points = sorted({c % (len(data) + 1) for c in cuts} | {0, len(data)})
-    chunks = [data[a:b] for a, b in zip(points, points[1:], strict=False)]
+    chunks = [data[a:b] for a, b in itertools.pairwise(points)]
     got = list(iter_jsonl(chunks, loads=pure_loads if pure else None))
     assert [n for n, _ in got] == list(range(1, len(values) + 1))
     assert [v for _, v in got] == values

@@ -1,5 +1,6 @@
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
 import pytest
 
@@ -78,8 +79,17 @@ def result(custom_id: str | None, status: int = 200, line: int = 1) -> BatchResu
 
 
 def test_pair_results_in_input_order_with_missing_and_unexpected() -> None:
-    inputs = [{"custom_id": "a", "body": {"n": 1}}, ("b", {"n": 2}), ("c", {"n": 3})]
-    results = [result("c"), result("zzz"), {"custom_id": "a", "error": "x"}, result(None)]
+    inputs: list[Mapping[str, Any] | tuple[str, Any]] = [
+        {"custom_id": "a", "body": {"n": 1}},
+        ("b", {"n": 2}),
+        ("c", {"n": 3}),
+    ]
+    results: list[BatchResult | Mapping[str, Any]] = [
+        result("c"),
+        result("zzz"),
+        {"custom_id": "a", "error": "x"},
+        result(None),
+    ]
     paired = pair_results(inputs, results)
     triples = [(cid, body, r.custom_id if r else None) for cid, body, r in paired]
     assert triples == [("a", {"n": 1}, "a"), ("b", {"n": 2}, None), ("c", {"n": 3}, "c")]
@@ -90,7 +100,7 @@ def test_pair_results_in_input_order_with_missing_and_unexpected() -> None:
 
 def test_first_result_wins_and_repeats_are_unexpected() -> None:
     paired = pair_results([("a", {})], [result("a", 500, 1), result("a", 200, 2)])
-    (_, _, first), = paired
+    ((_, _, first),) = paired
     assert first is not None and first.status_code == 500
     assert [r.line for r in paired.unexpected] == [2]
 

@@ -1,0 +1,128 @@
+import logging
+import random
+
+import pytest
+
+from mistral_batch._polling import (
+    ACTIVE_STATUSES,
+    TERMINAL_STATUSES,
+    Backoff,
+    Deadline,
+    Jitter,
+    StatusAction,
+    UnknownStatusPolicy,
+    WaitPlan,
+    backoff_delay,
+    classify_status,
+    tolerate_not_found,
+)
+
+
+class Top:
+    """A random source that always picks the upper bound."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+class Bottom:
+    def uniform(self, a: float, b: float) -> float:
+        return a
+
+
+def test_statuses() -> None:
+    terminal, active = TERMINAL_STATUSES, ACTIVE_STATUSES
+    assert terminal == {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"}
+    assert active == {"QUEUED", "RUNNING", "CANCELLATION_REQUESTED"}
+
+
+@pytest.mark.parametrize(
+    ("status", "policy", "action"),
+    [
+        ("SUCCESS", UnknownStatusPolicy.RAISE, StatusAction.RETURN),
+        ("CANCELLATION_REQUESTED", UnknownStatusPolicy.RETURN, StatusAction.POLL),
+        ("PAUSED", UnknownStatusPolicy.WAIT, StatusAction.POLL),
+        ("PAUSED", UnknownStatusPolicy.RETURN, StatusAction.RETURN),
+        ("PAUSED", UnknownStatusPolicy.RAISE, StatusAction.RAISE),
+    ],
+)
+def test_classify_status(status: str, policy: UnknownStatusPolicy, action: StatusAction) -> None:
+    assert classify_status(status, policy) is action
+
+
+def test_exponential_without_jitter_is_capped() -> None:
+    backoff = Backoff(initial=1.0, factor=1.5, max_delay=30.0, jitter=Jitter.NONE)
+    delays = [backoff.delay(n) for n in range(12)]
+    assert delays[:4] == [1.0, 1.5, 2.25, 3.375]
+    assert delays[-1] == 30.0
+    assert backoff.delay(10_000) == 30.0  # no overflow on very long waits
+
+
+def test_full_jitter_stays_between_zero_and_the_exponential() -> None:
+    assert backoff_delay(3, initial=1, factor=2, max_delay=30, rng=Top()) == 8.0
+    assert backoff_delay(3, initial=1, factor=2, max_delay=30, rng=Bottom()) == 0.0
+    rng = random.Random(7)
+    for attempt in range(40):
+        assert 0.0 <= backoff_delay(attempt, initial=1, factor=1.5, max_delay=30, rng=rng) <= 30
+
+
+def test_decorrelated_jitter_grows_from_the_previous_delay() -> None:
+    backoff = Backoff(jitter=Jitter.DECORRELATED)
+    assert backoff.delay(0, rng=Top()) == 3.0  # initial x 2 x 1.5
+    assert backoff.delay(1, previous=4.0, rng=Top()) == 12.0
+    assert backoff.delay(5, previous=25.0, rng=Top()) == 30.0
+    assert backoff.delay(5, previous=25.0, rng=Bottom()) == 1.0
+
+
+def test_backoff_settings_are_validated() -> None:
+    with pytest.raises(ValueError):
+        Backoff(factor=0.5)
+    with pytest.raises(ValueError):
+        backoff_delay(-1, initial=1, factor=2, max_delay=3)
+
+
+def test_deadline() -> None:
+    deadline = Deadline.after(10, now=100.0)
+    assert deadline.remaining(104.0) == 6.0
+    assert not deadline.expired(109.9)
+    assert deadline.expired(110.0)
+    assert deadline.clamp(8.0, 105.0) == 5.0
+    assert deadline.remaining(200.0) == 0.0
+    forever = Deadline.after(None, now=0.0)
+    assert forever.remaining(1e9) is None and not forever.expired(1e9)
+    assert forever.clamp(8.0, 1e9) == 8.0
+    with pytest.raises(ValueError):
+        Deadline.after(-1, now=0.0)
+
+
+def test_not_found_grace() -> None:
+    assert tolerate_not_found(created_at=100.0, now=105.0, grace=10.0)
+    assert not tolerate_not_found(created_at=100.0, now=110.0, grace=10.0)
+    assert not tolerate_not_found(created_at=None, now=100.0)
+
+
+def test_wait_plan_sleeps_until_the_deadline_then_gives_up() -> None:
+    plan = WaitPlan.start(
+        now=0.0, timeout=5.0, backoff=Backoff(initial=2, factor=2, jitter=Jitter.NONE)
+    )
+    now, sleeps = 0.0, []
+    while (delay := plan.next_delay(now)) is not None:
+        sleeps.append(delay)
+        now += delay
+    assert sleeps == [2.0, 3.0]  # the second sleep shortened to end at the deadline
+    assert now == 5.0
+
+
+def test_wait_plan_warns_once_per_unknown_status(caplog: pytest.LogCaptureFixture) -> None:
+    plan = WaitPlan.start(now=0.0, timeout=None, unknown="wait")
+    with caplog.at_level(logging.WARNING, logger="mistral_batch"):
+        actions = [plan.on_status(s) for s in ("RUNNING", "PAUSED", "PAUSED", "SUCCESS")]
+    assert actions == [StatusAction.POLL, StatusAction.POLL, StatusAction.POLL, StatusAction.RETURN]
+    assert [r.getMessage().count("PAUSED") for r in caplog.records] == [1]
+
+
+def test_wait_plan_not_found_grace_from_creation() -> None:
+    plan = WaitPlan.start(now=50.0, timeout=60.0, created_at=50.0, not_found_grace=5.0)
+    assert plan.tolerate_not_found(54.0)
+    assert not plan.tolerate_not_found(56.0)
+    assert not WaitPlan.start(now=0.0, timeout=1.0).tolerate_not_found(0.0)
