@@ -16,8 +16,9 @@ FINISHED = {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"}
 
 
 def _checked(response: httpx.Response) -> None:
-    response.read()
-    check_response(response)
+    if not response.headers.get("content-type", "").startswith("application/octet-stream"):
+        response.read()
+        check_response(response)
 
 
 def api_client(emu: Emulator, key: str | None = None, *, contract: bool = True) -> httpx.Client:
