@@ -131,12 +131,14 @@ def test_invalid_ids(value: object, words: str) -> None:
 def test_pages() -> None:
     assert validate_page_size(1) == 1
     assert validate_page(0) == 0
-    for bad in (0, -5, True, 1.0, None):
+    bad_sizes: tuple[object, ...] = (0, -5, True, 1.0, None)
+    for size in bad_sizes:
         with pytest.raises(InputError, match="page_size"):
-            validate_page_size(bad)
-    for bad in (-1, False, "0"):
+            validate_page_size(size)
+    bad_pages: tuple[object, ...] = (-1, False, "0")
+    for page in bad_pages:
         with pytest.raises(InputError, match="page"):
-            validate_page(bad)
+            validate_page(page)
 
 
 @pytest.mark.parametrize(
