@@ -46,12 +46,14 @@ from .jobs import (
     GET,
     LIST,
     LOOKUP,
+    LOOKUPS_WHEN_AMBIGUOUS,
     CreateArgs,
     _deleted,
     _job,
     _job_id,
     _list_kwargs,
     _page,
+    may_still_be_running,
 )
 from .models import BatchJob, Deleted, FileObject
 
@@ -104,9 +106,19 @@ class AsyncJobs:
             except (APIConnectionError, ServerError) as exc:
                 if args.token is None:
                     raise
-                found = await self._find_created(args.token, started)
-                if found is not None:
-                    return found
+                ambiguous = may_still_be_running(exc)
+                for look in range(LOOKUPS_WHEN_AMBIGUOUS if ambiguous else 1):
+                    if look:
+                        await self._t.sleep(policy.delay(look) or 0.0)
+                    found = await self._find_created(args.token, started)
+                    if found is not None:
+                        return found
+                if ambiguous:
+                    exc.add_note(
+                        "the job may still be created: look for metadata "
+                        f"{CREATE_TOKEN_KEY}={args.token}"
+                    )
+                    raise
                 delay = policy.delay(attempt) if attempt < policy.max_attempts else None
                 if delay is None:
                     raise exc from None

@@ -178,6 +178,7 @@ class SyncTransport(_Base):
                 response = self.client.send(request, stream=stream, follow_redirects=True)
             except httpx.TransportError as exc:
                 error, sent = self.connection_error(request, exc), _sent(exc)
+                error.request_sent = sent
             else:
                 logger.debug("%s %s -> %d", op.name, _describe(request), response.status_code)
                 if response.is_success:
@@ -249,6 +250,7 @@ class AsyncTransport(_Base):
                 response = await self.client.send(request, stream=stream, follow_redirects=True)
             except httpx.TransportError as exc:
                 error, sent = self.connection_error(request, exc), _sent(exc)
+                error.request_sent = sent
             else:
                 logger.debug("%s %s -> %d", op.name, _describe(request), response.status_code)
                 if response.is_success:

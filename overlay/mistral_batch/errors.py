@@ -172,6 +172,9 @@ def _rebuild(
 class APIConnectionError(MistralBatchError):
     """Raised when no response arrived: DNS, refused or reset connection, TLS failure."""
 
+    #: False when the request provably never reached the server (connection refused).
+    request_sent: bool = True
+
 
 class APITimeoutError(APIConnectionError):
     """Raised when connecting, sending or reading took longer than the configured timeout."""

@@ -41,6 +41,7 @@ from ._validation import (
 )
 from .errors import (
     APIConnectionError,
+    APITimeoutError,
     MistralBatchError,
     NotFoundError,
     ServerError,
@@ -60,6 +61,21 @@ DELETE = Operation("delete_batch_job")
 #: The metadata key that marks a job with the token of the create call that made it,
 #: so that a create whose answer was lost can be found instead of sent twice.
 CREATE_TOKEN_KEY = "mistral_batch_token"
+
+#: How many times to look for the job of a create whose request may still be running.
+LOOKUPS_WHEN_AMBIGUOUS = 3
+
+
+def may_still_be_running(exc: MistralBatchError) -> bool:
+    """True when a failed create may yet make its job: a read timeout or a gateway's 504.
+
+    Such a create is never sent again: its job is looked for, and if it does not show
+    up, the error is raised with the token that finds it later.
+    """
+    if isinstance(exc, APITimeoutError):
+        return exc.request_sent
+    return isinstance(exc, ServerError) and exc.status_code == 504
+
 
 #: Called with the job each time wait() polls it.
 OnProgress = Callable[[BatchJob], None]
@@ -216,9 +232,19 @@ class Jobs:
             except (APIConnectionError, ServerError) as exc:
                 if args.token is None:
                     raise
-                found = self._find_created(args.token, started)
-                if found is not None:
-                    return found
+                ambiguous = may_still_be_running(exc)
+                for look in range(LOOKUPS_WHEN_AMBIGUOUS if ambiguous else 1):
+                    if look:
+                        self._t.sleep(policy.delay(look) or 0.0)
+                    found = self._find_created(args.token, started)
+                    if found is not None:
+                        return found
+                if ambiguous:
+                    exc.add_note(
+                        "the job may still be created: look for metadata "
+                        f"{CREATE_TOKEN_KEY}={args.token}"
+                    )
+                    raise
                 delay = policy.delay(attempt) if attempt < policy.max_attempts else None
                 if delay is None:
                     raise exc from None
