@@ -14,6 +14,8 @@ from typing import Protocol
 
 import attrs
 
+from mistral_batch.errors import InputError
+
 __all__ = [
     "ACTIVE_STATUSES",
     "TERMINAL_STATUSES",
@@ -158,7 +160,7 @@ class Deadline:
     def after(cls, timeout: float | None, *, now: float) -> Deadline:
         """Return the deadline `timeout` seconds after `now` (no deadline for None)."""
         if timeout is not None and (math.isnan(timeout) or timeout < 0):
-            raise ValueError(f"timeout must be >= 0 or None, got {timeout}")
+            raise InputError(f"timeout must be >= 0 or None, got {timeout}", field="timeout")
         return cls(None if timeout is None or math.isinf(timeout) else now + timeout)
 
     def remaining(self, now: float) -> float | None:
@@ -232,10 +234,17 @@ class WaitPlan:
         rng: RandomLike | None = None,
     ) -> WaitPlan:
         """Return a plan for a wait starting at `now` and giving up `timeout` seconds later."""
+        try:
+            policy = UnknownStatusPolicy(unknown)
+        except ValueError:
+            choices = ", ".join(repr(p.value) for p in UnknownStatusPolicy)
+            raise InputError(
+                f"unknown_status must be one of {choices}, got {unknown!r}", field="unknown_status"
+            ) from None
         return cls(
             deadline=Deadline.after(timeout, now=now),
             backoff=backoff or Backoff(),
-            unknown=UnknownStatusPolicy(unknown),
+            unknown=policy,
             created_at=created_at,
             not_found_grace=not_found_grace,
             rng=rng,

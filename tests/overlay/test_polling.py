@@ -16,6 +16,7 @@ from mistral_batch._polling import (
     classify_status,
     tolerate_not_found,
 )
+from mistral_batch.errors import InputError
 
 
 class Top:
@@ -91,7 +92,7 @@ def test_deadline() -> None:
     forever = Deadline.after(None, now=0.0)
     assert forever.remaining(1e9) is None and not forever.expired(1e9)
     assert forever.clamp(8.0, 1e9) == 8.0
-    with pytest.raises(ValueError):
+    with pytest.raises(InputError, match="timeout"):
         Deadline.after(-1, now=0.0)
 
 
@@ -126,3 +127,8 @@ def test_wait_plan_not_found_grace_from_creation() -> None:
     assert plan.tolerate_not_found(54.0)
     assert not plan.tolerate_not_found(56.0)
     assert not WaitPlan.start(now=0.0, timeout=1.0).tolerate_not_found(0.0)
+
+
+def test_wait_plan_rejects_an_unknown_policy() -> None:
+    with pytest.raises(InputError, match="unknown_status must be one of 'wait', 'return', 'raise'"):
+        WaitPlan.start(now=0.0, timeout=1.0, unknown="ignore")
