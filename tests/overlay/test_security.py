@@ -1,0 +1,113 @@
+"""The API key stays secret: not in reprs, logs or errors, not sent where it should not go."""
+
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from mistral_batch import AsyncMistral, InputError, InsecureTransportError, Mistral
+from mistral_batch._config import is_loopback
+from mistral_batch.emulator import Emulator
+
+SECRET = "sk-this-key-must-never-leak"
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """A loopback peer that records the headers it gets, and redirects /redirect."""
+
+    seen: list[dict[str, str]]
+    target: str
+
+    def do_GET(self) -> None:
+        type(self).seen.append(
+            {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
+        )
+        if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
+            self.send_response(302)
+            self.send_header("Location", type(self).target)
+            self.end_headers()
+            return
+        body = b"payload"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def recorder() -> Iterator[tuple[str, type[Recorder]]]:
+    handler = type("Handler", (Recorder,), {"seen": [], "target": ""})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    # "localhost" and "127.0.0.1" are different origins for the same server.
+    yield f"http://127.0.0.1:{server.server_port}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_key_is_not_in_reprs() -> None:
+    client = Mistral(api_key=SECRET, server_url="https://api.example.test")
+    assert SECRET not in repr(client)
+    assert SECRET not in repr(client._config)
+    assert SECRET not in repr(AsyncMistral(api_key=SECRET, server_url="https://x.test"))
+
+
+@pytest.mark.parametrize(
+    "url", ["http://api.example.test", "http://10.0.0.5:8000", "http://192.168.1.2"]
+)
+def test_plain_http_to_another_host_is_refused(url: str) -> None:
+    with pytest.raises(InsecureTransportError) as caught:
+        Mistral(api_key=SECRET, server_url=url)
+    assert SECRET not in str(caught.value)
+    Mistral(api_key=SECRET, server_url=url, allow_insecure_http=True).close()
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1", "127.5.6.7", "[::1]"])
+def test_loopback_hosts(host: str) -> None:
+    assert is_loopback(host)
+    Mistral(api_key=SECRET, server_url=f"http://{host}:8000").close()
+
+
+def test_no_key_is_an_input_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
+    with pytest.raises(InputError, match="MISTRAL_API_KEY"):
+        Mistral()
+
+
+def test_debug_logs_do_not_hold_the_key(caplog: pytest.LogCaptureFixture) -> None:
+    with Emulator(api_keys=[SECRET]) as emu, caplog.at_level(logging.DEBUG):
+        with Mistral(api_key=SECRET, server_url=emu.url) as client:
+            uploaded = client.files.upload(b'{"custom_id": "0", "body": {}}\n')
+            client.files.download(uploaded.id).read()
+            emu.inject("retrieve_file", status=503, count=1)
+            client.files.retrieve(uploaded.id)
+        assert caplog.records, "expected some debug logging"
+        assert all(SECRET not in record.getMessage() for record in caplog.records)
+
+
+def test_the_key_is_not_sent_to_another_origin_on_redirect(
+    recorder: tuple[str, type[Recorder]],
+) -> None:
+    base, handler = recorder
+    handler.target = base.replace("127.0.0.1", "localhost") + "/elsewhere"
+    with Mistral(api_key=SECRET, server_url=base) as client:
+        assert client.files.download("f-1").read() == b"payload"
+    first, second = handler.seen
+    assert first["authorization"] == f"Bearer {SECRET}"
+    assert second["path"] == "/elsewhere"
+    assert "authorization" not in second
+
+
+def test_signed_url_downloads_do_not_carry_the_key(
+    recorder: tuple[str, type[Recorder]],
+) -> None:
+    base, handler = recorder
+    with Mistral(api_key=SECRET, server_url=base) as client:
+        assert client.files.download_signed_url(f"{base}/blob?sig=abc").read() == b"payload"
+    assert "authorization" not in handler.seen[0]
