@@ -87,8 +87,8 @@ class RetryPolicy:
         Give either the response `status` or the `error` raised without a response.
         Connection errors and timeouts (APIConnectionError, or the built-in
         ConnectionError/TimeoutError) are retryable. A non-idempotent request (creating
-        a job) is retried only if it provably was not acted on: `sent=False` for an error
-        raised before the request left (connect refused, DNS), or a status in
+        a job) is retried only if it provably was not acted on: `sent=False`, or an error
+        whose ``request_sent`` is False (connect refused, DNS), or a status in
         NON_IDEMPOTENT_RETRY_STATUSES.
         """
         if attempt >= self.max_attempts:
@@ -96,6 +96,7 @@ class RetryPolicy:
         if error is not None:
             if not isinstance(error, (APIConnectionError, ConnectionError, TimeoutError)):
                 return False
+            sent = sent and getattr(error, "request_sent", True)
             return idempotent or not sent
         if status is None or status not in self.retry_statuses:
             return False

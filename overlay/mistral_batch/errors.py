@@ -280,15 +280,9 @@ def error_from_response(
     message = redact(message, secrets)
     cleaned = {k: None if v is None else redact(v, secrets) for k, v in fields.items()}
     request_id = next((lowered[h] for h in _REQUEST_ID_HEADERS if lowered.get(h)), None)
-    common: dict[str, Any] = {
-        "status_code": status_code,
-        "type": cleaned.get("type"),
-        "code": cleaned.get("code"),
-        "param": cleaned.get("param"),
-        "body": _truncate(text, MAX_BODY_CHARS),
-        "request_id": request_id,
-        "headers": lowered,
-    }
+    common: dict[str, Any] = {"type": None, "code": None, "param": None, **cleaned}
+    common.update(status_code=status_code, request_id=request_id, headers=lowered)
+    common["body"] = _truncate(text, MAX_BODY_CHARS)
     if status_code == 422:
         detail = data.get("detail") if isinstance(data, dict) else None
         details = [d for d in detail if isinstance(d, dict)] if isinstance(detail, list) else []

@@ -130,7 +130,9 @@ def test_limit_and_first_page() -> None:
     assert nothing.requests == []
 
 
-@pytest.mark.parametrize("bad", [0, -1, True, 2.5, "10"], ids=["zero", "neg", "bool", "float", "str"])
+@pytest.mark.parametrize(
+    "bad", [0, -1, True, 2.5, "10"], ids=["zero", "neg", "bool", "float", "str"]
+)
 def test_page_size_is_validated(bad: object) -> None:
     with pytest.raises(InputError, match="page_size"):
         SyncPaginator(FakeList([]), page_size=bad)  # type: ignore[arg-type]

@@ -93,6 +93,9 @@ def test_non_idempotent_requests_retry_only_when_not_acted_on() -> None:
     policy = RetryPolicy()
     assert not policy.should_retry(1, error=APITimeoutError("read"), idempotent=False)
     assert policy.should_retry(1, error=APIConnectionError("refused"), idempotent=False, sent=False)
+    refused = APIConnectionError("refused")
+    refused.request_sent = False
+    assert policy.should_retry(1, error=refused, idempotent=False)
     assert policy.should_retry(1, status=429, idempotent=False)
     assert not policy.should_retry(1, status=502, idempotent=False)
 
