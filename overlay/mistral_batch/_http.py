@@ -46,6 +46,8 @@ class Operation:
 
     name: str
     idempotent: bool = True
+    #: The URL itself is a credential (a signed URL): logs and errors show only its host.
+    secret_url: bool = False
 
 
 def _sent(exc: httpx.TransportError) -> bool:
@@ -53,8 +55,10 @@ def _sent(exc: httpx.TransportError) -> bool:
     return not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
-def _describe(request: httpx.Request) -> str:
-    # The path only: a signed URL's query string is a credential.
+def _describe(request: httpx.Request, op: Operation | None = None) -> str:
+    # Never the query string, and for a signed URL not even the path: both can be secrets.
+    if op is not None and op.secret_url:
+        return f"{request.method} {request.url.scheme}://{request.url.host}/..."
     return f"{request.method} {request.url.path}"
 
 
@@ -90,17 +94,20 @@ class _Base:
         )
 
     def connection_error(
-        self, request: httpx.Request, exc: httpx.TransportError
+        self, op: Operation, request: httpx.Request, exc: httpx.TransportError
     ) -> APIConnectionError:
         """The typed error for a request that got no response."""
         kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
-        return kind(redact(f"{_describe(request)} failed: {reason}", (self.config.api_key,)))
+        secrets = (self.config.api_key, str(request.url))
+        return kind(redact(f"{_describe(request, op)} failed: {reason}", secrets))
 
-    def malformed(self, request: httpx.Request, exc: Exception) -> APIConnectionError:
+    def malformed(
+        self, op: Operation, request: httpx.Request, exc: Exception
+    ) -> APIConnectionError:
         """The error for a success status whose body could not be read as promised."""
         return APIConnectionError(
-            f"{_describe(request)}: malformed response body ({type(exc).__name__}: {exc})"
+            f"{_describe(request, op)}: malformed response body ({type(exc).__name__}: {exc})"
         )
 
     def retry_delay(
@@ -177,16 +184,16 @@ class SyncTransport(_Base):
             try:
                 response = self.client.send(request, stream=stream, follow_redirects=True)
             except httpx.TransportError as exc:
-                error, sent = self.connection_error(request, exc), _sent(exc)
+                error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
             else:
-                logger.debug("%s %s -> %d", op.name, _describe(request), response.status_code)
+                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     try:
                         return parse(response)
                     except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
                         response.close()
-                        error = self.malformed(request, exc)
+                        error = self.malformed(op, request, exc)
                 else:
                     body = _read_error_body(response)
                     error = self.error_for(response, body)
@@ -249,16 +256,16 @@ class AsyncTransport(_Base):
             try:
                 response = await self.client.send(request, stream=stream, follow_redirects=True)
             except httpx.TransportError as exc:
-                error, sent = self.connection_error(request, exc), _sent(exc)
+                error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
             else:
-                logger.debug("%s %s -> %d", op.name, _describe(request), response.status_code)
+                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     try:
                         return parse(response)
                     except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
                         await response.aclose()
-                        error = self.malformed(request, exc)
+                        error = self.malformed(op, request, exc)
                 else:
                     body = await _aread_error_body(response)
                     error = self.error_for(response, body)

@@ -36,7 +36,7 @@ RETRIEVE = Operation("retrieve_file")
 DELETE = Operation("delete_file")
 DOWNLOAD = Operation("download_file")
 SIGNED_URL = Operation("get_signed_url")
-SIGNED_DOWNLOAD = Operation("download_signed_url")
+SIGNED_DOWNLOAD = Operation("download_signed_url", secret_url=True)
 
 
 def _enum_or_str(enum: type[Any], value: str | None) -> Any:
