@@ -1,0 +1,243 @@
+"""The `mistral-batch` group: global options, the client it hands to commands, errors.
+
+Every command gets an `App` (``@pass_app``) that builds the client on first use and,
+with ``--emulator``, starts a local emulator for the length of the command. Errors end
+the command with one line on stderr and the exit code of `_codes`; ``-v`` adds the
+traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+import click
+
+from mistral_batch import Mistral, __version__
+
+from . import _codes
+from ._output import Output
+
+if TYPE_CHECKING:
+    from mistral_batch.emulator import Emulator
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class CommandError(Exception):
+    """Ends a command with a message on stderr and a given exit code."""
+
+    def __init__(self, message: str, code: int = _codes.ERROR) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class App:
+    """What the global options decided: the output, the client, an emulator if asked for."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        server_url: str | None = None,
+        use_emulator: bool = False,
+        verbose: int = 0,
+        progress: bool = True,
+        max_retries: int | None = None,
+    ) -> None:
+        self.api_key = api_key or None
+        self.server_url = server_url or None
+        self.use_emulator = use_emulator
+        self.verbose = verbose
+        self.max_retries = max_retries
+        self.out = Output(progress=progress, secrets=[k for k in (self.api_key,) if k])
+        self.emulator: Emulator | None = None
+        self._client: Mistral | None = None
+
+    def start_emulator(self, requests_per_second: float | None = None, why: str = "") -> Emulator:
+        """Start an in-process emulator (once) and say so, in one line on stderr."""
+        if self.emulator is None:
+            try:
+                from mistral_batch.emulator import Emulator
+            except ImportError as exc:
+                raise CommandError(
+                    f"the emulator needs the 'emulator' extra: pip install 'mistral-batch[all]'"
+                    f" ({exc})"
+                ) from exc
+            self.emulator = Emulator(requests_per_second=requests_per_second).start()
+            self.out.secrets.append(self.emulator.api_key)
+            self.out.note(
+                f"{why}Using a local emulator at {self.emulator.url}: no key, no network."
+            )
+        return self.emulator
+
+    def client(self) -> Mistral:
+        """The client for this command, built on first use."""
+        if self._client is None:
+            url: str | None
+            if self.use_emulator:
+                emulator = self.start_emulator()
+                key, url = emulator.api_key, emulator.url
+            elif self.api_key is None:
+                raise CommandError("no API key: pass --api-key or set MISTRAL_API_KEY", _codes.AUTH)
+            else:
+                key, url = self.api_key, self.server_url
+            self._client = Mistral(api_key=key, server_url=url, max_retries=self.max_retries)
+        return self._client
+
+    def close(self) -> None:
+        """Close the client and stop the emulator."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self.emulator is not None:
+            self.emulator.stop()
+            self.emulator = None
+
+    def fail(self, error: BaseException) -> int:
+        """Report `error` on stderr (traceback with -v) and return its exit code."""
+        if isinstance(error, CommandError):
+            code = error.code
+            self.out.error(str(error))
+        elif isinstance(error, KeyboardInterrupt):
+            code = _codes.INTERRUPTED
+            self.out.error("interrupted")
+        else:
+            code = _codes.for_error(error)
+            self.out.error(_describe(error, self))
+        if self.verbose:
+            text = "".join(traceback.format_exception(error))
+            sys.stderr.write(self.out.clean(text))
+        return code
+
+
+def _describe(error: BaseException, app: App) -> str:
+    text = str(error) or type(error).__name__
+    code = _codes.for_error(error)
+    if code == _codes.AUTH and not isinstance(error, CommandError):
+        return f"{text} (check --api-key or MISTRAL_API_KEY)"
+    if code == _codes.NETWORK:
+        target = app.emulator.url if app.emulator else app.server_url or "the API"
+        return f"cannot reach {target}: {text}"
+    if isinstance(error, OSError | click.FileError):
+        return text
+    if code == _codes.ERROR and not _is_ours(error):
+        return f"{type(error).__name__}: {text}"
+    return text
+
+
+def _is_ours(error: BaseException) -> bool:
+    return type(error).__module__.startswith("mistral_batch")
+
+
+class _RedactingFormatter(logging.Formatter):
+    def __init__(self, out: Output) -> None:
+        super().__init__("%(levelname)s %(name)s: %(message)s")
+        self._out = out
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self._out.clean(super().format(record))
+
+
+def _setup_logging(app: App) -> None:
+    if not app.verbose:
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_RedactingFormatter(app.out))
+    level = logging.DEBUG if app.verbose >= 2 else logging.INFO
+    root = logging.getLogger()
+    root.addHandler(handler)
+    # -v: this client's log only; -vv: every library's, httpx included.
+    root.setLevel(level if app.verbose >= 2 else logging.WARNING)
+    logging.getLogger("mistral_batch").setLevel(level)
+
+
+class Group(click.Group):
+    """A click group whose commands end with an exit code, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn errors and Ctrl-C into a line on stderr and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except (Exception, KeyboardInterrupt) as error:
+            app = ctx.obj if isinstance(ctx.obj, App) else App()
+            raise click.exceptions.Exit(app.fail(error)) from None
+
+
+def pass_app(f: Callable[Concatenate[App, P], R]) -> Callable[P, R]:
+    """Pass the App of the current command as the first argument."""
+
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        return f(click.get_current_context().find_object(App) or App(), *args, **kwargs)
+
+    return functools.update_wrapper(wrapper, f)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(cls=Group, context_settings=CONTEXT)
+@click.option(
+    "--api-key",
+    envvar="MISTRAL_API_KEY",
+    show_envvar=True,
+    metavar="KEY",
+    help="Mistral API key.",
+)
+@click.option(
+    "--server-url",
+    envvar="MISTRAL_SERVER_URL",
+    show_envvar=True,
+    metavar="URL",
+    help="API base URL [default: https://api.mistral.ai].",
+)
+@click.option(
+    "--emulator",
+    "use_emulator",
+    is_flag=True,
+    help="Start a local emulator for this command and talk to it (no key, no network).",
+)
+@click.option("-v", "--verbose", count=True, help="Log what happens (-vv: debug, HTTP too).")
+@click.option("--no-progress", is_flag=True, help="No progress bars (off anyway without a tty).")
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0),
+    metavar="N",
+    help="Retries of a failed request [default: 4].",
+)
+@click.version_option(__version__, prog_name="mistral-batch")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    api_key: str | None,
+    server_url: str | None,
+    use_emulator: bool,
+    verbose: int,
+    no_progress: bool,
+    max_retries: int | None,
+) -> None:
+    """Run batch jobs on Mistral AI, and manage their files and jobs.
+
+    \b
+    mistral-batch run requests.jsonl --model mistral-small-latest
+    mistral-batch jobs ls --status RUNNING
+    mistral-batch demo                  # against a local emulator without a key
+    """
+    app = App(
+        api_key=api_key,
+        server_url=server_url,
+        use_emulator=use_emulator,
+        verbose=verbose,
+        progress=not no_progress,
+        max_retries=max_retries,
+    )
+    ctx.obj = app
+    ctx.call_on_close(app.close)
+    _setup_logging(app)

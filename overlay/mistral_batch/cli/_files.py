@@ -1,0 +1,137 @@
+"""`mistral-batch files`: upload, list, show, download, delete, and sign files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from mistral_batch import check_input_file
+
+from . import _steps
+from ._app import CONTEXT, App, pass_app
+from ._output import FILE_HEADERS, as_dict, file_fields, file_row, size
+from ._params import json_option
+from ._progress import transfer
+
+
+@click.group("files", context_settings=CONTEXT)
+def files() -> None:
+    """Files in the workspace: upload, ls, get, download, rm, url."""
+
+
+@files.command("upload")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--purpose", default="batch", show_default=True, help="batch, fine-tune or ocr.")
+@click.option("--no-check", is_flag=True, help="Skip the local check of batch input files.")
+@json_option
+@pass_app
+def upload(app: App, paths: tuple[Path, ...], purpose: str, no_check: bool, as_json: bool) -> None:
+    """Upload PATHS; batch input is checked locally first (nothing is sent if one is bad)."""
+    if purpose == "batch" and not no_check:
+        for path in paths:
+            check_input_file(path)
+    client = app.client()
+    uploaded = []
+    for path in paths:
+        with transfer(app.out, f"upload {path.name}", path.stat().st_size) as bar:
+            uploaded.append(client.files.upload(path, purpose=purpose, progress=bar))
+    if as_json:
+        app.out.json([as_dict(f) for f in uploaded])
+    else:
+        app.out.table(FILE_HEADERS, (file_row(f) for f in uploaded))
+
+
+@files.command("ls")
+@click.option("--purpose", help="Only files for this purpose.")
+@click.option("--search", help="Only files whose name contains this.")
+@click.option("--source", multiple=True, help="upload, repository or mistral (repeatable).")
+@click.option("--sample-type", multiple=True, help="e.g. batch_result (repeatable).")
+@json_option
+@pass_app
+def ls(
+    app: App,
+    purpose: str | None,
+    search: str | None,
+    source: tuple[str, ...],
+    sample_type: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """List every file, all pages."""
+    listing = app.client().files.list(
+        purpose=purpose,
+        search=search,
+        source=list(source) or None,
+        sample_type=list(sample_type) or None,
+    )
+    found = list(listing)
+    if as_json:
+        app.out.json([as_dict(f) for f in found])
+    else:
+        app.out.table(FILE_HEADERS, (file_row(f) for f in found))
+
+
+@files.command("get")
+@click.argument("file_id")
+@json_option
+@pass_app
+def get(app: App, file_id: str, as_json: bool) -> None:
+    """Show a file."""
+    found = app.client().files.retrieve(file_id)
+    if as_json:
+        app.out.json(as_dict(found))
+    else:
+        app.out.fields(file_fields(found))
+
+
+@files.command("download")
+@click.argument("file_id")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write it [default: the file's name, here].",
+)
+@json_option
+@pass_app
+def download(app: App, file_id: str, output: Path | None, as_json: bool) -> None:
+    """Download a file; the path appears only once it is complete."""
+    client = app.client()
+    if output is None:
+        # Only the last part of the name: a server-given name must not pick the folder.
+        name = Path(client.files.retrieve(file_id).filename).name
+        output = Path(name or file_id)
+    written = _steps.download(app.out, client, file_id, output, f"download {output.name}")
+    if as_json:
+        app.out.json({"id": file_id, "path": str(output), "bytes": written})
+    else:
+        app.out.line(f"Downloaded {file_id} to {output} ({size(written)})")
+
+
+@files.command("rm")
+@click.argument("file_ids", nargs=-1, required=True)
+@json_option
+@pass_app
+def rm(app: App, file_ids: tuple[str, ...], as_json: bool) -> None:
+    """Delete files."""
+    client = app.client()
+    deleted = [client.files.delete(file_id) for file_id in file_ids]
+    if as_json:
+        app.out.json([as_dict(d) for d in deleted])
+    else:
+        for d in deleted:
+            app.out.line(f"Deleted {d.id}" if d.deleted else f"Not deleted: {d.id}")
+
+
+@files.command("url")
+@click.argument("file_id")
+@click.option("--expiry", type=click.IntRange(1), default=24, show_default=True, help="Hours.")
+@json_option
+@pass_app
+def url(app: App, file_id: str, expiry: int, as_json: bool) -> None:
+    """Print a URL that downloads the file without a key until it expires (keep it secret)."""
+    signed = app.client().files.get_signed_url(file_id, expiry=expiry)
+    if as_json:
+        app.out.json({"id": file_id, "url": signed.url, "expiry_hours": expiry})
+    else:
+        app.out.line(signed.url)

@@ -1,0 +1,247 @@
+"""`mistral-batch run`: check, upload, create, watch, download; resumable across restarts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mistral_batch import BatchJob, Mistral, NotFoundError, check_input_file
+from mistral_batch.jobs import CREATE_TOKEN_KEY, CreateArgs
+
+from . import _codes, _steps
+from ._app import App, CommandError, pass_app
+from ._output import size
+from ._params import metadata_option
+from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
+
+#: Stands in for the input file's id while the job's options are checked before uploading.
+_PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+
+RUN_HELP = f"""Run a batch job over INPUT (JSONL) and download its results.
+
+Checks INPUT locally (errors name the line; nothing is sent), uploads it, creates the job,
+shows its progress until it ends, downloads the output and error files and prints a
+summary.
+
+The run resumes: the uploaded file and the job are recorded in a state file beside the
+output (--state). Running the same command again, after Ctrl-C, a crash or a reboot,
+picks up the same job instead of paying again; --fresh starts a new one. Ctrl-C while
+waiting leaves the job running (--cancel-on-interrupt cancels it).
+
+\b
+Exit codes:
+{_codes.EXIT_CODES_TABLE}
+"""
+
+
+class _Run:
+    """One invocation of `run`: its options, its client, its state file."""
+
+    def __init__(self, app: App, client: Mistral, state_file: Path, options: dict[str, Any]):
+        self.app = app
+        self.out = app.out
+        self.client = client
+        self.state_file = state_file
+        self.options = options
+
+    def previous(self, fingerprint: Fingerprint) -> RunState | None:
+        """The state of an earlier run of the same input and options, if any."""
+        try:
+            state = load_state(self.state_file)
+        except StateError as exc:
+            raise CommandError(f"{exc}; remove it or pass --fresh") from exc
+        if state is None:
+            return None
+        if not state.matches(fingerprint, self.options):
+            left = f" (job {state.job_id} is left as it is)" if state.job_id else ""
+            self.out.note(
+                f"{self.state_file} is for another input or other options{left}; starting a new job"
+            )
+            return None
+        return state
+
+    def resume(self, state: RunState) -> BatchJob | None:
+        """The job recorded in `state`, created first if only the upload had happened."""
+        if state.job_id is not None:
+            try:
+                job = self.client.batch.jobs.get(state.job_id)
+            except NotFoundError:
+                self.out.warn(f"job {state.job_id} no longer exists; starting a new one")
+                return None
+            self.out.note(f"Resuming job {job.id} ({job.status}), recorded in {self.state_file}")
+            return job
+        if state.input_file_id is None:
+            return None
+        if state.create_token is not None:
+            found = self._find(state.create_token)
+            if found is not None:
+                self.out.note(f"Resuming job {found.id} ({found.status})")
+                self._record(state, found)
+                return found
+        try:
+            self.client.files.retrieve(state.input_file_id)
+        except NotFoundError:
+            return None
+        self.out.note(f"Reusing the uploaded file {state.input_file_id}")
+        return self.create(state)
+
+    def _find(self, token: str) -> BatchJob | None:
+        """The job created with `token` before its answer was lost, if there is one."""
+        for job in self.client.batch.jobs.list(metadata={CREATE_TOKEN_KEY: token}):
+            if (job.metadata or {}).get(CREATE_TOKEN_KEY) == token:
+                return job
+        return None
+
+    def start(self, state: RunState, path: Path) -> BatchJob:
+        """Upload the input, then create the job, recording each step."""
+        state.input_file_id = _steps.upload(self.out, self.client, path).id
+        save_state(self.state_file, state)
+        return self.create(state)
+
+    def create(self, state: RunState) -> BatchJob:
+        """Create the job over the uploaded file, under a token recorded beforehand."""
+        assert state.input_file_id is not None
+        metadata = dict(self.options["metadata"])
+        metadata[CREATE_TOKEN_KEY] = state.new_token()
+        save_state(self.state_file, state)
+        job = self.client.batch.jobs.create(
+            input_files=[state.input_file_id],
+            model=self.options["model"],
+            endpoint=self.options["endpoint"],
+            metadata=metadata,
+            timeout_hours=self.options["timeout_hours"],
+        )
+        self._record(state, job)
+        self.out.note(f"Created job {job.id} ({job.total_requests or '?'} requests)")
+        return job
+
+    def _record(self, state: RunState, job: BatchJob) -> None:
+        if (state.job_id, state.status) != (job.id, job.status):
+            state.job_id, state.status = job.id, job.status
+            save_state(self.state_file, state)
+
+    def interrupted(self, state: RunState, job: BatchJob, cancel: bool) -> None:
+        """Say what became of the job after Ctrl-C; cancel it if asked to."""
+        if cancel:
+            cancelled = self.client.batch.jobs.cancel(job.id)
+            self._record(state, cancelled)
+            self.out.note(f"Interrupted: cancelled job {job.id} ({cancelled.status}).")
+            return
+        self.out.note(f"Interrupted: job {job.id} keeps running on the server.")
+        self.out.note(f"To resume, run the same command again (state in {self.state_file}).")
+        self.out.note(f"To cancel it: mistral-batch jobs cancel {job.id}")
+
+    def wait(self, state: RunState, job: BatchJob, timeout: float | None, cancel: bool) -> BatchJob:
+        """Watch the job until it ends; on Ctrl-C report (or cancel) and exit 130."""
+        try:
+            return _steps.watch(
+                self.out,
+                self.client,
+                job,
+                timeout=timeout,
+                on_poll=lambda j: self._record(state, j),
+            )
+        except KeyboardInterrupt:
+            self.interrupted(state, job, cancel)
+            raise click.exceptions.Exit(_codes.INTERRUPTED) from None
+
+
+def _check_options(
+    model: str, endpoint: str, metadata: dict[str, str], timeout_hours: int | None
+) -> None:
+    """Check the job's options locally, so that a bad one fails before the upload."""
+    CreateArgs.build(
+        input_files=[_PLACEHOLDER_ID],
+        requests=None,
+        endpoint=endpoint,
+        model=model,
+        agent_id=None,
+        metadata={**metadata, CREATE_TOKEN_KEY: "0" * 32},
+        timeout_hours=timeout_hours,
+        completion_window=None,
+        dedupe=False,
+    )
+
+
+@click.command("run", help=RUN_HELP)
+@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--model", "-m", required=True, help="The model, e.g. mistral-small-latest.")
+@click.option("--endpoint", default="/v1/chat/completions", show_default=True)
+@metadata_option
+@click.option("--timeout-hours", type=click.IntRange(1), help="Hours before the job times out.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the results [default: INPUT's name + .results.jsonl].",
+)
+@click.option(
+    "--errors",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the failed requests [default: INPUT's name + .errors.jsonl].",
+)
+@click.option(
+    "--state",
+    "state_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The state file [default: OUTPUT + .state.json].",
+)
+@click.option("--fresh", is_flag=True, help="Ignore the state file: upload and create anew.")
+@click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the job on Ctrl-C.")
+@click.option("--wait-timeout", type=click.FloatRange(0), help="Stop waiting after SECONDS.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@pass_app
+def run(
+    app: App,
+    input_path: Path,
+    model: str,
+    endpoint: str,
+    metadata: dict[str, str],
+    timeout_hours: int | None,
+    output: Path | None,
+    errors: Path | None,
+    state_path: Path | None,
+    fresh: bool,
+    cancel_on_interrupt: bool,
+    wait_timeout: float | None,
+    as_json: bool,
+) -> None:
+    """Run a batch job over INPUT and download its results (see RUN_HELP)."""
+    stem = input_path.name.removesuffix(".jsonl")
+    output = output or Path(f"{stem}.results.jsonl")
+    errors = errors or Path(f"{stem}.errors.jsonl")
+    state_file = state_path or default_state_path(output)
+    if len({p.resolve() for p in (input_path, output, errors, state_file)}) < 4:
+        raise click.UsageError("INPUT, --output, --errors and --state must be different files")
+    checked = check_input_file(input_path)
+    _check_options(model, endpoint, metadata, timeout_hours)
+    app.out.note(f"{input_path}: {checked.count} requests, {size(checked.bytes)}, valid")
+    fingerprint = Fingerprint.of_file(input_path)
+    client = app.client()
+    options = {
+        "model": model,
+        "endpoint": endpoint,
+        "metadata": metadata,
+        "timeout_hours": timeout_hours,
+        "server_url": client.server_url,
+    }
+    runner = _Run(app, client, state_file, options)
+    state = None if fresh else runner.previous(fingerprint)
+    job = runner.resume(state) if state is not None else None
+    if state is None or job is None:
+        state = RunState(
+            input_path=str(input_path.resolve()), fingerprint=fingerprint, options=options
+        )
+        job = runner.start(state, input_path)
+    job = runner.wait(state, job, wait_timeout, cancel_on_interrupt)
+    saved = _steps.download_results(app.out, client, job, output, errors)
+    code = _codes.for_status(job.status)
+    if as_json:
+        app.out.json(_steps.summary_json(job, saved, state=str(state_file), exit_code=code))
+    else:
+        for line in _steps.summary_lines(job, saved):
+            app.out.line(line)
+    if code:
+        raise click.exceptions.Exit(code)
