@@ -1,0 +1,295 @@
+"""Runs the benchmarks: starts the emulator, prepares each case, runs every variant in a
+process of its own (interleaved, repeated), and writes the medians to RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import child, fixtures, report
+from benchmarks.cases import COLD_START
+from benchmarks.plan import CASE_KEYS, CASES, FULL, QUICK, TARGETS, Case, Results, Runs, Sizes
+
+RESULTS_MD = fixtures.ROOT / "benchmarks" / "RESULTS.md"
+#: Room the full run needs on disk: the 1 GiB file twice (ours, the emulator's copy),
+#: one downloaded copy, the 512 MB input twice, and the end-to-end files.
+DISK_NEEDED = 4 * 1024**3
+CHILD_TIMEOUT = 600
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class Bench:
+    """One benchmark session: a scratch folder, an emulator, and the cases' fixtures."""
+
+    def __init__(
+        self,
+        scratch: Path,
+        emulator: fixtures.EmulatorClient,
+        sizes: Sizes,
+        *,
+        in_process: bool = False,
+    ) -> None:
+        self.scratch = scratch
+        self.emulator = emulator
+        self.sizes = sizes
+        #: Measure in this process instead of a new one each run (for the smoke test).
+        self.in_process = in_process
+        self._cache: dict[str, Any] = {}
+
+    def _common(self) -> dict[str, Any]:
+        return {"url": self.emulator.url, "api_key": self.emulator.api_key}
+
+    def _once(self, key: str, make: Any) -> Any:
+        if key not in self._cache:
+            started = time.perf_counter()
+            self._cache[key] = make()
+            _log(f"  prepared {key} in {time.perf_counter() - started:.1f}s")
+        return self._cache[key]
+
+    def big_file_id(self) -> str:
+        """The id of a download_bytes file on the emulator, uploaded with raw httpx."""
+
+        def make() -> str:
+            path = fixtures.write_bytes(self.scratch / "big.bin", self.sizes.download_bytes)
+            self.emulator.allow_uploads_up_to(self.sizes.download_bytes + 1024 * 1024)
+            try:
+                return self.emulator.upload(path)
+            finally:
+                path.unlink()
+
+        return str(self._once("download file", make))
+
+    def job_id(self) -> str:
+        """A small finished job, for the get calls."""
+
+        def make() -> str:
+            path = fixtures.write_requests(self.scratch / "small.jsonl", count=10)
+            return self.emulator.finished_job(path)
+
+        return str(self._once("job", make))
+
+    def params(self, case: Case, variant: str) -> dict[str, Any]:
+        """What the child needs for this case and variant."""
+        p = self._common()
+        s = self.sizes
+        if case.key == "download":
+            p |= {"file_id": self.big_file_id(), "out": str(self.scratch / f"dl-{variant}.bin")}
+        elif case.key == "upload":
+            path = self._once(
+                "upload file",
+                lambda: fixtures.write_requests(self.scratch / "upload.jsonl", size=s.upload_bytes),
+            )
+            p |= {"path": str(path)}
+        elif case.key == "decode":
+            path = self._once(
+                "result file",
+                lambda: fixtures.write_results(self.scratch / "results.jsonl", s.decode_lines),
+            )
+            p |= {"path": str(path)}
+        elif case.key == "calls":
+            p |= {"job_id": self.job_id(), "n": s.calls}
+        elif case.key == "e2e":
+            p |= {"n": s.e2e_requests, "out": str(self.scratch / f"e2e-{variant}.jsonl")}
+        elif case.key == "emulator":
+            if variant == "jobs":
+                path = self._once(
+                    "emulator input",
+                    lambda: fixtures.write_requests(
+                        self.scratch / "emulator.jsonl", count=s.emulator_requests
+                    ),
+                )
+                p |= {"path": str(path), "n": s.emulator_requests}
+            elif variant == "download":
+                p |= {"file_id": self.big_file_id()}
+            else:
+                p |= {"job_id": self.job_id(), "n": s.calls}
+        return p
+
+    def run_child(self, case: Case, variant: str, *, profile: bool = False) -> dict[str, Any]:
+        """One measured run of a variant, in a new process."""
+        if self.in_process:
+            params = self.params(case, variant)
+            return child.measure(f"{case.key}.{variant}", params, profile=profile)
+        command = [sys.executable, "-m", "benchmarks.child", f"{case.key}.{variant}"]
+        command.append(json.dumps(self.params(case, variant)))
+        if profile:
+            command.append("--profile")
+        done = subprocess.run(
+            command,
+            cwd=fixtures.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{case.key}.{variant} failed:\n{done.stderr[-3000:]}")
+        return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def run_cold(variant: str) -> dict[str, Any]:
+    """A fresh interpreter running the cold start code; timed from spawn to exit."""
+    code = COLD_START[variant]
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], cwd=fixtures.ROOT, check=True)
+    seconds = time.perf_counter() - started
+    # RUSAGE_CHILDREN is the largest of the children waited for so far: each cold start
+    # is run from a fresh process for that reason (measure_cold_isolated).
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"units": 1, "seconds": seconds, "baseline_kib": 0, "peak_kib": peak}
+
+
+def measure_cold_isolated(variant: str) -> dict[str, Any]:
+    """run_cold in a process of its own, so that RUSAGE_CHILDREN is this run's alone."""
+    code = f"import json, benchmarks.runner as r; print(json.dumps(r.run_cold({variant!r})))"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=fixtures.ROOT, capture_output=True, text=True, check=True
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def import_profile(variant: str, top: int = 15) -> str:
+    """The modules that take longest to import in a cold start (``-X importtime``)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", COLD_START[variant]],
+        cwd=fixtures.ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: list[tuple[int, int, str]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, total, name = line.removeprefix("import time:").split("|")
+        rows.append((int(own), int(total), name.rstrip()))
+    by_package: dict[str, int] = {}
+    for own, _, name in rows:
+        package = name.strip().split(".")[0]
+        by_package[package] = by_package.get(package, 0) + own
+    lines = ["self ms  package (all its modules)"]
+    for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"{own / 1000:7.1f}  {package}")
+    lines += ["", "self ms  cumulative ms  module"]
+    for own, total, name in sorted(rows, key=lambda r: -r[0])[:top]:
+        lines.append(f"{own / 1000:7.1f}  {total / 1000:13.1f}  {name.strip()}")
+    return "\n".join(lines)
+
+
+def run_case(bench: Bench, case: Case, repeat: int, cold_rounds: int) -> dict[str, Runs]:
+    """Every variant of `case`, `repeat` times, interleaved so that drift hits all alike."""
+    runs = {v.key: Runs() for v in case.variants}
+    rounds = cold_rounds if case.key == "cold" else repeat
+    for round_ in range(rounds):
+        for variant in case.variants:
+            if case.key == "cold":
+                result = measure_cold_isolated(variant.key)
+            else:
+                result = bench.run_child(case, variant.key)
+            figure = case.metric_of(variant.key).of(result["units"], result["seconds"])
+            entry = runs[variant.key]
+            entry.figures.append(figure)
+            entry.growth_mib.append((result["peak_kib"] - result["baseline_kib"]) / 1024)
+            entry.peak_mib.append(result["peak_kib"] / 1024)
+            entry.cpu_seconds.append(result.get("cpu_seconds", 0.0))
+            entry.units.append(result["units"])
+            unit = case.metric_of(variant.key).unit
+            _log(f"  {case.key}.{variant.key} run {round_ + 1}/{rounds}: {figure:,.1f} {unit}")
+    return runs
+
+
+def profiles_of_misses(bench: Bench, results: Results) -> dict[str, str]:
+    """A profile of our side of every case with a missed target."""
+    out: dict[str, str] = {}
+    for target in TARGETS:
+        verdict = target.judge(results)
+        if verdict is None or verdict[1] or target.case in out:
+            continue
+        case = next(c for c in CASES if c.key == target.case)
+        if case.key == "cold":
+            out[case.key] = import_profile("ours")
+        elif any(v.key == "ours" for v in case.variants):
+            _log(f"  profiling {case.key}.ours")
+            out[case.key] = bench.run_child(case, "ours", profile=True).get("profile", "")
+    return out
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line of scripts/bench."""
+    parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test's)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per variant (median kept)")
+    parser.add_argument(
+        "--only", action="append", choices=CASE_KEYS, help="run this case only (repeatable)"
+    )
+    parser.add_argument(
+        "--output",
+        type=Path,
+        default=None,
+        help="where to write the results (default: benchmarks/RESULTS.md for a full run;"
+        " a --quick or --only run writes nothing unless asked)",
+    )
+    parser.add_argument(
+        "--scratch-dir",
+        type=Path,
+        default=fixtures.ROOT.parent,
+        help="where the temporary files go (default: the checkout's parent folder)",
+    )
+    args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the benchmarks and write the results."""
+    args = parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    selected = [c for c in CASES if not args.only or c.key in args.only]
+    output = args.output
+    if output is None and not args.quick and not args.only:
+        output = RESULTS_MD
+    args.scratch_dir.mkdir(parents=True, exist_ok=True)
+    if not args.quick and fixtures.disk_free(args.scratch_dir) < DISK_NEEDED:
+        sys.exit(f"{args.scratch_dir} has less than {DISK_NEEDED // 1024**3} GiB free")
+    scratch = Path(tempfile.mkdtemp(prefix="mistral-batch-bench-", dir=args.scratch_dir))
+    started = time.perf_counter()
+    results: Results = {}
+    cold_rounds = args.repeat if args.quick else args.repeat * 3
+    profiles: dict[str, str] = {}
+    try:
+        with fixtures.EmulatorProcess(scratch / "emulator") as emulator:
+            bench = Bench(scratch, emulator, sizes)
+            for case in selected:
+                _log(f"{case.key}: {case.title}")
+                results[case.key] = run_case(bench, case, args.repeat, cold_rounds)
+            if not args.quick:
+                profiles = profiles_of_misses(bench, results)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    elapsed = time.perf_counter() - started
+    text = report.render(
+        results,
+        profiles,
+        sizes=sizes,
+        repeat=args.repeat,
+        cold_rounds=cold_rounds,
+        quick=args.quick,
+        elapsed=elapsed,
+    )
+    print(text)
+    if output is not None:
+        output.write_text(text)
+        _log(f"wrote {output} ({elapsed:.0f}s in all)")
