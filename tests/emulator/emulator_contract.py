@@ -38,6 +38,12 @@ def _templates() -> list[tuple[re.Pattern[str], str, str]]:
     return found
 
 
+@cache
+def _validator(location: str) -> jsonschema.Draft202012Validator:
+    schema = {"$ref": f"{_URN}#/{location}/content/application~1json/schema"}
+    return jsonschema.Draft202012Validator(schema, registry=_registry())
+
+
 def _pointer(*parts: str) -> str:
     return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
 
@@ -84,7 +90,6 @@ def check_response(response: httpx.Response) -> None:
     assert response.headers.get("content-type", "").startswith("application/json"), (
         f"{operation['operationId']} {status} is not JSON: {response.headers}"
     )
-    schema = {"$ref": f"{_URN}#/{location}/content/application~1json/schema"}
-    validator = jsonschema.Draft202012Validator(schema, registry=_registry())
+    validator = _validator(location)
     errors = sorted(validator.iter_errors(response.json()), key=lambda e: list(e.path))
     assert not errors, f"{operation['operationId']} {status}: {errors[0].message}"

@@ -119,7 +119,7 @@ class _Receiver:
     def __init__(self, upload: Upload, max_bytes: int) -> None:
         self.upload = upload
         self.max_bytes = max_bytes
-        self.error: Exception | None = None
+        self.ended = False
         self._headers: dict[bytes, bytes] = {}
         self._header_name = b""
         self._header_value = b""
@@ -138,7 +138,11 @@ class _Receiver:
             "on_headers_finished": self.headers_finished,
             "on_part_data": self.part_data,
             "on_part_end": self.part_end,
+            "on_end": self.end,
         }
+
+    def end(self) -> None:
+        self.ended = True
 
     def part_begin(self) -> None:
         self._headers = {}
@@ -229,6 +233,8 @@ async def receive_upload(request: Request, path: Path, max_bytes: int) -> Upload
         raise ApiError(400, "The client went away before the upload ended") from None
     finally:
         receiver.close()
+    if not receiver.ended:
+        raise ApiError(400, "Malformed multipart/form-data body: no closing boundary")
     if upload.filename is None or not receiver.file_done:
         raise ValidationFailed([issue(["body", "file"], "Field required", "missing")])
     return upload
