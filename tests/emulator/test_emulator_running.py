@@ -1,0 +1,184 @@
+"""Starting and stopping: restarts on the same data, the module entry point, the fixtures."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from emulator_helpers import api_client, chat_line, download_lines, jsonl, upload, wait_for_job
+
+from mistral_batch.emulator import Emulator
+
+
+def test_restart_keeps_files_and_finishes_a_running_job(tmp_path: Path) -> None:
+    content = jsonl(chat_line(i) for i in range(300)) + b"not json\n"
+    with (
+        Emulator(data_dir=tmp_path, api_keys=["key"], requests_per_second=300) as first,
+        api_client(first) as client,
+    ):
+        stored = upload(client, content)
+        job = client.post(
+            "/v1/batch/jobs",
+            json={
+                "input_files": [stored["id"]],
+                "model": "m",
+                "endpoint": "/v1/chat/completions",
+            },
+        ).json()
+        running = wait_for_job(client, job["id"], statuses={"RUNNING"})
+        assert running["status"] == "RUNNING"
+        token = client.get(f"/v1/files/{stored['id']}/url").json()["url"].rsplit("/", 1)[1]
+    assert tmp_path.is_dir(), "a given data_dir is kept"
+
+    with Emulator(data_dir=tmp_path, api_keys=["key"]) as second, api_client(second) as client:
+        assert client.get(f"/v1/files/{stored['id']}").json()["bytes"] == len(content)
+        assert client.get(f"/v1/files/{stored['id']}/content").content == content
+        assert httpx.get(f"{second.url}/signed/{token}").content == content
+        done = wait_for_job(client, job["id"])
+        assert done["status"] == "SUCCESS"
+        assert (done["succeeded_requests"], done["failed_requests"]) == (300, 1)
+        assert done["total_requests"] == 301
+        lines = download_lines(client, done["output_file"])
+        assert [line["custom_id"] for line in lines] == [str(i) for i in range(300)]
+        assert [line["id"] for line in lines] == [f"batch-{job['id']}-{i}" for i in range(300)]
+        errors = download_lines(client, done["error_file"])
+        assert [e["id"] for e in errors] == [f"batch-{job['id']}-300"]
+        assert done["errors"] == [{"message": "Input line is not valid JSON", "count": 1}]
+
+
+def test_restart_keeps_finished_jobs_and_their_results(tmp_path: Path) -> None:
+    with Emulator(data_dir=tmp_path, api_keys=["key"]) as first, api_client(first) as client:
+        job = client.post(
+            "/v1/batch/jobs",
+            json={"requests": [chat_line(0)], "model": "m", "endpoint": "/v1/chat/completions"},
+        ).json()
+        done = wait_for_job(client, job["id"])
+    with Emulator(data_dir=tmp_path, api_keys=["key"]) as second, api_client(second) as client:
+        again = client.get(f"/v1/batch/jobs/{job['id']}").json()
+        assert again == done
+        assert len(download_lines(client, done["output_file"])) == 1
+
+
+def test_a_temporary_data_dir_is_removed() -> None:
+    emulator = Emulator().start()
+    data_dir = emulator.data_dir
+    assert data_dir is not None and data_dir.is_dir()
+    emulator.stop()
+    assert not data_dir.exists()
+    emulator.stop()  # stopping twice is harmless
+
+
+def test_start_and_options_errors() -> None:
+    with pytest.raises(ValueError):
+        Emulator(api_keys=[])
+    with pytest.raises(ValueError):
+        Emulator(requests_per_second=0)
+    with Emulator() as running:
+        with pytest.raises(RuntimeError):
+            running.start()
+        with pytest.raises(OSError):
+            Emulator(port=running.port).start()
+    with pytest.raises(RuntimeError):
+        _ = Emulator().url
+
+
+def test_each_emulator_has_its_own_random_key() -> None:
+    with Emulator() as one, Emulator() as two:
+        assert one.api_key != two.api_key
+        assert one.url != two.url
+        assert (
+            httpx.get(
+                f"{one.url}/v1/files", headers={"Authorization": f"Bearer {two.api_key}"}
+            ).status_code
+            == 401
+        )
+
+
+def test_python_dash_m_starts_and_answers(tmp_path: Path) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "mistral_batch.emulator",
+        "--port",
+        "0",
+        "--api-key",
+        "first-key",
+        "--api-key",
+        "second-key",
+        "--data-dir",
+        str(tmp_path),
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        lines = [process.stdout.readline().strip() for _ in range(3)]
+        assert lines[0].startswith("url: http://127.0.0.1:")
+        assert lines[1:] == ["api_key: first-key", "api_key: second-key"]
+        url = lines[0].removeprefix("url: ")
+        answer = httpx.get(f"{url}/v1/files", headers={"Authorization": "Bearer second-key"})
+        assert answer.status_code == 200 and answer.json()["data"] == []
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert (tmp_path / "emulator.sqlite3").is_file()
+
+
+def test_python_dash_m_stops_on_sigterm() -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mistral_batch.emulator", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        url = process.stdout.readline().strip().removeprefix("url: ")
+        key = process.stdout.readline().strip().removeprefix("api_key: ")
+        assert key.startswith("emu-")
+        assert (
+            httpx.get(
+                f"{url}/v1/batch/jobs", headers={"Authorization": f"Bearer {key}"}
+            ).status_code
+            == 200
+        )
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=10) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_the_function_fixture(mistral_emulator: Emulator) -> None:
+    with api_client(mistral_emulator) as client:
+        assert upload(client, b"x\n", "x.txt")["bytes"] == 2
+        assert client.get("/v1/files").json()["total"] == 1
+
+
+def test_the_function_fixture_is_fresh_each_time(mistral_emulator: Emulator) -> None:
+    with api_client(mistral_emulator) as client:
+        assert client.get("/v1/files").json()["total"] == 0
+
+
+def test_the_session_fixture(mistral_emulator_session: Emulator) -> None:
+    assert mistral_emulator_session.running
+    with api_client(mistral_emulator_session) as client:
+        assert client.get("/v1/batch/jobs").status_code == 200
+
+
+def test_the_plugin_module_imports_no_server_stack() -> None:
+    code = (
+        "import sys, mistral_batch.emulator.pytest_plugin;"
+        "print(any(m.split('.')[0] in ('uvicorn', 'starlette') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
