@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
 
-from mistral_batch import Mistral, __version__
+from mistral_batch import InsecureTransportError, Mistral, __version__
 
 from . import _codes
 from ._output import Output
@@ -49,7 +49,9 @@ class App:
         verbose: int = 0,
         progress: bool = True,
         max_retries: int | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
+        self.allow_insecure_http = allow_insecure_http
         self.api_key = api_key or None
         self.server_url = server_url or None
         self.use_emulator = use_emulator
@@ -87,7 +89,12 @@ class App:
                 raise CommandError("no API key: pass --api-key or set MISTRAL_API_KEY", _codes.AUTH)
             else:
                 key, url = self.api_key, self.server_url
-            self._client = Mistral(api_key=key, server_url=url, max_retries=self.max_retries)
+            self._client = Mistral(
+                api_key=key,
+                server_url=url,
+                max_retries=self.max_retries,
+                allow_insecure_http=self.allow_insecure_http,
+            )
         return self._client
 
     def close(self) -> None:
@@ -124,6 +131,8 @@ def _describe(error: BaseException, app: App) -> str:
     if code == _codes.NETWORK:
         target = app.emulator.url if app.emulator else app.server_url or "the API"
         return f"cannot reach {target}: {text}"
+    if isinstance(error, InsecureTransportError):
+        return text.replace("pass allow_insecure_http=True", "pass --allow-insecure-http")
     if isinstance(error, OSError | click.FileError):
         return text
     if code == _codes.ERROR and not _is_ours(error):
@@ -212,6 +221,11 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
     metavar="N",
     help="Retries of a failed request [default: 4].",
 )
+@click.option(
+    "--allow-insecure-http",
+    is_flag=True,
+    help="Allow plain http to a host that is not this machine (the key goes in clear).",
+)
 @click.version_option(__version__, prog_name="mistral-batch")
 @click.pass_context
 def cli(
@@ -222,6 +236,7 @@ def cli(
     verbose: int,
     no_progress: bool,
     max_retries: int | None,
+    allow_insecure_http: bool,
 ) -> None:
     """Run batch jobs on Mistral AI, and manage their files and jobs.
 
@@ -237,6 +252,7 @@ def cli(
         verbose=verbose,
         progress=not no_progress,
         max_retries=max_retries,
+        allow_insecure_http=allow_insecure_http,
     )
     ctx.obj = app
     ctx.call_on_close(app.close)

@@ -23,6 +23,8 @@ from mistral_batch.errors import redact
 
 #: Without a terminal, rows are not cut to 80 columns: ids must survive a pipe whole.
 _PIPE_WIDTH = 1000
+#: Shorter "keys" (never real ones) are not redacted: they would mangle ordinary words.
+MIN_SECRET_LENGTH = 8
 
 
 class Output:
@@ -39,7 +41,7 @@ class Output:
 
     def clean(self, text: str) -> str:
         """`text` with every secret replaced by [REDACTED]."""
-        return redact(text, self.secrets)
+        return redact(text, [s for s in self.secrets if len(s) >= MIN_SECRET_LENGTH])
 
     def line(self, text: str) -> None:
         """Print a line of results on stdout."""
@@ -89,6 +91,11 @@ def as_dict(value: Any) -> dict[str, Any]:
     for key, extra in getattr(value, "extra", {}).items():
         data.setdefault(key, extra)
     return data
+
+
+def plural(count: int, word: str) -> str:
+    """ "1 request", "2 requests"."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def size(n: int | None) -> str:

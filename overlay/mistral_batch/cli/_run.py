@@ -12,7 +12,7 @@ from mistral_batch.jobs import CREATE_TOKEN_KEY, CreateArgs
 
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app
-from ._output import size
+from ._output import plural, size
 from ._params import metadata_option
 from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
 
@@ -217,7 +217,8 @@ def run(
         raise click.UsageError("INPUT, --output, --errors and --state must be different files")
     checked = check_input_file(input_path)
     _check_options(model, endpoint, metadata, timeout_hours)
-    app.out.note(f"{input_path}: {checked.count} requests, {size(checked.bytes)}, valid")
+    count = plural(checked.count, "request")
+    app.out.note(f"{input_path}: {count}, {size(checked.bytes)}, valid")
     fingerprint = Fingerprint.of_file(input_path)
     client = app.client()
     options = {

@@ -10,7 +10,7 @@ import attrs
 
 from mistral_batch import Backoff, BatchJob, FileObject, Mistral
 
-from ._output import Output, as_dict, duration, job_duration, size
+from ._output import Output, as_dict, duration, job_duration, plural, size
 from ._progress import JobMonitor, transfer
 
 #: Polls often enough for a live bar, never more than every 10 s once a job is long.
@@ -99,8 +99,7 @@ def summary_lines(job: BatchJob, saved: list[Saved]) -> list[str]:
     ]
     for item in saved:
         name = "Output file" if item.kind == "output" else "Error file"
-        count = f"{item.lines} line" + ("" if item.lines == 1 else "s")
-        lines.append(f"{name}: {item.path} ({count}, {size(item.bytes)})")
+        lines.append(f"{name}: {item.path} ({plural(item.lines, 'line')}, {size(item.bytes)})")
     if not any(item.kind == "errors" for item in saved):
         lines.append("Error file: none (no request failed)")
     for error in job.errors:
