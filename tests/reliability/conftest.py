@@ -1,0 +1,181 @@
+"""The reliability suite's fixtures, and the recorder that writes RELIABILITY.md.
+
+Tests report what they tried into the session's `recorder`: faults injected (taken from
+the emulators' own counters when each emulator stops), bad inputs, property examples,
+contract cases, and what was checked for loss. When the whole of tests/reliability ran
+and passed, in one process, `pytest_sessionfinish` writes those figures to RELIABILITY.md
+at the repository's root; a partial run (-k, a single file, a failure) leaves it alone.
+"""
+
+from __future__ import annotations
+
+import datetime
+import platform
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# The suite runs with --import-mode=importlib, which puts no test folder on sys.path;
+# the shared helpers beside this file are imported by their plain names.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from reliability_helpers import FAST_RETRY, KEY_A, KEY_B, SleepLog, fast_client
+
+from mistral_batch import Mistral
+from mistral_batch.emulator import FAULT_KINDS, Emulator
+
+HERE = Path(__file__).resolve().parent
+REPORT = HERE.parents[1] / "RELIABILITY.md"
+_RECORDER = pytest.StashKey["Recorder"]()
+_DESELECTED = pytest.StashKey[bool]()
+
+
+class Recorder:
+    """Counts, by category, what the suite tried and what it found lost."""
+
+    def __init__(self) -> None:
+        self.faults: Counter[str] = Counter()
+        self.tried: dict[str, Counter[str]] = {}
+        self.checked: Counter[str] = Counter()
+        self.lost: Counter[str] = Counter()
+
+    def add_faults(self, stats: dict[str, int]) -> None:
+        """Take the fault counters of an emulator that is about to stop."""
+        self.faults.update(stats)
+
+    def tried_one(self, category: str, kind: str, n: int = 1) -> None:
+        """Count `n` things tried of `kind` in `category` (a bad input, an example...)."""
+        self.tried.setdefault(category, Counter())[kind] += n
+
+    def loss(self, what: str, checked: int, lost: int) -> None:
+        """Record that `checked` items of `what` were checked and `lost` went missing."""
+        self.checked[what] += checked
+        self.lost[what] += lost
+
+    def markdown(self) -> str:
+        """The report: what was tried, what was lost."""
+        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        out = [
+            "# Reliability figures",
+            "",
+            "Written by the last full, passing run of `python -m pytest tests/reliability`",
+            f"({now}, Python {platform.python_version()}); not edited by hand.",
+            "The suite's tests are in tests/reliability/, each counting what it tried.",
+            "",
+            "## Faults injected (the emulators' own counters)",
+            "",
+            "| fault kind | injected |",
+            "|---|---:|",
+        ]
+        kinds = [*FAULT_KINDS, *sorted(set(self.faults) - set(FAULT_KINDS))]
+        out += [f"| {kind} | {self.faults.get(kind, 0)} |" for kind in kinds]
+        out.append(f"| **total** | **{sum(self.faults.values())}** |")
+        for category in sorted(self.tried):
+            counts = self.tried[category]
+            out += ["", f"## {category}", "", "| kind | count |", "|---|---:|"]
+            out += [f"| {kind} | {n} |" for kind, n in sorted(counts.items())]
+            out.append(f"| **total** | **{sum(counts.values())}** |")
+        out += ["", "## What was lost", "", "| checked | count | lost |", "|---|---:|---:|"]
+        out += [f"| {what} | {n} | {self.lost[what]} |" for what, n in sorted(self.checked.items())]
+        checked, lost = sum(self.checked.values()), sum(self.lost.values())
+        out.append(f"| **total** | **{checked}** | **{lost}** |")
+        return "\n".join(out) + "\n"
+
+
+@pytest.fixture(scope="session")
+def recorder(request: pytest.FixtureRequest) -> Recorder:
+    """The session's recorder (one per process)."""
+    found = request.config.stash.get(_RECORDER, None)
+    if found is None:
+        found = request.config.stash[_RECORDER] = Recorder()
+    return found
+
+
+def _ours(item: pytest.Item) -> bool:
+    return HERE in Path(item.path).resolve().parents
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """Note that part of this suite was left out (-k, -m, --lf...)."""
+    if any(_ours(item) for item in items):
+        config = items[0].config
+        config.stash[_DESELECTED] = True
+
+
+def _whole_suite_ran(session: pytest.Session) -> bool:
+    config = session.config
+    if config.stash.get(_DESELECTED, False) or getattr(config, "workerinput", None):
+        return False
+    if getattr(config.option, "numprocesses", None):  # counts would be split across workers
+        return False
+    for arg in config.args:
+        target = Path(arg.split("::", 1)[0]).resolve()
+        if target == HERE or target in HERE.parents:
+            if "::" in arg:
+                return False
+            break
+    else:
+        return False
+    collected = {Path(item.path).resolve() for item in session.items if _ours(item)}
+    return collected >= set(HERE.glob("test_*.py"))
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Write RELIABILITY.md after a full, passing run of this suite."""
+    found = session.config.stash.get(_RECORDER, None)
+    if found is None or exitstatus != 0 or session.testsfailed:
+        return
+    if _whole_suite_ran(session):
+        REPORT.write_text(found.markdown(), encoding="utf-8")
+
+
+# --- Emulators whose faults are counted ----------------------------------------------------
+
+
+@pytest.fixture
+def make_emulator(recorder: Recorder) -> Iterator[Callable[..., Emulator]]:
+    """Start emulators with given options; their faults are counted when they stop."""
+    started: list[Emulator] = []
+
+    def make(**options: Any) -> Emulator:
+        emulator = Emulator(**options).start()
+        started.append(emulator)
+        return emulator
+
+    yield make
+    for emulator in started:
+        recorder.add_faults(emulator.stats.faults)
+        emulator.stop()
+
+
+@pytest.fixture(scope="module")
+def emulator(recorder: Recorder) -> Iterator[Emulator]:
+    """One emulator per module with two workspaces, KEY_A and KEY_B."""
+    with Emulator(api_keys=[KEY_A, KEY_B]) as emu:
+        yield emu
+        recorder.add_faults(emu.stats.faults)
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Iterator[Emulator]:
+    """The module's emulator, its faults cleared and Range honoured again after each test."""
+    yield emulator
+    emulator.clear_faults()
+    emulator.set_range_support(True)
+
+
+@pytest.fixture
+def sleeps() -> SleepLog:
+    """The waits the client asked for between attempts, recorded instead of slept."""
+    return SleepLog()
+
+
+@pytest.fixture
+def client(emu: Emulator, sleeps: SleepLog) -> Iterator[Mistral]:
+    """A client of workspace A that retries at once (FAST_RETRY) and records its waits."""
+    with fast_client(emu, sleeps=sleeps, retry=FAST_RETRY) as c:
+        yield c
