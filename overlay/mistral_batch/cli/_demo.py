@@ -18,7 +18,7 @@ from . import _codes, _steps
 from ._app import App, pass_app
 
 #: How long the emulator takes over a demo, whatever its size, so that progress shows.
-_DEMO_SECONDS = 4.0
+_DEMO_SECONDS = 3.0
 
 
 def random_text(rng: random.Random, low: int, high: int) -> str:

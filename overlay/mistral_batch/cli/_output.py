@@ -68,11 +68,17 @@ class Output:
 
     def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
         """Print a table with a header row on stdout."""
+        rows = [[self.clean(cell) for cell in row] for row in rows]
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for header in headers:
-            table.add_column(header, overflow="fold")
+        for index, header in enumerate(headers):
+            if index == 0:
+                # The first column holds ids, to be copied whole: never folded.
+                widest = max((len(row[0]) for row in rows), default=len(header))
+                table.add_column(header, no_wrap=True, min_width=max(widest, len(header)))
+            else:
+                table.add_column(header, overflow="fold")
         for row in rows:
-            table.add_row(*(Text(self.clean(cell)) for cell in row))
+            table.add_row(*(Text(cell) for cell in row))
         self.stdout.print(table)
 
     def fields(self, pairs: Iterable[tuple[str, str]]) -> None:

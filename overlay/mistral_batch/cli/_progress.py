@@ -133,7 +133,7 @@ class JobMonitor:
         self._rate.add(self._clock(), job.completed_requests)
         if self._bar is not None and self._task is not None:
             rate = self._rate.rate
-            left = self._rate.seconds_left(job.total_requests)
+            left = None if job.done else self._rate.seconds_left(job.total_requests)
             self._bar.update(
                 self._task,
                 description=f"{job.status:<8}",

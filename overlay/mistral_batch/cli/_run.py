@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mistral_batch import BatchJob, Mistral, NotFoundError, check_input_file
+from mistral_batch import BatchJob, Mistral, NotFoundError, WaitTimeoutError, check_input_file
 from mistral_batch.jobs import CREATE_TOKEN_KEY, CreateArgs
 
 from . import _codes, _steps
@@ -146,6 +146,9 @@ class _Run:
         except KeyboardInterrupt:
             self.interrupted(state, job, cancel)
             raise click.exceptions.Exit(_codes.INTERRUPTED) from None
+        except WaitTimeoutError:
+            self.out.note(f"Job {job.id} keeps running; run the same command again to resume.")
+            raise
 
 
 def _check_options(
