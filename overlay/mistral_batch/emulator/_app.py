@@ -89,15 +89,16 @@ class EmulatorApp:
         self.router = Starlette(routes=ROUTES)
         self.router.state.emulator = state
 
-    def _operation(self, scope: Scope) -> tuple[str | None, bool]:
-        """The operation a request is for, and whether its path exists at all."""
-        path_found = False
+    def _operation(self, scope: Scope) -> tuple[str | None, set[str]]:
+        """The operation a request is for, or the methods its path allows instead."""
+        allowed: set[str] = set()
         for route in self.router.routes:
             match, _ = route.matches(scope)
             if match is Match.FULL:
-                return getattr(route, "name", None), True
-            path_found = path_found or match is Match.PARTIAL
-        return None, path_found
+                return getattr(route, "name", None), allowed
+            if match is Match.PARTIAL:
+                allowed.update(getattr(route, "methods", None) or ())
+        return None, allowed
 
     def _authorization(self, scope: Scope) -> str | None:
         for name, value in scope.get("headers", []):
@@ -109,10 +110,15 @@ class EmulatorApp:
         if scope["type"] != "http":
             await self.router(scope, receive, send)
             return
-        operation, path_found = self._operation(scope)
+        operation, allowed = self._operation(scope)
         if operation is None:
-            status, message = (405, "Method not allowed") if path_found else (404, "Not found")
-            await _answer(send, json_response(error_body(status, message), status), scope, receive)
+            if allowed:
+                headers = {"Allow": ", ".join(sorted(allowed))}
+                body = error_body(405, "Method not allowed")
+                await _answer(send, json_response(body, 405, headers), scope, receive)
+            else:
+                body = error_body(404, "Not found")
+                await _answer(send, json_response(body, 404), scope, receive)
             return
         if operation not in _PUBLIC:
             workspace = self.state.workspace(self._authorization(scope))

@@ -11,6 +11,8 @@ from ._errors import ApiError, ValidationFailed, issue
 from ._state import EmulatorState
 
 MAX_JSON_BYTES = 128 * 1024 * 1024
+# SQLite integers are 64-bit: larger values are clamped, which changes no answer.
+MAX_QUERY_INT = 2**31 - 1
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
@@ -27,7 +29,7 @@ def caller(request: Request) -> str:
 
 
 def query_int(request: Request, name: str, default: int, minimum: int | None = None) -> int:
-    """An integer query parameter, or 422."""
+    """An integer query parameter (clamped to what SQLite can hold), or 422."""
     raw = request.query_params.get(name)
     if raw is None:
         return default
@@ -47,7 +49,7 @@ def query_int(request: Request, name: str, default: int, minimum: int | None = N
                 )
             ]
         )
-    return value
+    return min(value, MAX_QUERY_INT)
 
 
 def parse_bool(raw: str, loc: list[str | int]) -> bool:

@@ -17,6 +17,8 @@ from ._upload import guess_mimetype, receive_upload
 
 PURPOSES = ("fine-tune", "batch", "ocr", "audio")
 VISIBILITIES = ("workspace", "user")
+# Expiries further away than this (year 2255) are kept as this.
+_LATEST = 9_000_000_000.0
 
 
 def file_json(record: FileRecord, *, with_deleted: bool = False) -> dict[str, Any]:
@@ -43,21 +45,21 @@ def file_json(record: FileRecord, *, with_deleted: bool = False) -> dict[str, An
 
 def _form_fields(fields: dict[str, str]) -> tuple[str, str, int | None]:
     problems = []
-    purpose = fields.get("purpose", "").strip() or "fine-tune"
+    purpose = fields.get("purpose", "fine-tune").strip()
     if purpose not in PURPOSES:
         problems.append(
             issue(["body", "purpose"], f"Input should be one of {', '.join(PURPOSES)}", "enum")
         )
-    visibility = fields.get("visibility", "").strip() or "workspace"
+    visibility = fields.get("visibility", "workspace").strip()
     if visibility not in VISIBILITIES:
         problems.append(
             issue(["body", "visibility"], "Input should be 'workspace' or 'user'", "enum")
         )
     expiry: int | None = None
-    raw_expiry = fields.get("expiry", "").strip()
-    if raw_expiry and raw_expiry.lower() != "null":
+    raw_expiry = fields.get("expiry")
+    if raw_expiry is not None:
         try:
-            expiry = int(raw_expiry)
+            expiry = int(raw_expiry.strip())
         except ValueError:
             problems.append(
                 issue(["body", "expiry"], "Input should be a valid integer", "int_parsing")
@@ -95,6 +97,7 @@ async def upload_file(request: Request) -> Response:
     else:
         sample_type = "pretrain"
     filename = upload.filename or "upload"
+    hours = state.settings.hour_seconds
     record = FileRecord(
         id=new_id(),
         workspace=caller(request),
@@ -107,7 +110,7 @@ async def upload_file(request: Request) -> Response:
         signature=upload.signature,
         bytes=upload.size,
         created_at=now,
-        expires_at=None if expiry is None else now + expiry * state.settings.hour_seconds,
+        expires_at=None if expiry is None else min(now + expiry * hours, _LATEST),
         visibility=visibility,
     )
     path.rename(state.store.blob_path(record.id))
@@ -170,7 +173,8 @@ async def get_signed_url(request: Request) -> Response:
     record = _own_file(request)
     state = state_of(request)
     hours = query_int(request, "expiry", 24, minimum=1)
-    token = state.signer.sign(record.id, time.time() + hours * state.settings.hour_seconds)
+    expires_at = min(time.time() + hours * state.settings.hour_seconds, _LATEST)
+    token = state.signer.sign(record.id, expires_at)
     base = str(request.base_url).rstrip("/")
     return json_response({"url": f"{base}/signed/{token}"})
 
