@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import httpx
+from hypothesis import HealthCheck, settings
 
 from mistral_batch import Backoff, Mistral, RetryPolicy
 from mistral_batch.emulator import Emulator
@@ -87,3 +88,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 20.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
+
+
+def examples(n: int) -> settings:
+    """Hypothesis settings for `n` examples of a test that uses function-scoped fixtures.
+
+    The fixtures (an emulator, a client) are shared on purpose: every example talks to the
+    same server, and each example sets up what it needs itself.
+    """
+    return settings(
+        max_examples=n, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )

@@ -1,0 +1,138 @@
+"""One create, one job at most: creating a batch job under every fault.
+
+A create is not safe to repeat blindly. The client marks it with a metadata token and,
+when an attempt fails, looks for a job with that token before sending again; after a
+read timeout or a 504 (the job may still be made) it never sends again. Each story
+counts the creates the server received and the jobs that exist afterwards.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import pytest
+from reliability_helpers import MODEL, SleepLog, chat, fast_client, served
+from test_faults import FAULTS, SLOW, SLOW_RETRY, TIMEOUT
+
+from mistral_batch import (
+    APIConnectionError,
+    APITimeoutError,
+    Mistral,
+    MistralBatchError,
+    RateLimitError,
+    ServerError,
+)
+from mistral_batch.emulator import Emulator
+from mistral_batch.jobs import CREATE_TOKEN_KEY
+
+#: Faults the server answers without doing the work, so that a resend is safe.
+NOTHING_DONE = {"500", "502", "503", "connection-reset", "html-error-page"}
+RATE_LIMITED = {"429-retry-after-seconds", "429-retry-after-http-date"}
+
+
+def jobs_marked(client: Mistral, marker: str) -> list[str]:
+    return [j.id for j in client.batch.jobs.list(metadata={"case": marker})]
+
+
+def create(client: Mistral, marker: str) -> Any:
+    return client.batch.jobs.create(requests=[chat("only")], model=MODEL, metadata={"case": marker})
+
+
+def user_for(fault: str, emu: Emulator, sleeps: SleepLog, default: Mistral) -> Mistral:
+    if fault == "slower-than-timeout":
+        return fast_client(emu, sleeps=sleeps, retry=SLOW_RETRY, timeout=TIMEOUT)
+    return default
+
+
+def settle(emu: Emulator, client: Mistral, marker: str, fault: str) -> list[str]:
+    """The jobs that carry `marker` once every request in flight has been handled."""
+    emu.clear_faults()
+    if fault == "slower-than-timeout":
+        # The slow request is still in the server for SLOW seconds: count after it ends.
+        # (The emulator's delay comes before the work, and a request whose client has
+        # gone is dropped, so it makes no job; a real server might. Either way: one.)
+        time.sleep(SLOW + 0.1)
+    return jobs_marked(client, marker)
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_create_that_meets_one_fault(
+    emu: Emulator, client: Mistral, sleeps: SleepLog, recorder: Any, fault: str
+) -> None:
+    user = user_for(fault, emu, sleeps, client)
+    marker = uuid.uuid4().hex
+    emu.inject("create_batch_job", count=1, **FAULTS[fault])
+    before = served(emu, "create_batch_job")
+
+    if fault == "504":
+        # A gateway timeout may hide a job being made: the create is not sent again.
+        with pytest.raises(ServerError) as caught:
+            create(user, marker)
+        assert CREATE_TOKEN_KEY in "".join(caught.value.__notes__)
+        assert served(emu, "create_batch_job") - before == 1
+    elif fault == "slower-than-timeout":
+        with pytest.raises(APITimeoutError) as caught:
+            create(user, marker)
+        assert CREATE_TOKEN_KEY in "".join(caught.value.__notes__)
+        assert served(emu, "create_batch_job") - before == 1
+    else:
+        job = create(user, marker)
+        assert job.metadata is not None and job.metadata["case"] == marker
+        sends = 1 if fault == "truncated-json" else 2
+        assert served(emu, "create_batch_job") - before == sends
+
+    made = settle(emu, client, marker, fault)
+    recorder.loss("creates checked for a second job", 1, max(0, len(made) - 1))
+    assert len(made) <= 1
+    # This 504 and this slow answer came before the server did anything: no job.
+    assert len(made) == (0 if fault in ("504", "slower-than-timeout") else 1)
+
+
+def expected_error(fault: str) -> type[MistralBatchError]:
+    if fault in RATE_LIMITED:
+        return RateLimitError
+    if fault == "slower-than-timeout":
+        return APITimeoutError
+    if fault == "connection-reset":
+        return APIConnectionError
+    return ServerError
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_a_create_that_meets_a_lasting_fault(
+    emu: Emulator, client: Mistral, sleeps: SleepLog, recorder: Any, fault: str
+) -> None:
+    user = user_for(fault, emu, sleeps, client)
+    attempts = user._config.retry.max_attempts
+    marker = uuid.uuid4().hex
+    emu.inject("create_batch_job", count=None, **FAULTS[fault])
+    before = served(emu, "create_batch_job")
+    lookups = served(emu, "list_batch_jobs")
+
+    if fault == "truncated-json":
+        # The job was made and only its answer was lost: the lookup finds it.
+        assert create(user, marker).metadata == {"case": marker, **_token_of(client, marker)}
+    else:
+        with pytest.raises(expected_error(fault)):
+            create(user, marker)
+    sent = served(emu, "create_batch_job") - before
+
+    if fault in NOTHING_DONE or fault in RATE_LIMITED:
+        assert sent == attempts
+    else:  # 504, slower than the timeout, truncated: maybe acted on, never resent
+        assert sent == 1
+    if fault in NOTHING_DONE:
+        # Before each resend the client looked for the job, and did not find it.
+        assert served(emu, "list_batch_jobs") - lookups >= attempts
+
+    made = settle(emu, client, marker, fault)
+    recorder.loss("creates checked for a second job", 1, max(0, len(made) - 1))
+    assert len(made) == (1 if fault == "truncated-json" else 0)
+
+
+def _token_of(client: Mistral, marker: str) -> dict[str, str]:
+    (job,) = client.batch.jobs.list(metadata={"case": marker})
+    assert job.metadata is not None
+    return {CREATE_TOKEN_KEY: job.metadata[CREATE_TOKEN_KEY]}
