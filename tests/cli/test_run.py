@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import subprocess
@@ -265,3 +266,66 @@ def test_the_state_file_can_be_chosen(
     assert done.returncode == 0, done.stderr
     recorded = json.loads(state.read_text())
     assert recorded["job_id"] and recorded["input_file_id"]
+
+
+def _state_after_upload(
+    cli: CLI, client: Mistral, source: Path, token: str | None = None
+) -> tuple[Path, str]:
+    """The state a run leaves when it stops between the upload and the job's creation."""
+    file_id = client.files.upload(source).id
+    data = source.read_bytes()
+    state = {
+        "version": 1,
+        "input": {
+            "path": str(source),
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "size": len(data),
+        },
+        "options": {
+            "model": "mistral-small-latest",
+            "endpoint": "/v1/chat/completions",
+            "metadata": {},
+            "timeout_hours": None,
+            "server_url": cli.emulator.url,
+        },
+        "input_file_id": file_id,
+        "create_token": token,
+        "job_id": None,
+        "status": None,
+    }
+    path = source.parent / "requests.results.jsonl.state.json"
+    path.write_text(json.dumps(state))
+    return path, file_id
+
+
+def test_a_run_stopped_after_its_upload_reuses_the_file(
+    cli: CLI, emu: Emulator, client: Mistral, write_input: Callable[..., Path]
+) -> None:
+    source = write_input(good=2)
+    _, file_id = _state_after_upload(cli, client, source)
+
+    done = cli("run", str(source), "--model", "mistral-small-latest")
+    assert done.returncode == 0, done.stderr
+    assert f"Reusing the uploaded file {file_id}" in done.stderr
+    assert emu.stats.requests.get("upload_file") == 1  # the one made above
+    [job] = client.batch.jobs.list()
+    assert job.input_files == [file_id]
+
+
+def test_a_run_whose_create_answer_was_lost_finds_its_job(
+    cli: CLI, emu: Emulator, client: Mistral, write_input: Callable[..., Path]
+) -> None:
+    source = write_input(good=2)
+    token = "ab" * 16
+    _, file_id = _state_after_upload(cli, client, source, token=token)
+    # The job was created, but the command died before it could record its id.
+    job = client.batch.jobs.create(
+        input_files=[file_id],
+        model="mistral-small-latest",
+        metadata={"mistral_batch_token": token},
+    )
+
+    done = cli("run", str(source), "--model", "mistral-small-latest")
+    assert done.returncode == 0, done.stderr
+    assert f"Resuming job {job.id}" in done.stderr
+    assert [j.id for j in client.batch.jobs.list()] == [job.id]

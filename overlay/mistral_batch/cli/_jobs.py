@@ -107,7 +107,11 @@ def get(app: App, job_id: str, as_json: bool) -> None:
 def wait(app: App, job_id: str, timeout: float | None, as_json: bool) -> None:
     """Wait for a job to end, with its progress; the exit code says how it ended (see run)."""
     client = app.client()
-    job = _steps.watch(app.out, client, client.batch.jobs.get(job_id), timeout=timeout)
+    try:
+        job = _steps.watch(app.out, client, client.batch.jobs.get(job_id), timeout=timeout)
+    except KeyboardInterrupt:
+        app.out.note(f"Interrupted: job {job_id} keeps running on the server.")
+        raise click.exceptions.Exit(_codes.INTERRUPTED) from None
     _show(app, job, as_json)
     code = _codes.for_status(job.status)
     if code:

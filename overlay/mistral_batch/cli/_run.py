@@ -178,12 +178,12 @@ def _check_options(
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the results [default: INPUT's name + .results.jsonl].",
+    help="Where to write the results [default: INPUT's name + .results.jsonl, here].",
 )
 @click.option(
     "--errors",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write the failed requests [default: INPUT's name + .errors.jsonl].",
+    help="Where to write the failed requests [default: INPUT's name + .errors.jsonl, here].",
 )
 @click.option(
     "--state",
