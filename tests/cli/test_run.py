@@ -48,7 +48,11 @@ def test_run_writes_results_and_errors_and_sums_up(
 def test_run_json_summary(cli: CLI, write_input: Callable[..., Path], tmp_path: Path) -> None:
     source = write_input(good=2)
     out = tmp_path / "out" / "answers.jsonl"
-    summary = cli.json("run", str(source), "-m", "mistral-small-latest", "-o", str(out))
+    done = cli("-vv", "run", str(source), "-m", "mistral-small-latest", "-o", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG" in done.stderr  # logs go to stderr, the summary alone to stdout
+    assert API_KEY not in done.stderr
+    summary = json.loads(done.stdout)
 
     assert summary["job"]["status"] == "SUCCESS"
     assert summary["exit_code"] == 0
