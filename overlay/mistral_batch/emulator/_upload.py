@@ -35,7 +35,7 @@ class LineScanner:
         self.lines = 0
         self.all_batch_requests = True
         self.all_chat_samples = True
-        self._rest = b""
+        self._rest = bytearray()
         self._checking = True
 
     def feed(self, data: bytes) -> None:
@@ -43,20 +43,26 @@ class LineScanner:
         if not self._checking:
             self.lines += data.count(b"\n")
             return
-        parts = (self._rest + data).split(b"\n")
-        self._rest = parts.pop()
-        for line in parts:
+        newline = data.find(b"\n")
+        if newline < 0:
+            self._rest += data
+            if len(self._rest) > _MAX_CHECKED_LINE:
+                self._checking = False
+                self.all_batch_requests = self.all_chat_samples = False
+                self._rest = bytearray()
+            return
+        self._rest += data[:newline]
+        self._line(bytes(self._rest))
+        lines = data[newline + 1 :].split(b"\n")
+        self._rest = bytearray(lines.pop())
+        for line in lines:
             self._line(line)
-        if len(self._rest) > _MAX_CHECKED_LINE:
-            self._checking = False
-            self.all_batch_requests = self.all_chat_samples = False
-            self._rest = b""
 
     def finish(self) -> None:
         """Take the end of the file."""
         if self._rest:
-            self._line(self._rest)
-            self._rest = b""
+            self._line(bytes(self._rest))
+            self._rest = bytearray()
 
     def _line(self, line: bytes) -> None:
         if not line.strip():
