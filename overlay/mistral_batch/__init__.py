@@ -18,6 +18,7 @@ from ._polling import Backoff, UnknownStatusPolicy
 from ._results_io import AsyncResultStream, ResultStream
 from ._retry import RetryPolicy
 from ._upload import File
+from ._validation import ENDPOINTS, validate_job_create
 from .batch import BatchRun
 from .errors import (
     APIConnectionError,
@@ -40,10 +41,13 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
+from .jobs import CREATE_TOKEN_KEY
 from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
 from .results import BatchResult, pair_results
 
 __all__ = [
+    "CREATE_TOKEN_KEY",
+    "ENDPOINTS",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -87,5 +91,6 @@ __all__ = [
     "__version__",
     "check_input_file",
     "pair_results",
+    "validate_job_create",
     "write_requests",
 ]

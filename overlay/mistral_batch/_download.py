@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
@@ -60,8 +60,9 @@ class _Resume:
 
 def _temp_beside(path: Path) -> tuple[IO[bytes], Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    return os.fdopen(fd, "wb"), Path(name)
+    # Not tempfile.mkstemp: its 0600 mode would survive the rename; "x" honours the umask.
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    return temp.open("xb"), temp
 
 
 class _Common:

@@ -7,8 +7,15 @@ from typing import Any
 
 import click
 
-from mistral_batch import BatchJob, Mistral, NotFoundError, WaitTimeoutError, check_input_file
-from mistral_batch.jobs import CREATE_TOKEN_KEY, CreateArgs
+from mistral_batch import (
+    CREATE_TOKEN_KEY,
+    BatchJob,
+    Mistral,
+    NotFoundError,
+    WaitTimeoutError,
+    check_input_file,
+    validate_job_create,
+)
 
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app
@@ -155,16 +162,12 @@ def _check_options(
     model: str, endpoint: str, metadata: dict[str, str], timeout_hours: int | None
 ) -> None:
     """Check the job's options locally, so that a bad one fails before the upload."""
-    CreateArgs.build(
-        input_files=[_PLACEHOLDER_ID],
-        requests=None,
+    validate_job_create(
         endpoint=endpoint,
         model=model,
-        agent_id=None,
         metadata={**metadata, CREATE_TOKEN_KEY: "0" * 32},
         timeout_hours=timeout_hours,
-        completion_window=None,
-        dedupe=False,
+        input_files=[_PLACEHOLDER_ID],
     )
 
 
