@@ -190,7 +190,7 @@ class Emulator:
         state = server.server_state
         for connection in list(state.connections):
             connection.shutdown()
-        deadline = time.monotonic() + 2.0
+        deadline = time.monotonic() + 0.5
         while (state.connections or state.tasks) and time.monotonic() < deadline:
             await asyncio.sleep(0.005)
         for task in list(state.tasks):
@@ -226,16 +226,45 @@ class Emulator:
 
     # Faults and counters
 
-    def inject(self, operation: str = "*", **effects: Any) -> Fault:
-        """Break the next requests of ``operation`` (an operationId, or ``"*"``).
+    def inject(
+        self,
+        operation: str = "*",
+        *,
+        count: int | None = 1,
+        status: int | None = None,
+        retry_after: float | None = None,
+        retry_after_date: bool = False,
+        delay: float = 0.0,
+        reset: bool = False,
+        truncate: bool = False,
+        html: bool = False,
+        drop_after: int | None = None,
+        unknown_enums: bool = False,
+        extra_fields: bool = False,
+    ) -> Fault:
+        """Break the next ``count`` requests of ``operation`` (an operationId, or ``"*"``).
 
-        ``effects`` are the fields of :class:`Fault`: ``count`` (default 1, None for
-        every request), ``status``, ``retry_after``, ``retry_after_date``, ``delay``,
-        ``reset``, ``truncate``, ``html``, ``drop_after``, ``unknown_enums``,
-        ``extra_fields``. For example ``emu.inject("get_batch_job", status=503, count=2)``
-        or ``emu.inject("download_file", drop_after=1000)``.
+        The effects are those of :class:`Fault`; for example
+        ``emu.inject("get_batch_job", status=503, count=2)``,
+        ``emu.inject("list_files", status=429, retry_after=1)`` or
+        ``emu.inject("download_file", drop_after=1000)``. Raises ValueError for a rule
+        without an effect or with effects that exclude each other.
         """
-        return self._faults.add(Fault(operation=operation, **effects))
+        fault = Fault(
+            operation=operation,
+            count=count,
+            status=status,
+            retry_after=retry_after,
+            retry_after_date=retry_after_date,
+            delay=delay,
+            reset=reset,
+            truncate=truncate,
+            html=html,
+            drop_after=drop_after,
+            unknown_enums=unknown_enums,
+            extra_fields=extra_fields,
+        )
+        return self._faults.add(fault)
 
     def add_fault(self, fault: Fault) -> Fault:
         """Activate a prepared :class:`Fault`."""
