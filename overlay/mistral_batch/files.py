@@ -124,6 +124,14 @@ def _signed(response: httpx.Response) -> SignedURL:
     return SignedURL(url=GenSignedUrl.from_dict(response.json()).url)
 
 
+ACCEPT_BYTES = {"Accept": "application/octet-stream, application/json"}
+
+
+def _download_kwargs(file_id: str, extra: dict[str, str]) -> dict[str, Any]:
+    """The generated download request, resuming from a Range when one is asked."""
+    return download_file._get_kwargs(file_id, range_=extra.get("Range", UNSET))
+
+
 def _file_id(value: str) -> str:
     return validate_id(value, "file_id")
 
@@ -201,13 +209,12 @@ class Files:
 
     def download(self, file_id: str) -> Download:
         """The file's content as a stream: iterate, read(), or write_to(path)."""
-        kwargs = download_file._get_kwargs(_file_id(file_id))
-        accept = {"Accept": "application/octet-stream, application/json"}
+        checked = _file_id(file_id)
 
         def send(extra: dict[str, str]) -> httpx.Response:
-            headers = {**accept, **extra}
+            kwargs = _download_kwargs(checked, extra)
             return self._t.stream(
-                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=headers)
+                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
             )
 
         return Download(send({}), send, self._t.config.retry.max_attempts)
@@ -302,13 +309,12 @@ class AsyncFiles:
 
     async def download(self, file_id: str) -> AsyncDownload:
         """The file's content as a stream: ``async for``, read(), or write_to(path)."""
-        kwargs = download_file._get_kwargs(_file_id(file_id))
-        accept = {"Accept": "application/octet-stream, application/json"}
+        checked = _file_id(file_id)
 
         async def send(extra: dict[str, str]) -> httpx.Response:
-            headers = {**accept, **extra}
+            kwargs = _download_kwargs(checked, extra)
             return await self._t.stream(
-                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=headers)
+                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
             )
 
         return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)

@@ -9,12 +9,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.api_error import ApiError
 from ...models.validation_error_list import ValidationErrorList
-from ...types import File, Response
+from ...types import UNSET, File, Response, Unset
 
 
 def _get_kwargs(
     file_id: str,
+    *,
+    range_: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(range_, Unset):
+        headers["Range"] = range_
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -23,6 +28,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -33,6 +39,11 @@ def _parse_response(
         response_200 = File(payload=BytesIO(response.content))
 
         return response_200
+
+    if response.status_code == 206:
+        response_206 = File(payload=BytesIO(response.content))
+
+        return response_206
 
     if response.status_code == 401:
         response_401 = ApiError.from_dict(response.json())
@@ -49,6 +60,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 416:
+        response_416 = ApiError.from_dict(response.json())
+
+        return response_416
+
     if response.status_code == 422:
         response_422 = ValidationErrorList.from_dict(response.json())
 
@@ -63,6 +79,21 @@ def _parse_response(
         response_500 = ApiError.from_dict(response.json())
 
         return response_500
+
+    if response.status_code == 502:
+        response_502 = ApiError.from_dict(response.json())
+
+        return response_502
+
+    if response.status_code == 503:
+        response_503 = ApiError.from_dict(response.json())
+
+        return response_503
+
+    if response.status_code == 504:
+        response_504 = ApiError.from_dict(response.json())
+
+        return response_504
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -85,14 +116,16 @@ def sync_detailed(
     file_id: str,
     *,
     client: AuthenticatedClient | Client,
+    range_: str | Unset = UNSET,
 ) -> Response[ApiError | File | ValidationErrorList]:
     """Download a file's content
 
      Sends the content as bytes, with its length in Content-Length. Batch result
-    files are JSONL.
+    files are JSONL. A `Range: bytes=N-` request resumes an interrupted download.
 
     Args:
         file_id (str):
+        range_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,6 +137,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         file_id=file_id,
+        range_=range_,
     )
 
     response = client.get_httpx_client().request(
@@ -117,14 +151,16 @@ def sync(
     file_id: str,
     *,
     client: AuthenticatedClient | Client,
+    range_: str | Unset = UNSET,
 ) -> ApiError | File | ValidationErrorList | None:
     """Download a file's content
 
      Sends the content as bytes, with its length in Content-Length. Batch result
-    files are JSONL.
+    files are JSONL. A `Range: bytes=N-` request resumes an interrupted download.
 
     Args:
         file_id (str):
+        range_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -137,6 +173,7 @@ def sync(
     return sync_detailed(
         file_id=file_id,
         client=client,
+        range_=range_,
     ).parsed
 
 
@@ -144,14 +181,16 @@ async def asyncio_detailed(
     file_id: str,
     *,
     client: AuthenticatedClient | Client,
+    range_: str | Unset = UNSET,
 ) -> Response[ApiError | File | ValidationErrorList]:
     """Download a file's content
 
      Sends the content as bytes, with its length in Content-Length. Batch result
-    files are JSONL.
+    files are JSONL. A `Range: bytes=N-` request resumes an interrupted download.
 
     Args:
         file_id (str):
+        range_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,6 +202,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         file_id=file_id,
+        range_=range_,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -174,14 +214,16 @@ async def asyncio(
     file_id: str,
     *,
     client: AuthenticatedClient | Client,
+    range_: str | Unset = UNSET,
 ) -> ApiError | File | ValidationErrorList | None:
     """Download a file's content
 
      Sends the content as bytes, with its length in Content-Length. Batch result
-    files are JSONL.
+    files are JSONL. A `Range: bytes=N-` request resumes an interrupted download.
 
     Args:
         file_id (str):
+        range_ (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -195,5 +237,6 @@ async def asyncio(
         await asyncio_detailed(
             file_id=file_id,
             client=client,
+            range_=range_,
         )
     ).parsed
