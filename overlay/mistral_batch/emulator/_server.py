@@ -328,8 +328,11 @@ def serve(
     emulator.start()
     try:
         print(f"url: {emulator.url}", flush=True)
-        for key in emulator.api_keys:
-            print(f"api_key: {key}", flush=True)
+        if api_keys:
+            # The caller chose them: echoing keys into terminals and logs is a habit to avoid.
+            print(f"api_keys: the {len(emulator.api_keys)} given with --api-key", flush=True)
+        else:
+            print(f"api_key: {emulator.api_key}", flush=True)
         while not stopped.wait(0.5):
             pass
     except KeyboardInterrupt:
