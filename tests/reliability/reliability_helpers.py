@@ -39,7 +39,7 @@ def fast_client(
     key: str | None = None,
     sleeps: SleepLog | None = None,
     retry: RetryPolicy = FAST_RETRY,
-    timeout: float | None = None,
+    timeout: float | httpx.Timeout | None = None,
     http_client: httpx.Client | None = None,
 ) -> Mistral:
     """A client of `emu`; with `sleeps`, its waits between attempts are only recorded."""

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 from reliability_helpers import MODEL, QUICK_POLL, SleepLog, chat, fast_client, jsonl, served
 
@@ -29,8 +30,8 @@ from mistral_batch.emulator import Emulator
 
 LINES = jsonl([chat("a"), chat("b")])
 
-#: The slow answer comes after SLOW seconds; the client gives up after TIMEOUT.
-SLOW, TIMEOUT = 0.4, 0.15
+#: The slow answer comes after SLOW seconds; the client stops reading after TIMEOUT.
+SLOW, TIMEOUT = 0.6, httpx.Timeout(10.0, read=0.25)
 SLOW_RETRY = RetryPolicy(max_attempts=2, initial_delay=0.0, max_delay=0.0)
 
 FAULTS: dict[str, dict[str, Any]] = {
@@ -63,16 +64,16 @@ RAISED: dict[str, type[MistralBatchError]] = {
 Call = Callable[[], None]
 
 
-def _upload(client: Mistral) -> Call:
+def _upload(setup: Mistral, client: Mistral) -> Call:
     def call() -> None:
         assert client.files.upload(LINES, file_name="faulted.jsonl").bytes == len(LINES)
 
     return call
 
 
-def _list_files(client: Mistral) -> Call:
+def _list_files(setup: Mistral, client: Mistral) -> Call:
     name = f"seed-{uuid.uuid4().hex}"
-    seeded = {client.files.upload(LINES, file_name=f"{name}-{i}.jsonl").id for i in range(3)}
+    seeded = {setup.files.upload(LINES, file_name=f"{name}-{i}.jsonl").id for i in range(3)}
 
     def call() -> None:
         # One page, so that the requests served are the attempts at that page.
@@ -81,8 +82,8 @@ def _list_files(client: Mistral) -> Call:
     return call
 
 
-def _retrieve(client: Mistral) -> Call:
-    file_id = client.files.upload(LINES).id
+def _retrieve(setup: Mistral, client: Mistral) -> Call:
+    file_id = setup.files.upload(LINES).id
 
     def call() -> None:
         assert client.files.retrieve(file_id).id == file_id
@@ -90,8 +91,8 @@ def _retrieve(client: Mistral) -> Call:
     return call
 
 
-def _delete_file(client: Mistral) -> Call:
-    file_id = client.files.upload(LINES).id
+def _delete_file(setup: Mistral, client: Mistral) -> Call:
+    file_id = setup.files.upload(LINES).id
 
     def call() -> None:
         deleted = client.files.delete(file_id)
@@ -100,8 +101,8 @@ def _delete_file(client: Mistral) -> Call:
     return call
 
 
-def _download(client: Mistral) -> Call:
-    file_id = client.files.upload(LINES).id
+def _download(setup: Mistral, client: Mistral) -> Call:
+    file_id = setup.files.upload(LINES).id
 
     def call() -> None:
         assert client.files.download(file_id).read() == LINES
@@ -109,8 +110,8 @@ def _download(client: Mistral) -> Call:
     return call
 
 
-def _signed_url(client: Mistral) -> Call:
-    file_id = client.files.upload(LINES).id
+def _signed_url(setup: Mistral, client: Mistral) -> Call:
+    file_id = setup.files.upload(LINES).id
 
     def call() -> None:
         assert client.files.get_signed_url(file_id, expiry=1).url.startswith(client.server_url)
@@ -126,9 +127,9 @@ def _new_job(client: Mistral, *, finished: bool = False, marker: str | None = No
     return job.id
 
 
-def _list_jobs(client: Mistral) -> Call:
+def _list_jobs(setup: Mistral, client: Mistral) -> Call:
     marker = uuid.uuid4().hex
-    job_id = _new_job(client, marker=marker)
+    job_id = _new_job(setup, marker=marker)
 
     def call() -> None:
         assert [j.id for j in client.batch.jobs.list(metadata={"case": marker})] == [job_id]
@@ -136,8 +137,8 @@ def _list_jobs(client: Mistral) -> Call:
     return call
 
 
-def _get_job(client: Mistral) -> Call:
-    job_id = _new_job(client)
+def _get_job(setup: Mistral, client: Mistral) -> Call:
+    job_id = _new_job(setup)
 
     def call() -> None:
         assert client.batch.jobs.get(job_id).id == job_id
@@ -145,8 +146,8 @@ def _get_job(client: Mistral) -> Call:
     return call
 
 
-def _cancel_job(client: Mistral) -> Call:
-    job_id = _new_job(client)
+def _cancel_job(setup: Mistral, client: Mistral) -> Call:
+    job_id = _new_job(setup)
 
     def call() -> None:
         assert client.batch.jobs.cancel(job_id).id == job_id
@@ -154,8 +155,8 @@ def _cancel_job(client: Mistral) -> Call:
     return call
 
 
-def _delete_job(client: Mistral) -> Call:
-    job_id = _new_job(client, finished=True)
+def _delete_job(setup: Mistral, client: Mistral) -> Call:
+    job_id = _new_job(setup, finished=True)
 
     def call() -> None:
         deleted = client.batch.jobs.delete(job_id)
@@ -164,7 +165,7 @@ def _delete_job(client: Mistral) -> Call:
     return call
 
 
-OPERATIONS: dict[str, Callable[[Mistral], Call]] = {
+OPERATIONS: dict[str, Callable[[Mistral, Mistral], Call]] = {
     "upload_file": _upload,
     "list_files": _list_files,
     "retrieve_file": _retrieve,
@@ -234,7 +235,7 @@ def test_a_fault_that_passes_is_ridden_out(
 ) -> None:
     user = _client_for(fault, emu, sleeps, client)
     attempts = user._config.retry.max_attempts
-    call = OPERATIONS[operation](user)
+    call = OPERATIONS[operation](client, user)  # set up by a patient client
     emu.inject(operation, count=attempts - 1, **FAULTS[fault])
     before = served(emu, operation)
     recorder.tried_one("Fault scenarios by operation", operation)
@@ -256,7 +257,7 @@ def test_a_fault_that_lasts_raises_the_fitting_error(
 ) -> None:
     user = _client_for(fault, emu, sleeps, client)
     attempts = user._config.retry.max_attempts
-    call = OPERATIONS[operation](user)
+    call = OPERATIONS[operation](client, user)  # set up by a patient client
     emu.inject(operation, count=None, **FAULTS[fault])
     before = served(emu, operation)
     recorder.tried_one("Fault scenarios by operation", operation)
