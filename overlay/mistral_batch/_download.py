@@ -49,6 +49,20 @@ class _Resume:
         content_range = str(response.headers.get("content-range", ""))
         return content_range.startswith(f"bytes {self.received}-")
 
+    def restart_skip(self, response: httpx.Response) -> int:
+        """How many bytes of `response` were delivered already and must be skipped."""
+        if self.continues(response):
+            return 0
+        # The server sent the whole file again: skip what the reader already has.
+        announced = _length(response)
+        if announced is not None and self.total is not None and announced != self.total:
+            raise IncompleteDownloadError(
+                f"the file changed size during the download ({self.total} -> {announced})",
+                expected=self.total,
+                received=self.received,
+            )
+        return self.received
+
     def check_complete(self) -> None:
         if self.total is not None and self.received != self.total:
             raise IncompleteDownloadError(
@@ -87,7 +101,10 @@ class _Common:
 class Download(_Common):
     """A file's content as it arrives: iterate it, read it, or write it to a path.
 
-    Use it as a context manager (or call close()) so the connection is released.
+    Every way of reading resumes after a dropped connection: with a Range request, or,
+    when the server ignores Range, by reading again and skipping what was already
+    delivered; the byte count is checked against what the server announced. Use it as
+    a context manager (or call close()) so the connection is released.
     """
 
     def __init__(self, response: httpx.Response, reopen: Reopen, max_attempts: int) -> None:
@@ -97,8 +114,28 @@ class Download(_Common):
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body in chunks, as they come; the connection closes at the end."""
+        state = _Resume(total=self.content_length)
+        skip = 0
         try:
-            yield from self.response.iter_bytes()
+            while True:
+                try:
+                    for chunk in self.response.iter_bytes():
+                        if skip:
+                            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+                            if not chunk:
+                                continue
+                        state.received += len(chunk)
+                        yield chunk
+                    self.response.close()
+                    state.check_complete()
+                    return
+                except (httpx.TransportError, IncompleteDownloadError) as exc:
+                    self.response.close()
+                    state.attempts += 1
+                    if state.attempts >= self._max_attempts:
+                        raise _gave_up(state, exc) from None
+                    self.response = self._reopen(state.range_headers())
+                    skip = state.restart_skip(self.response)
         finally:
             self.response.close()
 
@@ -112,52 +149,30 @@ class Download(_Common):
 
     def read(self) -> bytes:
         """The whole body in memory; prefer write_to() for big files."""
-        try:
-            return self.response.read()
-        finally:
-            self.response.close()
+        return b"".join(self.iter_bytes())
 
     def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
         """Write the body to `path`, all or nothing, and return its size in bytes.
 
         The bytes go to a temporary file beside `path`, renamed into place only once
-        their count matches what the server announced. A dropped connection resumes
-        with a Range request (or starts over when the server ignores Range).
+        their count matches what the server announced.
         """
         target = Path(path)
-        state = _Resume(total=self.content_length)
+        total = self.content_length
+        received = 0
         out, temp = _temp_beside(target)
         try:
             with out:
-                response = self.response
-                while True:
-                    try:
-                        for chunk in response.iter_bytes():
-                            out.write(chunk)
-                            state.received += len(chunk)
-                            if progress is not None:
-                                progress(state.received, state.total)
-                        response.close()
-                        state.check_complete()
-                        break
-                    except (httpx.TransportError, IncompleteDownloadError) as exc:
-                        response.close()
-                        state.attempts += 1
-                        if state.attempts >= self._max_attempts:
-                            raise _gave_up(state, exc) from None
-                        response = self._reopen(state.range_headers())
-                        self.response = response
-                        if not state.continues(response):
-                            out.seek(0)
-                            out.truncate()
-                            state.received = 0
-                            state.total = _length(response)
+                for chunk in self.iter_bytes():
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(received, total)
             os.replace(temp, target)
         finally:
-            self.response.close()
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        return state.received
+        return received
 
     def close(self) -> None:
         """Release the connection."""
@@ -176,7 +191,7 @@ class Download(_Common):
 
 
 class AsyncDownload(_Common):
-    """The async twin of Download: ``async for``, aread(), write_to(), aclose()."""
+    """The async twin of Download: ``async for``, read(), write_to(), close()."""
 
     def __init__(self, response: httpx.Response, reopen: AsyncReopen, max_attempts: int) -> None:
         self.response = response
@@ -185,9 +200,28 @@ class AsyncDownload(_Common):
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body in chunks, as they come; the connection closes at the end."""
+        state = _Resume(total=self.content_length)
+        skip = 0
         try:
-            async for chunk in self.response.aiter_bytes():
-                yield chunk
+            while True:
+                try:
+                    async for chunk in self.response.aiter_bytes():
+                        if skip:
+                            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
+                            if not chunk:
+                                continue
+                        state.received += len(chunk)
+                        yield chunk
+                    await self.response.aclose()
+                    state.check_complete()
+                    return
+                except (httpx.TransportError, IncompleteDownloadError) as exc:
+                    await self.response.aclose()
+                    state.attempts += 1
+                    if state.attempts >= self._max_attempts:
+                        raise _gave_up(state, exc) from None
+                    self.response = await self._reopen(state.range_headers())
+                    skip = state.restart_skip(self.response)
         finally:
             await self.response.aclose()
 
@@ -201,47 +235,26 @@ class AsyncDownload(_Common):
 
     async def read(self) -> bytes:
         """The whole body in memory; prefer write_to() for big files."""
-        try:
-            return await self.response.aread()
-        finally:
-            await self.response.aclose()
+        return b"".join([chunk async for chunk in self.iter_bytes()])
 
     async def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
         """Write the body to `path`, all or nothing (see Download.write_to)."""
         target = Path(path)
-        state = _Resume(total=self.content_length)
+        total = self.content_length
+        received = 0
         out, temp = _temp_beside(target)
         try:
             with out:
-                response = self.response
-                while True:
-                    try:
-                        async for chunk in response.aiter_bytes():
-                            out.write(chunk)
-                            state.received += len(chunk)
-                            if progress is not None:
-                                progress(state.received, state.total)
-                        await response.aclose()
-                        state.check_complete()
-                        break
-                    except (httpx.TransportError, IncompleteDownloadError) as exc:
-                        await response.aclose()
-                        state.attempts += 1
-                        if state.attempts >= self._max_attempts:
-                            raise _gave_up(state, exc) from None
-                        response = await self._reopen(state.range_headers())
-                        self.response = response
-                        if not state.continues(response):
-                            out.seek(0)
-                            out.truncate()
-                            state.received = 0
-                            state.total = _length(response)
+                async for chunk in self.iter_bytes():
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(received, total)
             os.replace(temp, target)
         finally:
-            await self.response.aclose()
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        return state.received
+        return received
 
     async def close(self) -> None:
         """Release the connection."""

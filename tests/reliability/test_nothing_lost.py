@@ -74,15 +74,6 @@ def test_run_in_the_library_loses_nothing_under_faults(
     assert len(list(client.batch.jobs.list(metadata={"case": "nothing-lost"}))) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ResultStream reads the download once: a connection cut while iterating "
-    "results raises httpx.RemoteProtocolError (not even a typed error) and the results "
-    "after the cut are not delivered (fix: let ResultStream resume like Download.write_to, "
-    "asking for bytes=<received>- and skipping what was already decoded, or restarting "
-    "and skipping the lines already yielded; at least wrap transport errors in "
-    "APIConnectionError)",
-)
 def test_results_read_through_a_cut_connection_are_all_there(
     emu: Emulator, client: Mistral, input_file: Path, recorder: Any
 ) -> None:
