@@ -29,9 +29,10 @@ class ResultStream:
     def __iter__(self) -> Iterator[BatchResult]:
         if self._download is None:
             return
+        from_json = BatchResult.from_json
         try:
             for line, value in iter_jsonl(self._download.iter_bytes()):
-                yield BatchResult.from_json(value, line)
+                yield from_json(value, line)
         finally:
             self.close()
 
