@@ -189,8 +189,14 @@ class AsyncJobs:
 
     async def delete(self, job_id: BatchJob | str) -> Deleted:
         """Delete a finished job."""
-        kwargs = delete_batch_job._get_kwargs(_job_id(job_id))
-        return await self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+        checked = _job_id(job_id)
+        kwargs = delete_batch_job._get_kwargs(checked)
+        return await self._t.call(
+            DELETE,
+            lambda: self._t.build(self._t.client, kwargs),
+            _deleted,
+            gone=lambda: Deleted(id=checked, deleted=True, object="batch"),
+        )
 
     async def wait(
         self,

@@ -160,13 +160,18 @@ class SyncTransport(_Base):
         parse: Callable[[httpx.Response], T],
         *,
         replayable: bool = True,
+        gone: Callable[[], T] | None = None,
     ) -> T:
-        """Send with retries and return the parsed body of the successful response."""
-        return self._send(op, factory, parse, stream=False, replayable=replayable)
+        """Send with retries and return the parsed body of the successful response.
+
+        `gone` answers a 404 to a retry whose earlier attempt may have been acted on:
+        a delete whose answer was lost has done its work.
+        """
+        return self._send(op, factory, parse, stream=False, replayable=replayable, gone=gone)
 
     def stream(self, op: Operation, factory: RequestFactory) -> httpx.Response:
         """Send with retries and return the successful response, its body unread."""
-        return self._send(op, factory, lambda r: r, stream=True, replayable=True)
+        return self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
     def _send(
         self,
@@ -176,8 +181,10 @@ class SyncTransport(_Base):
         *,
         stream: bool,
         replayable: bool,
+        gone: Callable[[], T] | None,
     ) -> T:
         attempt = 0
+        maybe_acted = False
         while True:
             attempt += 1
             request = factory()
@@ -198,10 +205,14 @@ class SyncTransport(_Base):
                     except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
                         response.close()
                         error = self.malformed(op, request, exc)
+                elif response.status_code == 404 and maybe_acted and gone is not None:
+                    _read_error_body(response)
+                    return gone()
                 else:
                     body = _read_error_body(response)
                     error = self.error_for(response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
+            maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
                 op,
                 attempt,
@@ -232,13 +243,18 @@ class AsyncTransport(_Base):
         parse: Callable[[httpx.Response], T],
         *,
         replayable: bool = True,
+        gone: Callable[[], T] | None = None,
     ) -> T:
-        """Send with retries and return the parsed body of the successful response."""
-        return await self._send(op, factory, parse, stream=False, replayable=replayable)
+        """Send with retries and return the parsed body of the successful response.
+
+        `gone` answers a 404 to a retry whose earlier attempt may have been acted on:
+        a delete whose answer was lost has done its work.
+        """
+        return await self._send(op, factory, parse, stream=False, replayable=replayable, gone=gone)
 
     async def stream(self, op: Operation, factory: RequestFactory) -> httpx.Response:
         """Send with retries and return the successful response, its body unread."""
-        return await self._send(op, factory, lambda r: r, stream=True, replayable=True)
+        return await self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
     async def _send(
         self,
@@ -248,8 +264,10 @@ class AsyncTransport(_Base):
         *,
         stream: bool,
         replayable: bool,
+        gone: Callable[[], T] | None,
     ) -> T:
         attempt = 0
+        maybe_acted = False
         while True:
             attempt += 1
             request = factory()
@@ -270,10 +288,14 @@ class AsyncTransport(_Base):
                     except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
                         await response.aclose()
                         error = self.malformed(op, request, exc)
+                elif response.status_code == 404 and maybe_acted and gone is not None:
+                    await _aread_error_body(response)
+                    return gone()
                 else:
                     body = await _aread_error_body(response)
                     error = self.error_for(response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
+            maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
                 op,
                 attempt,

@@ -204,8 +204,14 @@ class Files:
 
     def delete(self, file_id: str) -> Deleted:
         """Delete the file."""
-        kwargs = delete_file._get_kwargs(_file_id(file_id))
-        return self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+        checked = _file_id(file_id)
+        kwargs = delete_file._get_kwargs(checked)
+        return self._t.call(
+            DELETE,
+            lambda: self._t.build(self._t.client, kwargs),
+            _deleted,
+            gone=lambda: Deleted(id=checked, deleted=True, object="file"),
+        )
 
     def download(self, file_id: str) -> Download:
         """The file's content as a stream: iterate, read(), or write_to(path)."""
@@ -304,8 +310,14 @@ class AsyncFiles:
 
     async def delete(self, file_id: str) -> Deleted:
         """Delete the file."""
-        kwargs = delete_file._get_kwargs(_file_id(file_id))
-        return await self._t.call(DELETE, lambda: self._t.build(self._t.client, kwargs), _deleted)
+        checked = _file_id(file_id)
+        kwargs = delete_file._get_kwargs(checked)
+        return await self._t.call(
+            DELETE,
+            lambda: self._t.build(self._t.client, kwargs),
+            _deleted,
+            gone=lambda: Deleted(id=checked, deleted=True, object="file"),
+        )
 
     async def download(self, file_id: str) -> AsyncDownload:
         """The file's content as a stream: ``async for``, read(), or write_to(path)."""
