@@ -318,14 +318,6 @@ def test_a_streamed_upload_over_the_limit_is_refused_and_leaves_nothing(
     assert emu.data_dir is not None and list((emu.data_dir / "tmp").iterdir()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator refuses the upload as soon as it passes the limit, but leaves the "
-    "connection open, so uvicorn reads and discards the rest of the body (64 MB here) "
-    "and the client sends it all (fix: answer the 413, and any error sent before the body "
-    "was read, with `Connection: close` - in emulator/_upload.receive_upload or "
-    "_errors.ApiError - so that the server stops reading and the client stops sending)",
-)
 def test_the_upload_limit_stops_the_sender_early(
     make_emulator: Callable[..., Emulator], recorder: Any
 ) -> None:

@@ -218,12 +218,17 @@ def _boundary(request: Request) -> bytes:
     return boundary
 
 
+#: Sent with a refusal before the body was read, so the server stops reading the rest
+#: and the client stops sending it.
+_CLOSE = {"Connection": "close"}
+
+
 async def receive_upload(request: Request, path: Path, max_bytes: int) -> Upload:
     """Stream a multipart upload's file part to ``path``; 400, 413 or 422 on bad input."""
     boundary = _boundary(request)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes + _FRAMING_ALLOWANCE:
-        raise ApiError(413, f"File larger than the {max_bytes} bytes limit")
+        raise ApiError(413, f"File larger than the {max_bytes} bytes limit", headers=_CLOSE)
     upload = Upload(path)
     receiver = _Receiver(upload, max_bytes)
     parser = MultipartParser(boundary, receiver.callbacks())  # type: ignore[arg-type]
@@ -232,7 +237,9 @@ async def receive_upload(request: Request, path: Path, max_bytes: int) -> Upload
             parser.write(chunk)
         parser.finalize()
     except _TooLarge:
-        raise ApiError(413, f"File larger than the {max_bytes} bytes limit") from None
+        raise ApiError(
+            413, f"File larger than the {max_bytes} bytes limit", headers=_CLOSE
+        ) from None
     except MultipartParseError as error:
         raise ApiError(400, f"Malformed multipart/form-data body: {error}") from None
     except ClientDisconnect:
