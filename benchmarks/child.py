@@ -42,7 +42,7 @@ def measure(variant: str, params: dict[str, Any], *, profile: bool = False) -> d
         cpu = time.process_time() - cpu
         peak = _maxrss_kib()
     finally:
-        work.cleanup()
+        work.close()
     report: dict[str, Any] = {
         "variant": variant,
         "units": units,

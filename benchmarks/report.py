@@ -45,12 +45,14 @@ def _version(name: str) -> str:
 def machine() -> list[str]:
     """The machine's description, as Markdown list items."""
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
     return [
         f"- CPU: {_cpu_model()}, {os.cpu_count()} cores",
         f"- RAM: {_memory()}",
         f"- OS: {platform.platform()}",
         f"- Python: {platform.python_implementation()} {sys.version.split()[0]}",
         f"- Packages: {versions}",
+        f"- Load average (1, 5, 15 min) as the run ended: {load}",
     ]
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -15,8 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import child, fixtures, report
-from benchmarks.cases import COLD_START
+from benchmarks import child, cold, fixtures, report
 from benchmarks.plan import CASE_KEYS, CASES, FULL, QUICK, TARGETS, Case, Results, Runs, Sizes
 
 RESULTS_MD = fixtures.ROOT / "benchmarks" / "RESULTS.md"
@@ -99,9 +97,10 @@ class Bench:
             )
             p |= {"path": str(path)}
         elif case.key == "calls":
-            p |= {"job_id": self.job_id(), "n": s.calls}
+            p |= {"job_id": self.job_id(), "n": s.calls, "warmup": s.warmup_calls}
         elif case.key == "e2e":
             p |= {"n": s.e2e_requests, "out": str(self.scratch / f"e2e-{variant}.jsonl")}
+            p |= {"poll_seconds": s.e2e_poll_seconds}
         elif case.key == "emulator":
             if variant == "jobs":
                 path = self._once(
@@ -114,7 +113,7 @@ class Bench:
             elif variant == "download":
                 p |= {"file_id": self.big_file_id()}
             else:
-                p |= {"job_id": self.job_id(), "n": s.calls}
+                p |= {"job_id": self.job_id(), "n": s.calls, "warmup": s.warmup_calls}
         return p
 
     def run_child(self, case: Case, variant: str, *, profile: bool = False) -> dict[str, Any]:
@@ -139,55 +138,6 @@ class Bench:
         return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
-def run_cold(variant: str) -> dict[str, Any]:
-    """A fresh interpreter running the cold start code; timed from spawn to exit."""
-    code = COLD_START[variant]
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code], cwd=fixtures.ROOT, check=True)
-    seconds = time.perf_counter() - started
-    # RUSAGE_CHILDREN is the largest of the children waited for so far: each cold start
-    # is run from a fresh process for that reason (measure_cold_isolated).
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"units": 1, "seconds": seconds, "baseline_kib": 0, "peak_kib": peak}
-
-
-def measure_cold_isolated(variant: str) -> dict[str, Any]:
-    """run_cold in a process of its own, so that RUSAGE_CHILDREN is this run's alone."""
-    code = f"import json, benchmarks.runner as r; print(json.dumps(r.run_cold({variant!r})))"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=fixtures.ROOT, capture_output=True, text=True, check=True
-    )
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
-
-
-def import_profile(variant: str, top: int = 15) -> str:
-    """The modules that take longest to import in a cold start (``-X importtime``)."""
-    done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", COLD_START[variant]],
-        cwd=fixtures.ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows: list[tuple[int, int, str]] = []
-    for line in done.stderr.splitlines():
-        if not line.startswith("import time:") or "self [us]" in line:
-            continue
-        own, total, name = line.removeprefix("import time:").split("|")
-        rows.append((int(own), int(total), name.rstrip()))
-    by_package: dict[str, int] = {}
-    for own, _, name in rows:
-        package = name.strip().split(".")[0]
-        by_package[package] = by_package.get(package, 0) + own
-    lines = ["self ms  package (all its modules)"]
-    for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]:
-        lines.append(f"{own / 1000:7.1f}  {package}")
-    lines += ["", "self ms  cumulative ms  module"]
-    for own, total, name in sorted(rows, key=lambda r: -r[0])[:top]:
-        lines.append(f"{own / 1000:7.1f}  {total / 1000:13.1f}  {name.strip()}")
-    return "\n".join(lines)
-
-
 def run_case(bench: Bench, case: Case, repeat: int, cold_rounds: int) -> dict[str, Runs]:
     """Every variant of `case`, `repeat` times, interleaved so that drift hits all alike."""
     runs = {v.key: Runs() for v in case.variants}
@@ -195,7 +145,7 @@ def run_case(bench: Bench, case: Case, repeat: int, cold_rounds: int) -> dict[st
     for round_ in range(rounds):
         for variant in case.variants:
             if case.key == "cold":
-                result = measure_cold_isolated(variant.key)
+                result = cold.measure(variant.key)
             else:
                 result = bench.run_child(case, variant.key)
             figure = case.metric_of(variant.key).of(result["units"], result["seconds"])
@@ -219,7 +169,7 @@ def profiles_of_misses(bench: Bench, results: Results) -> dict[str, str]:
             continue
         case = next(c for c in CASES if c.key == target.case)
         if case.key == "cold":
-            out[case.key] = import_profile("ours")
+            out[case.key] = cold.import_profile("ours")
         elif any(v.key == "ours" for v in case.variants):
             _log(f"  profiling {case.key}.ours")
             out[case.key] = bench.run_child(case, "ours", profile=True).get("profile", "")

@@ -1,0 +1,88 @@
+"""The cold start case: a fresh interpreter imports a package and builds a client.
+
+Standard library only, so that the process that times a cold start is itself quick to
+start: ``python -m benchmarks.cold VARIANT`` prints the run's report as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: What a fresh interpreter runs in the cold start case: import, and a client for
+#: files and batch (the SDK loads its sub-clients on first access, so they are touched).
+COLD_START: dict[str, str] = {
+    "ours": (
+        "from mistral_batch import Mistral\n"
+        "client = Mistral(api_key='key', server_url='http://127.0.0.1:9')\n"
+        "client.files, client.batch.jobs\n"
+    ),
+    "sdk": (
+        "from mistralai import Mistral\n"
+        "client = Mistral(api_key='key', server_url='http://127.0.0.1:9')\n"
+        "client.files, client.batch.jobs\n"
+    ),
+    "httpx": "import httpx\nclient = httpx.Client(base_url='http://127.0.0.1:9')\n",
+    "python": "pass\n",
+}
+
+
+def run(variant: str) -> dict[str, Any]:
+    """A fresh interpreter running the variant's code, timed from spawn to exit."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", COLD_START[variant]], cwd=ROOT, check=True)
+    seconds = time.perf_counter() - started
+    # The largest of the children waited for so far: this process waits for one only.
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return {"units": 1, "seconds": seconds, "baseline_kib": 0, "peak_kib": peak}
+
+
+def measure(variant: str) -> dict[str, Any]:
+    """run() in a process of its own, so that the peak memory is that run's alone."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cold", variant],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def import_profile(variant: str, top: int = 15) -> str:
+    """The packages and modules that take longest to import (``-X importtime``)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", COLD_START[variant]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows: list[tuple[int, int, str]] = []
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "self [us]" in line:
+            continue
+        own, total, name = line.removeprefix("import time:").split("|")
+        rows.append((int(own), int(total), name.strip()))
+    by_package: dict[str, int] = {}
+    for own, _, name in rows:
+        package = name.split(".")[0]
+        by_package[package] = by_package.get(package, 0) + own
+    lines = ["self ms  package (all its modules)"]
+    for package, own in sorted(by_package.items(), key=lambda kv: -kv[1])[:top]:
+        lines.append(f"{own / 1000:7.1f}  {package}")
+    lines += ["", "self ms  cumulative ms  module"]
+    for own, total, name in sorted(rows, key=lambda r: -r[0])[:top]:
+        lines.append(f"{own / 1000:7.1f}  {total / 1000:13.1f}  {name}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(run(sys.argv[1])) + "\n")
