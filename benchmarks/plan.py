@@ -164,7 +164,7 @@ CASES: tuple[Case, ...] = (
             Variant("python", "python -c pass", "info"),
         ),
         reference="sdk",
-        note="Wall time of the whole process, from spawn to exit; memory is its peak RSS.",
+        note=("Wall time of the whole process, from spawn to exit; its CPU time and peak RSS."),
     ),
     Case(
         "e2e",

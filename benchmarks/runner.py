@@ -180,7 +180,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line of scripts/bench."""
     parser = argparse.ArgumentParser(prog="scripts/bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="tiny sizes (the smoke test's)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per variant (median kept)")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per variant (median kept)")
     parser.add_argument(
         "--only", action="append", choices=CASE_KEYS, help="run this case only (repeatable)"
     )
