@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import tempfile
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -22,16 +20,14 @@ from mistral_batch_api.models import BatchJobCreate
 from mistral_batch_api.types import UNSET
 
 from ._http import AsyncTransport
-from ._input import check_input_file, write_requests
 from ._pagination import AsyncPaginator, Page
 from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
 from ._results_io import AsyncResultStream
 from ._upload import Progress
 from ._validation import validate_metadata_filter, validate_page_size
-from .batch import Requests, is_path
+from .batch import Requests, input_path
 from .errors import (
     APIConnectionError,
-    MistralBatchError,
     NotFoundError,
     ServerError,
     UnexpectedStatusError,
@@ -54,6 +50,7 @@ from .jobs import (
     _list_kwargs,
     _page,
     may_still_be_running,
+    result_file_id,
 )
 from .models import BatchJob, Deleted, FileObject
 
@@ -81,7 +78,7 @@ class AsyncJobs:
         completion_window: str | int | None = None,
         dedupe: bool = True,
     ) -> BatchJob:
-        """Queue a job; never sent twice (see Jobs.create)."""
+        """Queue a job; never repeated blindly (see Jobs.create)."""
         args = CreateArgs.build(
             input_files=input_files,
             requests=requests,
@@ -258,11 +255,7 @@ class AsyncJobs:
 
     async def _result_file(self, job: BatchJob | str, which: str) -> AsyncResultStream:
         current = job if isinstance(job, BatchJob) else await self.get(job)
-        if not current.done:
-            raise MistralBatchError(
-                f"job {current.id} is {current.status}; results exist once it has finished"
-            )
-        file_id = getattr(current, which)
+        file_id = result_file_id(current, which)
         if file_id is None:
             return AsyncResultStream.empty()
         return AsyncResultStream(await self._files.download(file_id))
@@ -306,15 +299,8 @@ class AsyncBatch:
         upload_progress: Progress | None = None,
     ) -> AsyncBatchRun:
         """Check, upload, create, wait (see Batch.run)."""
-        if is_path(requests):
-            path = Path(requests)  # type: ignore[arg-type]
-            check_input_file(path)
+        with input_path(requests) as path:
             uploaded = await self._files.upload(path, purpose="batch", progress=upload_progress)
-        else:
-            with tempfile.TemporaryDirectory(prefix="mistral-batch-") as folder:
-                path = Path(folder) / "input.jsonl"
-                write_requests(requests, path)  # type: ignore[arg-type]
-                uploaded = await self._files.upload(path, purpose="batch", progress=upload_progress)
         job = await self.jobs.create(
             input_files=[uploaded.id],
             endpoint=endpoint,
@@ -325,3 +311,40 @@ class AsyncBatch:
         )
         job = await self.jobs.wait(job, timeout=wait_timeout, on_progress=on_progress)
         return AsyncBatchRun(job=job, input_file=uploaded, jobs=self.jobs)
+
+    async def create(
+        self,
+        *,
+        input_files: list[str],
+        endpoint: str = "/v1/chat/completions",
+        model: str | None = None,
+        completion_window: str | int | None = None,
+        metadata: Mapping[str, str] | None = None,
+        **kwargs: Any,
+    ) -> BatchJob:
+        """Short form of jobs.create; `completion_window="24h"` means timeout_hours=24."""
+        return await self.jobs.create(
+            input_files=input_files,
+            endpoint=endpoint,
+            model=model,
+            completion_window=completion_window,
+            metadata=metadata,
+            **kwargs,
+        )
+
+    async def get(self, batch_id: str) -> BatchJob:
+        """Short form of jobs.get."""
+        return await self.jobs.get(batch_id)
+
+    async def list(self, limit: int | None = None, **filters: Any) -> list[BatchJob]:
+        """Short form of jobs.list: the first `limit` jobs (all when None), newest first."""
+        jobs: list[BatchJob] = []
+        async for job in self.jobs.list(**filters):
+            if limit is not None and len(jobs) >= limit:
+                break
+            jobs.append(job)
+        return jobs
+
+    async def cancel(self, batch_id: str) -> BatchJob:
+        """Short form of jobs.cancel."""
+        return await self.jobs.cancel(batch_id)

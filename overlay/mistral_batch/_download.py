@@ -17,7 +17,7 @@ from typing import IO, Self
 import attrs
 import httpx
 
-from .errors import APIConnectionError, IncompleteDownloadError
+from .errors import APIConnectionError, IncompleteDownloadError, MistralBatchError
 
 #: Called with (bytes received so far, total bytes or None) while a download comes in.
 Progress = Callable[[int, int | None], None]
@@ -92,10 +92,19 @@ class _Common:
         """The response headers."""
         return self.response.headers
 
+    _total: int | None
+    _consumed: bool
+
     @property
     def content_length(self) -> int | None:
-        """The size the server announced, if it did."""
-        return _length(self.response)
+        """The file's size as the server first announced it, if it did."""
+        return self._total
+
+    def _claim(self) -> None:
+        # The body can be read once; a second read would find the stream spent.
+        if self._consumed:
+            raise MistralBatchError("a download can be read once; call files.download again")
+        self._consumed = True
 
 
 class Download(_Common):
@@ -111,9 +120,12 @@ class Download(_Common):
         self.response = response
         self._reopen = reopen
         self._max_attempts = max_attempts
+        self._total = _length(response)
+        self._consumed = False
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The body in chunks, as they come; the connection closes at the end."""
+        self._claim()
         state = _Resume(total=self.content_length)
         skip = 0
         try:
@@ -129,7 +141,7 @@ class Download(_Common):
                     self.response.close()
                     state.check_complete()
                     return
-                except (httpx.TransportError, IncompleteDownloadError) as exc:
+                except (httpx.RequestError, IncompleteDownloadError) as exc:
                     self.response.close()
                     state.attempts += 1
                     if state.attempts >= self._max_attempts:
@@ -197,9 +209,12 @@ class AsyncDownload(_Common):
         self.response = response
         self._reopen = reopen
         self._max_attempts = max_attempts
+        self._total = _length(response)
+        self._consumed = False
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
         """The body in chunks, as they come; the connection closes at the end."""
+        self._claim()
         state = _Resume(total=self.content_length)
         skip = 0
         try:
@@ -215,7 +230,7 @@ class AsyncDownload(_Common):
                     await self.response.aclose()
                     state.check_complete()
                     return
-                except (httpx.TransportError, IncompleteDownloadError) as exc:
+                except (httpx.RequestError, IncompleteDownloadError) as exc:
                     await self.response.aclose()
                     state.attempts += 1
                     if state.attempts >= self._max_attempts:

@@ -7,9 +7,10 @@ The decisions (what to retry, how long to wait, which error to raise) are taken 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import attrs
@@ -50,7 +51,40 @@ class Operation:
     secret_url: bool = False
 
 
-def _sent(exc: httpx.TransportError) -> bool:
+class _SecretURLs(logging.Filter):
+    """Hides the URLs being fetched as credentials from httpx's own request log lines."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.urls and isinstance(record.args, tuple):
+            record.args = tuple(
+                "<signed URL>" if str(arg) in self.urls else arg for arg in record.args
+            )
+        return True
+
+
+_SECRET_URLS = _SecretURLs()
+logging.getLogger("httpx").addFilter(_SECRET_URLS)
+
+
+@contextlib.contextmanager
+def _hidden(request: httpx.Request, op: Operation) -> Iterator[None]:
+    """While sending, keep a secret URL out of httpx's log lines."""
+    if not op.secret_url:
+        yield
+        return
+    url = str(request.url)
+    _SECRET_URLS.urls.add(url)
+    try:
+        yield
+    finally:
+        _SECRET_URLS.urls.discard(url)
+
+
+def _sent(exc: httpx.RequestError) -> bool:
     """False only when the request provably never reached the server."""
     return not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
 
@@ -91,14 +125,16 @@ class _Base:
             merged["Authorization"] = f"Bearer {self.config.api_key}"
         return client.build_request(method, url, headers=merged, **kwargs)
 
-    def error_for(self, response: httpx.Response, body: bytes) -> APIError:
-        """The typed error for an error response, with the key redacted."""
-        return error_from_response(
-            response.status_code, response.headers, body, secrets=(self.config.api_key,)
-        )
+    def error_for(self, op: Operation, response: httpx.Response, body: bytes) -> APIError:
+        """The typed error for an error response, with the key (and a signed URL) redacted."""
+        secrets = [self.config.api_key]
+        if op.secret_url:
+            url = response.request.url
+            secrets += [str(url), url.query.decode(), *(v for _, v in url.params.multi_items())]
+        return error_from_response(response.status_code, response.headers, body, secrets=secrets)
 
     def connection_error(
-        self, op: Operation, request: httpx.Request, exc: httpx.TransportError
+        self, op: Operation, request: httpx.Request, exc: httpx.RequestError
     ) -> APIConnectionError:
         """The typed error for a request that got no response."""
         kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
@@ -193,8 +229,9 @@ class SyncTransport(_Base):
             sent = True
             error: MistralBatchError
             try:
-                response = self.client.send(request, stream=stream, follow_redirects=True)
-            except httpx.TransportError as exc:
+                with _hidden(request, op):
+                    response = self.client.send(request, stream=stream, follow_redirects=True)
+            except httpx.RequestError as exc:
                 error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
             else:
@@ -202,7 +239,7 @@ class SyncTransport(_Base):
                 if response.is_success:
                     try:
                         return parse(response)
-                    except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
+                    except (ValueError, KeyError, TypeError, httpx.RequestError) as exc:
                         response.close()
                         error = self.malformed(op, request, exc)
                 elif response.status_code == 404 and maybe_acted and gone is not None:
@@ -210,7 +247,7 @@ class SyncTransport(_Base):
                     return gone()
                 else:
                     body = _read_error_body(response)
-                    error = self.error_for(response, body)
+                    error = self.error_for(op, response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
             maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
@@ -276,8 +313,9 @@ class AsyncTransport(_Base):
             sent = True
             error: MistralBatchError
             try:
-                response = await self.client.send(request, stream=stream, follow_redirects=True)
-            except httpx.TransportError as exc:
+                with _hidden(request, op):
+                    response = await self.client.send(request, stream=stream, follow_redirects=True)
+            except httpx.RequestError as exc:
                 error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
             else:
@@ -285,7 +323,7 @@ class AsyncTransport(_Base):
                 if response.is_success:
                     try:
                         return parse(response)
-                    except (ValueError, KeyError, TypeError, httpx.TransportError) as exc:
+                    except (ValueError, KeyError, TypeError, httpx.RequestError) as exc:
                         await response.aclose()
                         error = self.malformed(op, request, exc)
                 elif response.status_code == 404 and maybe_acted and gone is not None:
@@ -293,7 +331,7 @@ class AsyncTransport(_Base):
                     return gone()
                 else:
                     body = await _aread_error_body(response)
-                    error = self.error_for(response, body)
+                    error = self.error_for(op, response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
             maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
@@ -318,7 +356,7 @@ def _read_error_body(response: httpx.Response) -> bytes:
             body += chunk
             if len(body) >= MAX_ERROR_BODY:
                 break
-    except httpx.TransportError:
+    except httpx.RequestError:
         pass
     finally:
         response.close()
@@ -332,7 +370,7 @@ async def _aread_error_body(response: httpx.Response) -> bytes:
             body += chunk
             if len(body) >= MAX_ERROR_BODY:
                 break
-    except httpx.TransportError:
+    except httpx.RequestError:
         pass
     finally:
         await response.aclose()

@@ -54,7 +54,11 @@ class ResultStream:
 
 
 class AsyncResultStream:
-    """The async twin of ResultStream: ``async for result in stream``."""
+    """The async twin of ResultStream: ``async for result in stream``.
+
+    Leaving the loop early releases the connection only inside ``async with``; outside
+    it, that waits for the event loop to finalize the abandoned iterator.
+    """
 
     def __init__(self, download: AsyncDownload | None) -> None:
         self._download = download

@@ -122,6 +122,11 @@ def upload_source(file: Any, file_name: str | None = None) -> UploadSource:
                 replayable=True,
                 content_type=ctype or "application/octet-stream",
             )
+        if not hasattr(content, "read"):
+            raise InputError(
+                f"content must be bytes or a binary file, got {type(content).__name__}",
+                field="file",
+            )
         return _from_stream(name, content, ctype)
     if isinstance(file, (str, os.PathLike)):
         source = _from_path(Path(file), None)

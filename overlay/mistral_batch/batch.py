@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,21 @@ def is_path(requests: Any) -> bool:
     return isinstance(requests, (str, os.PathLike))
 
 
+@contextlib.contextmanager
+def input_path(requests: Requests) -> Iterator[Path]:
+    """A checked JSONL file for `requests`: the given path, or a temporary one written
+    from the requests. Raises InputError (naming the line) before anything is sent."""
+    if is_path(requests):
+        path = Path(requests)  # type: ignore[arg-type]
+        check_input_file(path)
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="mistral-batch-") as folder:
+        path = Path(folder) / "input.jsonl"
+        write_requests(requests, path)  # type: ignore[arg-type]
+        yield path
+
+
 class Batch:
     """Batch inference: `client.batch.jobs`, plus run() and short forms of the job calls."""
 
@@ -67,15 +83,8 @@ class Batch:
 
         Nothing is sent when the input is invalid (InputError names the line).
         """
-        if is_path(requests):
-            path = Path(requests)  # type: ignore[arg-type]
-            check_input_file(path)
+        with input_path(requests) as path:
             uploaded = self._files.upload(path, purpose="batch", progress=upload_progress)
-        else:
-            with tempfile.TemporaryDirectory(prefix="mistral-batch-") as folder:
-                path = Path(folder) / "input.jsonl"
-                write_requests(requests, path)  # type: ignore[arg-type]
-                uploaded = self._files.upload(path, purpose="batch", progress=upload_progress)
         job = self.jobs.create(
             input_files=[uploaded.id],
             endpoint=endpoint,

@@ -170,7 +170,9 @@ def _rebuild(
 
 
 class APIConnectionError(MistralBatchError):
-    """Raised when no response arrived: DNS, refused or reset connection, TLS failure."""
+    """Raised when no usable response arrived: DNS, refused or reset connection, TLS
+    failure, a redirect loop, a success whose body was cut or malformed, or a download
+    that kept dropping."""
 
     #: False when the request provably never reached the server (connection refused).
     request_sent: bool = True

@@ -30,6 +30,8 @@ from ._validation import validate_id, validate_page_size
 from .errors import InputError
 from .models import Deleted, FileObject, SignedURL
 
+# Retried like a safe call: a retry after a lost answer can leave a second copy of the
+# file, which costs nothing, where giving up would lose the user's whole run.
 UPLOAD = Operation("upload_file")
 LIST = Operation("list_files")
 RETRIEVE = Operation("retrieve_file")
@@ -124,7 +126,11 @@ def _signed(response: httpx.Response) -> SignedURL:
     return SignedURL(url=GenSignedUrl.from_dict(response.json()).url)
 
 
-ACCEPT_BYTES = {"Accept": "application/octet-stream, application/json"}
+# identity: a compressed body would make byte counts and Range offsets meaningless.
+ACCEPT_BYTES = {
+    "Accept": "application/octet-stream, application/json",
+    "Accept-Encoding": "identity",
+}
 
 
 def _download_kwargs(file_id: str, extra: dict[str, str]) -> dict[str, Any]:
@@ -238,7 +244,12 @@ class Files:
         def send(extra: dict[str, str]) -> httpx.Response:
             return self._t.stream(
                 SIGNED_DOWNLOAD,
-                lambda: self._t.build(self._t.client, kwargs, authenticated=False, headers=extra),
+                lambda: self._t.build(
+                    self._t.client,
+                    kwargs,
+                    authenticated=False,
+                    headers={**ACCEPT_BYTES, **extra},
+                ),
             )
 
         return Download(send({}), send, self._t.config.retry.max_attempts)
@@ -346,7 +357,12 @@ class AsyncFiles:
         async def send(extra: dict[str, str]) -> httpx.Response:
             return await self._t.stream(
                 SIGNED_DOWNLOAD,
-                lambda: self._t.build(self._t.client, kwargs, authenticated=False, headers=extra),
+                lambda: self._t.build(
+                    self._t.client,
+                    kwargs,
+                    authenticated=False,
+                    headers={**ACCEPT_BYTES, **extra},
+                ),
             )
 
         return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)

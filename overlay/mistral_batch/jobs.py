@@ -81,6 +81,14 @@ def may_still_be_running(exc: MistralBatchError) -> bool:
 OnProgress = Callable[[BatchJob], None]
 
 
+def result_file_id(job: BatchJob, which: str) -> str | None:
+    """The id of a finished job's output_file or error_file (None: the job made none)."""
+    if not job.done:
+        raise MistralBatchError(f"job {job.id} is {job.status}; results exist once it has finished")
+    file_id: str | None = getattr(job, which)
+    return file_id
+
+
 def _job(response: httpx.Response) -> BatchJob:
     return BatchJob.from_generated(GenBatchJob.from_dict(response.json()))
 
@@ -386,11 +394,7 @@ class Jobs:
 
     def _result_file(self, job: BatchJob | str, which: str) -> ResultStream:
         current = job if isinstance(job, BatchJob) else self.get(job)
-        if not current.done:
-            raise MistralBatchError(
-                f"job {current.id} is {current.status}; results exist once it has finished"
-            )
-        file_id = getattr(current, which)
+        file_id = result_file_id(current, which)
         if file_id is None:
             return ResultStream.empty()
         return ResultStream(self._files.download(file_id))

@@ -87,6 +87,13 @@ def test_run_and_wait_timeout(emu: Emulator) -> None:
         async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
             finished = await c.batch.run([chat(i) for i in range(5)], model=MODEL)
             assert finished.job.succeeded_requests == 5
+            # The short forms of other batch APIs, awaited.
+            assert (await c.batch.get(finished.job.id)).id == finished.job.id
+            assert finished.job.id in {j.id for j in await c.batch.list(limit=100)}
+            again = await c.batch.create(
+                input_files=[finished.input_file.id], model=MODEL, completion_window="2h"
+            )
+            assert (await c.batch.cancel(again.id)).id == again.id
             assert len([r async for r in await finished.results()]) == 5
             emu.set_requests_per_second(1)
             try:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mistral_batch import File, InputError, Mistral, NotFoundError
+from mistral_batch import File, InputError, Mistral, MistralBatchError, NotFoundError
 from mistral_batch.emulator import Emulator
 
 LINES = b'{"custom_id": "0", "body": {"messages": [{"role": "user", "content": "hi"}]}}\n'
@@ -56,6 +56,8 @@ def test_upload_bad_sources_send_nothing(client: Mistral, emu: Emulator, tmp_pat
         client.files.upload(12345)
     with pytest.raises(InputError, match="purpose"):
         client.files.upload(LINES, purpose="holiday-photos")
+    with pytest.raises(InputError, match="bytes or a binary file"):
+        client.files.upload({"file_name": "a.jsonl", "content": "text, not bytes"})
     assert emu.stats.requests.get("upload_file", 0) == before
 
 
@@ -135,3 +137,11 @@ def test_ids_that_would_change_the_path_are_refused_locally(client: Mistral) -> 
     for bad in ["", "../x", "a/b"]:
         with pytest.raises(InputError):
             client.files.retrieve(bad)
+
+
+def test_a_download_reads_once(client: Mistral, tmp_path: Path) -> None:
+    download = client.files.download(client.files.upload(LINES).id)
+    assert download.read() == LINES
+    with pytest.raises(MistralBatchError, match="read once"):
+        download.write_to(tmp_path / "again.jsonl")
+    assert list(tmp_path.iterdir()) == []

@@ -7,7 +7,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from mistral_batch import AsyncMistral, InputError, InsecureTransportError, Mistral
+from mistral_batch import (
+    APIConnectionError,
+    AsyncMistral,
+    InputError,
+    InsecureTransportError,
+    Mistral,
+    PermissionDeniedError,
+)
 from mistral_batch._config import is_loopback
 from mistral_batch.emulator import Emulator
 
@@ -24,6 +31,18 @@ class Recorder(BaseHTTPRequestHandler):
         type(self).seen.append(
             {"path": self.path, **{k.lower(): v for k, v in self.headers.items()}}
         )
+        if self.path.startswith("/denied"):
+            body = f"<Error>SignatureDoesNotMatch for {self.path}</Error>".encode()
+            self.send_response(403)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.startswith("/loop"):
+            self.send_response(302)
+            self.send_header("Location", self.path)
+            self.end_headers()
+            return
         if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
             self.send_response(302)
             self.send_header("Location", type(self).target)
@@ -111,3 +130,30 @@ def test_signed_url_downloads_do_not_carry_the_key(
     with Mistral(api_key=SECRET, server_url=base) as client:
         assert client.files.download_signed_url(f"{base}/blob?sig=abc").read() == b"payload"
     assert "authorization" not in handler.seen[0]
+
+
+def test_a_signed_url_does_not_leak_through_errors_or_logs(
+    recorder: tuple[str, type[Recorder]], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, _ = recorder
+    signed = f"{base}/denied?sig=SECRETSIG123&se=2030"
+    client = Mistral(api_key=SECRET, server_url=base)
+    with caplog.at_level(logging.DEBUG), client, pytest.raises(PermissionDeniedError) as caught:
+        client.files.download_signed_url(signed)
+    assert "SECRETSIG123" not in str(caught.value) + caught.value.body
+    assert all("SECRETSIG123" not in r.getMessage() for r in caplog.records)
+
+
+def test_downloads_ask_for_uncompressed_bytes(recorder: tuple[str, type[Recorder]]) -> None:
+    # Byte counts and Range offsets are only meaningful on the bytes as stored.
+    base, handler = recorder
+    with Mistral(api_key=SECRET, server_url=base) as client:
+        client.files.download_signed_url(f"{base}/blob").read()
+    assert handler.seen[0]["accept-encoding"] == "identity"
+
+
+def test_a_redirect_loop_is_a_typed_error(recorder: tuple[str, type[Recorder]]) -> None:
+    base, _ = recorder
+    client = Mistral(api_key=SECRET, server_url=base, max_retries=0)
+    with client, pytest.raises(APIConnectionError):
+        client.files.download_signed_url(f"{base}/loop")
