@@ -42,14 +42,13 @@ from .jobs import (
     GET,
     LIST,
     LOOKUP,
-    LOOKUPS_WHEN_AMBIGUOUS,
     CreateArgs,
+    CreatePlan,
     _deleted,
     _job,
     _job_id,
     _list_kwargs,
     _page,
-    may_still_be_running,
     result_file_id,
 )
 from .models import BatchJob, Deleted, FileObject
@@ -92,35 +91,23 @@ class AsyncJobs:
         )
         kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
         started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-        policy = self._t.config.retry
-        attempt = 0
+        plan = CreatePlan(token=args.token, policy=self._t.config.retry)
         while True:
-            attempt += 1
             try:
                 return await self._t.call(
                     CREATE, lambda: self._t.build(self._t.client, kwargs), _job
                 )
             except (APIConnectionError, ServerError) as exc:
-                if args.token is None:
-                    raise
-                ambiguous = may_still_be_running(exc)
-                for look in range(LOOKUPS_WHEN_AMBIGUOUS if ambiguous else 1):
-                    if look:
-                        await self._t.sleep(policy.delay(look) or 0.0)
-                    found = await self._find_created(args.token, started)
+                step = plan.after_failure(exc)
+                for wait in step.lookups:
+                    await self._t.sleep(wait)
+                    found = await self._find_created(step.token, started)
                     if found is not None:
                         return found
-                if ambiguous:
-                    exc.add_note(
-                        "the job may still be created: look for metadata "
-                        f"{CREATE_TOKEN_KEY}={args.token}"
-                    )
+                if step.resend_after is None:
                     raise
-                delay = policy.delay(attempt) if attempt < policy.max_attempts else None
-                if delay is None:
-                    raise exc from None
-                self._t.log_retry(CREATE, attempt, exc, delay)
-                await self._t.sleep(delay)
+                self._t.log_retry(CREATE, plan.attempt, exc, step.resend_after)
+                await self._t.sleep(step.resend_after)
 
     async def _find_created(self, token: str, since: datetime.datetime) -> BatchJob | None:
         kwargs = _list_kwargs(

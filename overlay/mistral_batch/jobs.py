@@ -32,6 +32,7 @@ from ._http import Operation, SyncTransport
 from ._pagination import Page, SyncPaginator
 from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
 from ._results_io import ResultStream
+from ._retry import RetryPolicy
 from ._validation import (
     parse_completion_window,
     validate_id,
@@ -67,14 +68,53 @@ LOOKUPS_WHEN_AMBIGUOUS = 3
 
 
 def may_still_be_running(exc: MistralBatchError) -> bool:
-    """True when a failed create may yet make its job: a read timeout or a gateway's 504.
-
-    Such a create is never sent again: its job is looked for, and if it does not show
-    up, the error is raised with the token that finds it later.
-    """
+    """True when a failed create may yet make its job: a read timeout or a gateway's 504."""
     if isinstance(exc, APITimeoutError):
         return exc.request_sent
     return isinstance(exc, ServerError) and exc.status_code == 504
+
+
+@attrs.frozen
+class CreateStep:
+    """What to do after a failed create: look for its job (after each wait), then resend
+    after `resend_after` seconds, or raise when that is None."""
+
+    token: str
+    lookups: tuple[float, ...]
+    resend_after: float | None
+
+
+@attrs.define
+class CreatePlan:
+    """The decisions of a create that must not make two jobs; shared by sync and async.
+
+    After a failure that may have reached the server, the job is looked for by its
+    token. A create whose request may still be running (read timeout, 504) is never
+    sent again: if its job does not show up, the error is raised with a note giving
+    the token. Other failures are sent again within the retry policy's attempts.
+    """
+
+    token: str | None
+    policy: RetryPolicy
+    attempt: int = 0
+
+    def after_failure(self, exc: MistralBatchError) -> CreateStep:
+        """The next step after `exc` ended an attempt; raises `exc` when there is none."""
+        self.attempt += 1
+        if self.token is None:
+            raise exc
+        if may_still_be_running(exc):
+            exc.add_note(
+                f"the job may still be created: look for metadata {CREATE_TOKEN_KEY}={self.token}"
+            )
+            waits = tuple(
+                0.0 if n == 0 else self.policy.delay(n) or 0.0
+                for n in range(LOOKUPS_WHEN_AMBIGUOUS)
+            )
+            return CreateStep(token=self.token, lookups=waits, resend_after=None)
+        more = self.attempt < self.policy.max_attempts
+        delay = self.policy.delay(self.attempt) if more else None
+        return CreateStep(token=self.token, lookups=(0.0,), resend_after=delay)
 
 
 #: Called with the job each time wait() polls it.
@@ -231,33 +271,21 @@ class Jobs:
         )
         kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
         started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
-        policy = self._t.config.retry
-        attempt = 0
+        plan = CreatePlan(token=args.token, policy=self._t.config.retry)
         while True:
-            attempt += 1
             try:
                 return self._t.call(CREATE, lambda: self._t.build(self._t.client, kwargs), _job)
             except (APIConnectionError, ServerError) as exc:
-                if args.token is None:
-                    raise
-                ambiguous = may_still_be_running(exc)
-                for look in range(LOOKUPS_WHEN_AMBIGUOUS if ambiguous else 1):
-                    if look:
-                        self._t.sleep(policy.delay(look) or 0.0)
-                    found = self._find_created(args.token, started)
+                step = plan.after_failure(exc)
+                for wait in step.lookups:
+                    self._t.sleep(wait)
+                    found = self._find_created(step.token, started)
                     if found is not None:
                         return found
-                if ambiguous:
-                    exc.add_note(
-                        "the job may still be created: look for metadata "
-                        f"{CREATE_TOKEN_KEY}={args.token}"
-                    )
+                if step.resend_after is None:
                     raise
-                delay = policy.delay(attempt) if attempt < policy.max_attempts else None
-                if delay is None:
-                    raise exc from None
-                self._t.log_retry(CREATE, attempt, exc, delay)
-                self._t.sleep(delay)
+                self._t.log_retry(CREATE, plan.attempt, exc, step.resend_after)
+                self._t.sleep(step.resend_after)
 
     def _find_created(self, token: str, since: datetime.datetime) -> BatchJob | None:
         kwargs = _list_kwargs(
