@@ -83,7 +83,7 @@ def download_ours(p: Params) -> Work:
     target = Path(p["out"])
 
     def run() -> float:
-        return client.files.download(p["file_id"]).write_to(target)
+        return float(client.files.download(p["file_id"]).write_to(target))
 
     return Work(run, _unlink(target), client=client)
 
@@ -144,7 +144,7 @@ def upload_ours(p: Params) -> Work:
     def run() -> float:
         uploaded = client.files.upload(p["path"], purpose="batch")
         ids.append(uploaded.id)
-        return uploaded.bytes
+        return float(uploaded.bytes)
 
     return Work(run, _forget_upload(p, ids), client=client)
 
@@ -244,7 +244,7 @@ def calls_ours(p: Params) -> Work:
     def run() -> float:
         for _ in range(p["n"]):
             get(job_id)
-        return p["n"]
+        return float(p["n"])
 
     return Work(run, client=client)
 
@@ -264,7 +264,7 @@ def calls_httpx(p: Params) -> Work:
     def run() -> float:
         for _ in range(p["n"]):
             call()
-        return p["n"]
+        return float(p["n"])
 
     return Work(run, client=client)
 
@@ -278,7 +278,7 @@ def calls_sdk(p: Params) -> Work:
     def run() -> float:
         for _ in range(p["n"]):
             client.batch.jobs.get(job_id=job_id)
-        return p["n"]
+        return float(p["n"])
 
     return Work(run, client=client)
 

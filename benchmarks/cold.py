@@ -75,8 +75,8 @@ def import_profile(variant: str, top: int = 15) -> str:
     for line in done.stderr.splitlines():
         if not line.startswith("import time:") or "self [us]" in line:
             continue
-        own, total, name = line.removeprefix("import time:").split("|")
-        rows.append((int(own), int(total), name.strip()))
+        own_us, total_us, module = line.removeprefix("import time:").split("|")
+        rows.append((int(own_us), int(total_us), module.strip()))
     by_package: dict[str, int] = {}
     for own, _, name in rows:
         package = name.split(".")[0]

@@ -242,13 +242,17 @@ class Runs:
 Results = dict[str, dict[str, Runs]]  # case -> variant -> runs
 
 
+#: What a target makes of the results: (the figure measured, met), or None if not run.
+Judge = Callable[[Results], tuple[str, bool] | None]
+
+
 @dataclass(frozen=True)
 class Target:
     """A goal from the issue, judged on the medians."""
 
     case: str
     text: str
-    judge: Callable[[Results], tuple[str, bool] | None]  # None: not measured
+    judge: Judge
 
 
 def _get(results: Results, case: str, variant: str) -> Runs | None:
@@ -256,7 +260,7 @@ def _get(results: Results, case: str, variant: str) -> Runs | None:
     return runs if runs is not None and runs.figures else None
 
 
-def _ratio(case_key: str, variant: str, reference: str, limit: float, at_least: bool) -> Callable:
+def _ratio(case_key: str, variant: str, reference: str, limit: float, at_least: bool) -> Judge:
     def judge(results: Results) -> tuple[str, bool] | None:
         ours, ref = _get(results, case_key, variant), _get(results, case_key, reference)
         if ours is None or ref is None:
@@ -267,7 +271,7 @@ def _ratio(case_key: str, variant: str, reference: str, limit: float, at_least: 
     return judge
 
 
-def _memory(case_key: str, limit: float, *, absolute: bool = False) -> Callable:
+def _memory(case_key: str, limit: float, *, absolute: bool = False) -> Judge:
     def judge(results: Results) -> tuple[str, bool] | None:
         ours = _get(results, case_key, "ours")
         if ours is None:
@@ -278,7 +282,7 @@ def _memory(case_key: str, limit: float, *, absolute: bool = False) -> Callable:
     return judge
 
 
-def _cpu_per_call(limit: float | None, reference: str) -> Callable:
+def _cpu_per_call(limit: float | None, reference: str) -> Judge:
     """Our client's CPU time per call against `reference`'s: at most `limit` times it, or
     below it when `limit` is None. CPU time, not wall time: the server's share of a call
     is the same for every client and would hide what the client itself costs."""
@@ -294,7 +298,7 @@ def _cpu_per_call(limit: float | None, reference: str) -> Callable:
     return judge
 
 
-def _floor(case_key: str, variant: str, limit: float, unit: str) -> Callable:
+def _floor(case_key: str, variant: str, limit: float, unit: str) -> Judge:
     def judge(results: Results) -> tuple[str, bool] | None:
         runs = _get(results, case_key, variant)
         if runs is None:
