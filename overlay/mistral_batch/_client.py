@@ -7,7 +7,6 @@ from typing import Self
 
 import httpx
 
-from ._async_jobs import AsyncBatch, AsyncJobs
 from ._config import ClientConfig
 from ._http import AsyncTransport, SyncTransport
 from ._retry import RetryPolicy
@@ -107,6 +106,9 @@ class AsyncMistral(_ClientBase):
         )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=LIMITS)
+        # Imported on first use, so that programs using only Mistral start faster.
+        from ._async_jobs import AsyncBatch, AsyncJobs
+
         transport = AsyncTransport(self._config, self._http)
         self.files = AsyncFiles(transport)
         self.batch = AsyncBatch(AsyncJobs(transport, self.files), self.files)

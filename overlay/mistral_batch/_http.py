@@ -6,7 +6,6 @@ The decisions (what to retry, how long to wait, which error to raise) are taken 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import time
@@ -271,6 +270,9 @@ class AsyncTransport(_Base):
     def __init__(self, config: ClientConfig, client: httpx.AsyncClient) -> None:
         super().__init__(config)
         self.client = client
+        # asyncio is imported here, not at the top: a sync-only program never needs it.
+        import asyncio
+
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     async def call(
