@@ -16,7 +16,7 @@ from collections.abc import (
     Iterator,
     Mapping,
 )
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 
@@ -36,24 +36,35 @@ def _optional_str(value: Any) -> str | None:
     return None
 
 
-@attrs.frozen
-class BatchResult:
-    """One line of a batch result (or error) file."""
+class BatchResult(NamedTuple):
+    """One line of a batch result (or error) file.
+
+    - ``id``: the id the server gave this request ("batch-..."), if present;
+    - ``custom_id``: the custom_id of the input request this answers;
+    - ``status_code``: the HTTP status of the request's response, if it got one;
+    - ``body``: the response body: the completion, embedding... or an error object;
+    - ``error``: the line's error field, None when the request did not fail outside
+      its response;
+    - ``line``: the 1-based line number in the result file;
+    - ``raw``: the whole decoded line, for fields this class does not name.
+
+    Immutable. A named tuple rather than an attrs class: result files run to millions
+    of lines, and a tuple is built several times faster.
+    """
 
     id: str | None
-    """The id the server gave this request ("batch-..."), if present."""
     custom_id: str | None
-    """The custom_id of the input request this answers."""
     status_code: int | None
-    """The HTTP status of the request's response, if it got one."""
     body: Any
-    """The response body: the completion, embedding... or an error object."""
     error: Any
-    """The line's error field, None when the request did not fail outside its response."""
     line: int
-    """The 1-based line number in the result file."""
-    raw: dict[str, Any] = attrs.field(repr=False)
-    """The whole decoded line, for fields this class does not name."""
+    raw: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchResult(id={self.id!r}, custom_id={self.custom_id!r}, "
+            f"status_code={self.status_code!r}, line={self.line})"
+        )
 
     @property
     def ok(self) -> bool:
@@ -86,7 +97,10 @@ class BatchResult:
         custom_id = value.get("custom_id")
         if type(custom_id) is not str:
             custom_id = _optional_str(custom_id)
-        return cls(result_id, custom_id, status_code, body, value.get("error"), line, value)
+        return _new(cls, (result_id, custom_id, status_code, body, value.get("error"), line, value))
+
+
+_new = tuple.__new__
 
 
 def iter_results(
