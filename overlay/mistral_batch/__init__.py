@@ -11,6 +11,7 @@ with Mistral() as client:                      # MISTRAL_API_KEY from the enviro
 __version__ = "0.1.0"
 
 from ._client import AsyncMistral, Mistral
+from ._create import CREATE_TOKEN_KEY
 from ._download import AsyncDownload, Download
 from ._input import InputSummary, check_input_file, write_requests
 from ._pagination import AsyncPaginator, Page, SyncPaginator
@@ -41,7 +42,6 @@ from .errors import (
     UnprocessableEntityError,
     WaitTimeoutError,
 )
-from .jobs import CREATE_TOKEN_KEY
 from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
 from .results import BatchResult, pair_results
 

@@ -19,6 +19,7 @@ from mistral_batch_api.api.batch import (
 from mistral_batch_api.models import BatchJobCreate
 from mistral_batch_api.types import UNSET
 
+from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._http import AsyncTransport
 from ._pagination import AsyncPaginator, Page
 from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
@@ -37,13 +38,10 @@ from .files import AsyncFiles
 from .jobs import (
     CANCEL,
     CREATE,
-    CREATE_TOKEN_KEY,
     DELETE,
     GET,
     LIST,
     LOOKUP,
-    CreateArgs,
-    CreatePlan,
     _deleted,
     _job,
     _job_id,

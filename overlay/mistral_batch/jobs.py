@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import attrs
 import httpx
 
 from mistral_batch_api.api.batch import (
@@ -28,21 +26,18 @@ from mistral_batch_api.models import (
 )
 from mistral_batch_api.types import UNSET, Unset
 
+from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._http import Operation, SyncTransport
 from ._pagination import Page, SyncPaginator
 from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
 from ._results_io import ResultStream
-from ._retry import RetryPolicy
 from ._validation import (
-    parse_completion_window,
     validate_id,
-    validate_job_create,
     validate_metadata_filter,
     validate_page_size,
 )
 from .errors import (
     APIConnectionError,
-    APITimeoutError,
     MistralBatchError,
     NotFoundError,
     ServerError,
@@ -58,64 +53,6 @@ LIST = Operation("list_batch_jobs")
 GET = Operation("get_batch_job")
 CANCEL = Operation("cancel_batch_job")
 DELETE = Operation("delete_batch_job")
-
-#: The metadata key that marks a job with the token of the create call that made it,
-#: so that a create whose answer was lost can be found instead of sent twice.
-CREATE_TOKEN_KEY = "mistral_batch_token"
-
-#: How many times to look for the job of a create whose request may still be running.
-LOOKUPS_WHEN_AMBIGUOUS = 3
-
-
-def may_still_be_running(exc: MistralBatchError) -> bool:
-    """True when a failed create may yet make its job: a read timeout or a gateway's 504."""
-    if isinstance(exc, APITimeoutError):
-        return exc.request_sent
-    return isinstance(exc, ServerError) and exc.status_code == 504
-
-
-@attrs.frozen
-class CreateStep:
-    """What to do after a failed create: look for its job (after each wait), then resend
-    after `resend_after` seconds, or raise when that is None."""
-
-    token: str
-    lookups: tuple[float, ...]
-    resend_after: float | None
-
-
-@attrs.define
-class CreatePlan:
-    """The decisions of a create that must not make two jobs; shared by sync and async.
-
-    After a failure that may have reached the server, the job is looked for by its
-    token. A create whose request may still be running (read timeout, 504) is never
-    sent again: if its job does not show up, the error is raised with a note giving
-    the token. Other failures are sent again within the retry policy's attempts.
-    """
-
-    token: str | None
-    policy: RetryPolicy
-    attempt: int = 0
-
-    def after_failure(self, exc: MistralBatchError) -> CreateStep:
-        """The next step after `exc` ended an attempt; raises `exc` when there is none."""
-        self.attempt += 1
-        if self.token is None:
-            raise exc
-        if may_still_be_running(exc):
-            exc.add_note(
-                f"the job may still be created: look for metadata {CREATE_TOKEN_KEY}={self.token}"
-            )
-            waits = tuple(
-                0.0 if n == 0 else self.policy.delay(n) or 0.0
-                for n in range(LOOKUPS_WHEN_AMBIGUOUS)
-            )
-            return CreateStep(token=self.token, lookups=waits, resend_after=None)
-        more = self.attempt < self.policy.max_attempts
-        delay = self.policy.delay(self.attempt) if more else None
-        return CreateStep(token=self.token, lookups=(0.0,), resend_after=delay)
-
 
 #: Called with the job each time wait() polls it.
 OnProgress = Callable[[BatchJob], None]
@@ -150,60 +87,6 @@ def _deleted(response: httpx.Response) -> Deleted:
 
 def _job_id(job: BatchJob | str) -> str:
     return validate_id(job.id if isinstance(job, BatchJob) else job, "job_id")
-
-
-@attrs.frozen
-class CreateArgs:
-    """The validated body of a create call, and its de-duplication token."""
-
-    body: dict[str, Any]
-    token: str | None
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        input_files: Sequence[str] | None,
-        requests: Sequence[Mapping[str, Any]] | None,
-        endpoint: str,
-        model: str | None,
-        agent_id: str | None,
-        metadata: Mapping[str, str] | None,
-        timeout_hours: int | None,
-        completion_window: str | int | None,
-        dedupe: bool,
-    ) -> CreateArgs:
-        """Check everything locally (raises InputError) and build the request body."""
-        if completion_window is not None:
-            window = parse_completion_window(completion_window)
-            timeout_hours = window if timeout_hours is None else timeout_hours
-        files = None if input_files is None else list(input_files)
-        reqs = None if requests is None else [dict(r) for r in requests]
-        validate_job_create(
-            endpoint=endpoint,
-            model=model,
-            agent_id=agent_id,
-            metadata=metadata,
-            timeout_hours=timeout_hours,
-            input_files=files,
-            requests=reqs,
-        )
-        meta = dict(metadata or {})
-        token = None
-        if dedupe:
-            token = meta.setdefault(CREATE_TOKEN_KEY, secrets.token_hex(16))
-        body: dict[str, Any] = {"endpoint": endpoint}
-        for name, value in (
-            ("input_files", files),
-            ("requests", reqs),
-            ("model", model),
-            ("agent_id", agent_id),
-            ("metadata", meta or None),
-            ("timeout_hours", timeout_hours),
-        ):
-            if value is not None:
-                body[name] = value
-        return cls(body=body, token=token)
 
 
 def _list_kwargs(

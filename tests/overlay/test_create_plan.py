@@ -3,7 +3,7 @@
 import pytest
 
 from mistral_batch import APIConnectionError, APITimeoutError, RetryPolicy, ServerError
-from mistral_batch.jobs import CREATE_TOKEN_KEY, CreatePlan
+from mistral_batch._create import CREATE_TOKEN_KEY, CreatePlan
 
 POLICY = RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0)
 

@@ -17,6 +17,7 @@ from reliability_helpers import MODEL, SleepLog, chat, fast_client, served
 from test_faults import FAULTS, SLOW, SLOW_RETRY, TIMEOUT
 
 from mistral_batch import (
+    CREATE_TOKEN_KEY,
     APIConnectionError,
     APITimeoutError,
     Mistral,
@@ -25,7 +26,6 @@ from mistral_batch import (
     ServerError,
 )
 from mistral_batch.emulator import Emulator
-from mistral_batch.jobs import CREATE_TOKEN_KEY
 
 #: Faults the server answers without doing the work, so that a resend is safe.
 NOTHING_DONE = {"500", "502", "503", "connection-reset", "html-error-page"}
