@@ -17,96 +17,7 @@ from typing import Any
 import orjson
 
 from ._records import UNFINISHED, FileQuery, FileRecord, JobRecord, Progress, is_server_id, new_id
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS files (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT UNIQUE NOT NULL,
-    workspace TEXT NOT NULL,
-    filename TEXT NOT NULL,
-    purpose TEXT NOT NULL,
-    sample_type TEXT NOT NULL,
-    source TEXT NOT NULL,
-    num_lines INTEGER,
-    mimetype TEXT,
-    signature TEXT,
-    bytes INTEGER NOT NULL,
-    created_at REAL NOT NULL,
-    expires_at REAL,
-    visibility TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS jobs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT UNIQUE NOT NULL,
-    workspace TEXT NOT NULL,
-    body TEXT NOT NULL,
-    status TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    started_at REAL,
-    completed_at REAL,
-    total INTEGER NOT NULL DEFAULT 0,
-    succeeded INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    errors TEXT NOT NULL DEFAULT '{}',
-    output_file TEXT,
-    error_file TEXT,
-    cursor_file INTEGER NOT NULL DEFAULT 0,
-    cursor_offset INTEGER NOT NULL DEFAULT 0,
-    next_index INTEGER NOT NULL DEFAULT 0,
-    out_bytes INTEGER NOT NULL DEFAULT 0,
-    err_bytes INTEGER NOT NULL DEFAULT 0
-);
-"""
-
-
-_FILE_COLUMNS = (
-    "id, workspace, filename, purpose, sample_type, source, num_lines, mimetype, "
-    "signature, bytes, created_at, expires_at, visibility"
-)
-_JOB_COLUMNS = (
-    "id, workspace, body, status, created_at, started_at, completed_at, total, succeeded, "
-    "failed, errors, output_file, error_file, cursor_file, cursor_offset, next_index, "
-    "out_bytes, err_bytes"
-)
-
-
-def _file(row: Sequence[Any]) -> FileRecord:
-    return FileRecord(*row)
-
-
-def _job(row: Sequence[Any]) -> JobRecord:
-    body = orjson.loads(row[2])
-    progress = Progress(
-        cursor_file=row[13],
-        cursor_offset=row[14],
-        next_index=row[15],
-        succeeded=row[8],
-        failed=row[9],
-        out_bytes=row[16],
-        err_bytes=row[17],
-        errors=orjson.loads(row[10]),
-    )
-    return JobRecord(
-        id=row[0],
-        workspace=row[1],
-        input_files=body["input_files"],
-        inline=body["inline"],
-        endpoint=body["endpoint"],
-        model=body["model"],
-        agent_id=body["agent_id"],
-        metadata=body["metadata"],
-        timeout_hours=body["timeout_hours"],
-        status=row[3],
-        created_at=row[4],
-        started_at=row[5],
-        completed_at=row[6],
-        total=row[7],
-        output_file=row[11],
-        error_file=row[12],
-        output_file_id=body["output_file_id"],
-        error_file_id=body["error_file_id"],
-        progress=progress,
-    )
+from ._schema import FILE_COLUMNS, JOB_COLUMNS, SCHEMA, file_from_row, job_from_row
 
 
 class Store:
@@ -124,7 +35,7 @@ class Store:
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         """Close the database."""
@@ -172,7 +83,7 @@ class Store:
     @staticmethod
     def _insert_file(db: sqlite3.Connection, record: FileRecord) -> None:
         db.execute(
-            f"INSERT INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            f"INSERT INTO files ({FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 record.id,
                 record.workspace,
@@ -195,7 +106,7 @@ class Store:
         if not is_server_id(file_id):
             return None
         sql = (
-            f"SELECT {_FILE_COLUMNS} FROM files "
+            f"SELECT {FILE_COLUMNS} FROM files "
             "WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)"
         )
         params: list[Any] = [file_id, now]
@@ -203,7 +114,7 @@ class Store:
             sql += " AND workspace = ?"
             params.append(workspace)
         rows = self._query(sql, params)
-        return _file(rows[0]) if rows else None
+        return file_from_row(rows[0]) if rows else None
 
     def list_files(
         self,
@@ -233,11 +144,11 @@ class Store:
         condition = " AND ".join(where)
         total = self._query(f"SELECT COUNT(*) FROM files WHERE {condition}", params)[0][0]
         rows = self._query(
-            f"SELECT {_FILE_COLUMNS} FROM files WHERE {condition} "
+            f"SELECT {FILE_COLUMNS} FROM files WHERE {condition} "
             "ORDER BY created_at DESC, seq DESC LIMIT ? OFFSET ?",
             [*params, page_size, page * page_size],
         )
-        return [_file(row) for row in rows], int(total)
+        return [file_from_row(row) for row in rows], int(total)
 
     def delete_file(self, workspace: str, file_id: str, now: float) -> bool:
         """Delete a live file and its content; False when there is no such file."""
@@ -270,13 +181,13 @@ class Store:
         """Job ``job_id`` of ``workspace`` (of any workspace when None)."""
         if not is_server_id(job_id):
             return None
-        sql = f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?"
+        sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
         params: list[Any] = [job_id]
         if workspace is not None:
             sql += " AND workspace = ?"
             params.append(workspace)
         rows = self._query(sql, params)
-        return _job(rows[0]) if rows else None
+        return job_from_row(rows[0]) if rows else None
 
     def list_jobs(
         self,
@@ -299,11 +210,11 @@ class Store:
             params.append(created_after)
         order = "DESC" if newest_first else "ASC"
         rows = self._query(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE {' AND '.join(where)} "
             f"ORDER BY created_at {order}, seq {order}",
             params,
         )
-        jobs = [_job(row) for row in rows]
+        jobs = [job_from_row(row) for row in rows]
         if model is not None:
             jobs = [job for job in jobs if job.model == model]
         if agent_id is not None:
@@ -313,9 +224,9 @@ class Store:
     def active_jobs(self) -> list[JobRecord]:
         """Every job the worker still has to move, oldest first."""
         rows = self._query(
-            f"SELECT {_JOB_COLUMNS} FROM jobs WHERE status IN (?,?,?) ORDER BY seq", UNFINISHED
+            f"SELECT {JOB_COLUMNS} FROM jobs WHERE status IN (?,?,?) ORDER BY seq", UNFINISHED
         )
-        return [_job(row) for row in rows]
+        return [job_from_row(row) for row in rows]
 
     def delete_job(self, workspace: str, job_id: str) -> str:
         """Delete a finished job: "deleted", "missing" or "unfinished"."""
