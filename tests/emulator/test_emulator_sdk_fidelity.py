@@ -1,17 +1,17 @@
 """The batch guide's end-to-end example, run with Mistral's official SDK against the emulator.
 
-The example's functions are kept as the guide writes them; only the client is pointed at
-the emulator (``server_url`` and the key), the sample count is small and the poll sleep
-short.
+The example is tests/seeds/end_to_end_example.py, the guide's code as it is; the one
+change made here points its client at the emulator (``server_url``).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
+import runpy
+import sys
 import time
-from io import BytesIO
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,97 +20,35 @@ from mistralai import File, Mistral
 
 from mistral_batch.emulator import Emulator
 
-SERVER_URL = ""  # set by the fixture: the only change to the guide's client
+EXAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "end_to_end_example.py"
+CLIENT_LINE = 'Mistral(api_key=os.environ["MISTRAL_API_KEY"])'
+#: The only change to the guide's code: its client talks to the emulator.
+POINTED = 'Mistral(api_key=os.environ["MISTRAL_API_KEY"], server_url=os.environ["EMULATOR_URL"])'
 
 
-def create_client():  # type: ignore[no-untyped-def]
-    """
-    Create a Mistral client using the API key from environment variables.
-
-    Returns:
-        Mistral: An instance of the Mistral client.
-    """
-    return Mistral(api_key=os.environ["MISTRAL_API_KEY"], server_url=SERVER_URL)
+def example_source() -> str:
+    source = EXAMPLE.read_text()
+    assert source.count(CLIENT_LINE) == 1
+    return source.replace(CLIENT_LINE, POINTED)
 
 
-def generate_random_string(start, end):  # type: ignore[no-untyped-def]
-    length = random.randrange(start, end)
-    return " ".join(random.choices("abcdefghijklmnopqrstuvwxyz", k=length))
-
-
-def print_stats(batch_job):  # type: ignore[no-untyped-def]
-    print(f"Total requests: {batch_job.total_requests}")
-    print(f"Failed requests: {batch_job.failed_requests}")
-    print(f"Successful requests: {batch_job.succeeded_requests}")
-    print(
-        f"Percent done: {round((batch_job.succeeded_requests + batch_job.failed_requests) / batch_job.total_requests, 4) * 100}"  # noqa: E501
-    )
-
-
-def create_input_file(client, num_samples):  # type: ignore[no-untyped-def]
-    buffer = BytesIO()
-    for idx in range(num_samples):
-        request = {
-            "custom_id": str(idx),
-            "body": {
-                "max_tokens": random.randint(10, 1000),
-                "messages": [{"role": "user", "content": generate_random_string(100, 5000)}],
-            },
-        }
-        buffer.write(json.dumps(request).encode("utf-8"))
-        buffer.write("\n".encode("utf-8"))  # noqa: UP012 - as the guide writes it
-    return client.files.upload(
-        file=File(file_name="file.jsonl", content=buffer.getvalue()), purpose="batch"
-    )
-
-
-def run_batch_job(client, input_file, model):  # type: ignore[no-untyped-def]
-    batch_job = client.batch.jobs.create(
-        input_files=[input_file.id],
-        model=model,
-        endpoint="/v1/chat/completions",
-        metadata={"job_type": "testing"},
-    )
-
-    while batch_job.status in ["QUEUED", "RUNNING"]:
-        batch_job = client.batch.jobs.get(job_id=batch_job.id)
-        print_stats(batch_job)
-        time.sleep(0.05)
-
-    print(f"Batch job {batch_job.id} completed with status: {batch_job.status}")
-    return batch_job
-
-
-def download_file(client, file_id, output_path):  # type: ignore[no-untyped-def]
-    if file_id is not None:
-        print(f"Downloading file to {output_path}")
-        output_file = client.files.download(file_id=file_id)
-        with open(output_path, "w") as f:
-            for chunk in output_file.stream:
-                f.write(chunk.decode("utf-8"))
-        print(f"Downloaded file to {output_path}")
-
-
-def main(num_samples, success_path, error_path, model):  # type: ignore[no-untyped-def]
-    client = create_client()
-    input_file = create_input_file(client, num_samples)
-    print(f"Created input file {input_file}")
-
-    batch_job = run_batch_job(client, input_file, model)
-    print(f"Job duration: {batch_job.completed_at - batch_job.created_at} seconds")
-    download_file(client, batch_job.error_file, error_path)
-    download_file(client, batch_job.output_file, success_path)
-    return batch_job
+def example() -> dict[str, Callable[..., Any]]:
+    """The example's functions, defined as the guide writes them."""
+    namespace: dict[str, Any] = {"__name__": "end_to_end_example"}
+    exec(compile(example_source(), str(EXAMPLE), "exec"), namespace)
+    return namespace
 
 
 @pytest.fixture
 def sdk_emulator(monkeypatch: pytest.MonkeyPatch) -> Any:
-    global SERVER_URL
     with Emulator(requests_per_second=200) as emulator:
         monkeypatch.setenv("MISTRAL_API_KEY", emulator.api_key)
-        SERVER_URL = emulator.url
+        monkeypatch.setenv("EMULATOR_URL", emulator.url)
         yield emulator
-        SERVER_URL = ""
+
+
+def sdk_client(emulator: Emulator) -> Mistral:
+    return Mistral(api_key=emulator.api_key, server_url=emulator.url)
 
 
 def _read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -118,12 +56,33 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
 
 
 def test_the_guide_example_runs_unchanged(
-    sdk_emulator: Emulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sdk_emulator: Emulator,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     random.seed(1)
+    script = tmp_path / "example.py"
+    script.write_text(example_source())
     success, error = tmp_path / "output.jsonl", tmp_path / "error.jsonl"
-    job = main(30, success, error, "codestral-latest")
+    monkeypatch.setattr(
+        sys,
+        "argv",
+        [
+            "example.py",
+            "--num_samples",
+            "30",
+            "--success_path",
+            str(success),
+            "--error_path",
+            str(error),
+            "--model",
+            "codestral-latest",
+        ],
+    )
+    runpy.run_path(str(script), run_name="__main__")
 
+    (job,) = sdk_client(sdk_emulator).batch.jobs.list().data
     assert job.status == "SUCCESS"
     assert (job.total_requests, job.succeeded_requests, job.failed_requests) == (30, 30, 0)
     assert job.metadata == {"job_type": "testing"}
@@ -139,7 +98,9 @@ def test_the_guide_example_runs_unchanged(
 
 
 def test_the_guide_downloads_an_error_file(sdk_emulator: Emulator, tmp_path: Path) -> None:
-    client = create_client()
+    guide = example()
+    client = guide["create_client"]()
+    run_batch_job, download_file = guide["run_batch_job"], guide["download_file"]
     lines = b'{"custom_id": "ok", "body": {"messages": [{"role": "user", "content": "hi"}]}}\n'
     lines += b'{"custom_id": "broken", "body": {"max_tokens": 3}}\nnot json at all\n'
     input_file = client.files.upload(
@@ -159,7 +120,7 @@ def test_the_guide_downloads_an_error_file(sdk_emulator: Emulator, tmp_path: Pat
 
 
 def test_the_sdk_lists_cancels_and_reads_files(sdk_emulator: Emulator) -> None:
-    client = create_client()
+    client = sdk_client(sdk_emulator)
     sdk_emulator.set_requests_per_second(5)
     job = client.batch.jobs.create(
         requests=[

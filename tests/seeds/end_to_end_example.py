@@ -1,7 +1,8 @@
 # The end-to-end example of Mistral's batch guide (shared/seeds/001_2e479abd654707ff.txt),
 # with its indentation restored: the guide's text lost it. Nothing else is changed; the
-# tests check that, line for line, it is the guide's code, and run it with only the
-# import line swapped.
+# tests check that, line for line, it is the guide's code, and run it twice: with
+# mistral_batch in place of mistralai (the import line swapped), and with the official
+# SDK against the emulator (its client given the emulator's server_url).
 import argparse
 import json
 import os
