@@ -7,12 +7,14 @@ from typing import Any
 import pytest
 
 from mistral_batch import (
+    Backoff,
     BatchJob,
     ConflictError,
     InputError,
     Mistral,
     MistralBatchError,
     NotFoundError,
+    UnexpectedStatusError,
     WaitTimeoutError,
     pair_results,
 )
@@ -186,3 +188,34 @@ def test_run_refuses_bad_input_before_uploading(
     with pytest.raises(InputError, match="custom_id"):
         client.batch.run([chat(1), chat(1)], model=MODEL)
     assert emu.stats.requests.get("upload_file", 0) == before
+
+
+def test_wait_rides_out_a_404_just_after_create(client: Mistral, emu: Emulator) -> None:
+    job = client.batch.jobs.create(requests=[chat(0)], model=MODEL)
+    # A job can be briefly invisible right after it was created.
+    emu.inject("get_batch_job", status=404, count=2)
+    fast = Backoff(initial=0.01, factor=1.0, max_delay=0.01)
+    assert client.batch.jobs.wait(job, timeout=30, backoff=fast).status == "SUCCESS"
+
+
+def test_wait_on_a_job_not_just_created_does_not_hide_a_404(client: Mistral, emu: Emulator) -> None:
+    emu.inject("get_batch_job", status=404, count=1)
+    with pytest.raises(NotFoundError):
+        client.batch.jobs.wait("some-old-job-id", timeout=30)
+
+
+def test_wait_and_a_status_it_does_not_know(client: Mistral, emu: Emulator) -> None:
+    job = client.batch.jobs.create(requests=[chat(0)], model=MODEL)
+    client.batch.jobs.wait(job, timeout=30)
+    fast = Backoff(initial=0.01, factor=1.0, max_delay=0.01)
+    # By default an unknown status is waited on: the next poll sees the real one.
+    emu.inject("get_batch_job", unknown_enums=True, count=1)
+    assert client.batch.jobs.wait(job.id, timeout=30, backoff=fast).status == "SUCCESS"
+    # "return" hands the job back as it is, unknown status kept as its string.
+    emu.inject("get_batch_job", unknown_enums=True, count=1)
+    odd = client.batch.jobs.wait(job.id, timeout=30, unknown_status="return")
+    assert odd.status not in {"QUEUED", "RUNNING", "SUCCESS", "FAILED", "CANCELLED"}
+    emu.inject("get_batch_job", unknown_enums=True, count=1)
+    with pytest.raises(UnexpectedStatusError) as caught:
+        client.batch.jobs.wait(job.id, timeout=30, unknown_status="raise")
+    assert caught.value.status == odd.status
