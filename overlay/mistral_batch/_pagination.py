@@ -192,6 +192,16 @@ class SyncPaginator(_Paginator[T]):
         for page, _fresh in self._run():
             yield page
 
+    @property
+    def data(self) -> list[T]:
+        """Every item as a list: the official SDK's ``.data``, here across all pages."""
+        return list(self)
+
+    @property
+    def total(self) -> int | None:
+        """The number of items the server reports, from a fetch of the first page."""
+        return next(self.pages()).total if self.limit != 0 else 0
+
     def _run(self) -> Iterator[tuple[Page[T], list[T]]]:
         walk = self._walk()
         while walk.next_page is not None:

@@ -145,3 +145,13 @@ def test_a_download_reads_once(client: Mistral, tmp_path: Path) -> None:
     with pytest.raises(MistralBatchError, match="read once"):
         download.write_to(tmp_path / "again.jsonl")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_listings_have_the_official_sdks_data_and_total(emu: Emulator) -> None:
+    with Mistral(api_key="key-b", server_url=emu.url) as other:
+        ids = [other.files.upload(LINES, file_name=f"dt{i}.jsonl").id for i in range(3)]
+        listing = other.files.list(search="dt", page_size=2)
+        assert sorted(f.id for f in listing.data) == sorted(ids)
+        assert listing.total == 3
+        for file_id in ids:
+            other.files.delete(file_id)
