@@ -74,6 +74,16 @@ def test_a_slow_answer_can_time_out_a_client(emulator: Emulator) -> None:
         client.get("/v1/files", timeout=0.2)
 
 
+def test_a_late_answer_comes_after_the_work(emulator: Emulator, client: httpx.Client) -> None:
+    emulator.inject("create_batch_job", late=1.0)
+    body = {"endpoint": "/v1/chat/completions", "model": "m", "requests": [chat_line(0)]}
+    with pytest.raises(httpx.ReadTimeout):
+        client.post("/v1/batch/jobs", json=body, timeout=0.2)
+    # The client gave up, but the job was made before the answer was held back.
+    assert client.get("/v1/batch/jobs").json()["total"] == 1
+    assert emulator.stats.faults == {"late": 1}
+
+
 def test_connection_reset_before_any_answer(emulator: Emulator, client: httpx.Client) -> None:
     emulator.inject("create_batch_job", reset=True)
     with pytest.raises(httpx.TransportError):

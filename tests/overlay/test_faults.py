@@ -235,3 +235,19 @@ def test_unknown_values_and_extra_fields_are_kept(
     assert job.status not in {"QUEUED", "RUNNING", "SUCCESS", "FAILED", "CANCELLED"}
     emu.inject("get_batch_job", extra_fields=True, count=1)
     assert client.batch.jobs.get(job_id).extra
+
+
+def test_a_create_answered_too_late_finds_its_job(emu: Emulator) -> None:
+    # The server makes the job, then answers after the client has given up waiting:
+    # the client finds the job by its token instead of raising or sending again.
+    emu.inject("create_batch_job", late=0.6, count=1)
+    retry = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0)
+    client = Mistral(api_key=emu.api_key, server_url=emu.url, timeout=0.2, retry=retry)
+    with client:
+        before = served(emu, "create_batch_job")
+        job = client.batch.jobs.create(
+            requests=[{"custom_id": "0", "body": {}}], model=MODEL, metadata={"case": "late"}
+        )
+        assert served(emu, "create_batch_job") - before == 1
+        assert count_jobs(client, "late") == 1
+        assert job.metadata is not None and job.metadata["case"] == "late"

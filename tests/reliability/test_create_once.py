@@ -52,7 +52,8 @@ def settle(emu: Emulator, client: Mistral, marker: str, fault: str) -> list[str]
     if fault == "slower-than-timeout":
         # The slow request is still in the server for SLOW seconds: count after it ends.
         # (The emulator's delay comes before the work, and a request whose client has
-        # gone is dropped, so it makes no job; a real server might. Either way: one.)
+        # gone is dropped, so it makes no job; a server that works first and answers
+        # late is the `late` story below. Either way: one job at most.)
         time.sleep(SLOW + 0.1)
     return jobs_marked(client, marker)
 
@@ -136,3 +137,24 @@ def _token_of(client: Mistral, marker: str) -> dict[str, str]:
     (job,) = client.batch.jobs.list(metadata={"case": marker})
     assert job.metadata is not None
     return {CREATE_TOKEN_KEY: job.metadata[CREATE_TOKEN_KEY]}
+
+
+def test_a_create_answered_after_the_client_gave_up(
+    emu: Emulator, sleeps: SleepLog, recorder: Any
+) -> None:
+    # The server makes the job, then answers after the read timeout: the client must
+    # find that job by its token, neither sending again nor reporting a failure.
+    user = fast_client(emu, sleeps=sleeps, retry=SLOW_RETRY, timeout=TIMEOUT)
+    marker = uuid.uuid4().hex
+    emu.inject("create_batch_job", count=None, late=SLOW)
+    before = served(emu, "create_batch_job")
+
+    job = create(user, marker)
+
+    assert job.metadata is not None and job.metadata["case"] == marker
+    assert served(emu, "create_batch_job") - before == 1
+    emu.clear_faults()
+    time.sleep(SLOW + 0.1)  # let the late answer go out before counting
+    made = jobs_marked(user, marker)
+    recorder.loss("creates checked for a second job", 1, max(0, len(made) - 1))
+    assert made == [job.id]

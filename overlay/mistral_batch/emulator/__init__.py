@@ -30,14 +30,15 @@ Admin API, under ``/_emulator/`` (a valid API key is required; not part of the c
   ``{"operation": "list_files", "status": 429, "retry_after": 1}``,
   ``{"operation": "download_file", "drop_after": 1000}``,
   ``{"operation": "*", "html": true, "status": 502}``, ``{"reset": true}``,
-  ``{"truncate": true}``, ``{"delay": 0.5}``, ``{"unknown_enums": true}``,
+  ``{"truncate": true}``, ``{"delay": 0.5}``, ``{"late": 0.5}`` (answer after the work
+  is done), ``{"unknown_enums": true}``,
   ``{"extra_fields": true}``. Answers the rules with their ids.
 - ``DELETE /_emulator/faults``: remove every rule.
 - ``GET /_emulator/settings`` and ``PATCH /_emulator/settings`` with any of
   ``range_support`` (false: ignore ``Range`` on downloads), ``requests_per_second``,
   ``queue_delay``, ``hour_seconds``, ``max_upload_bytes``.
 
-Fault kinds counted in the stats: ``status``, ``delay``, ``reset``, ``truncate``,
+Fault kinds counted in the stats: ``status``, ``delay``, ``late``, ``reset``, ``truncate``,
 ``html``, ``drop``, ``mutate``. The same controls exist on :class:`Emulator`:
 ``inject()``, ``clear_faults()``, ``set_range_support()``, ``stats``.
 """

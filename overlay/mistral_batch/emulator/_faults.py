@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("status", "delay", "reset", "truncate", "html", "drop", "mutate")
+FAULT_KINDS = ("status", "delay", "late", "reset", "truncate", "html", "drop", "mutate")
 
 _BOOL_FIELDS = ("retry_after_date", "reset", "truncate", "html", "unknown_enums", "extra_fields")
 
@@ -25,6 +25,8 @@ class Fault:
     - ``status``: answer this status with Mistral's error body (no work is done); with 429,
       ``retry_after`` seconds go in ``Retry-After``, as an HTTP date if ``retry_after_date``;
     - ``delay``: wait this many seconds first (combines with any other effect);
+    - ``late``: do the work, then wait this many seconds before answering (the job was
+      made, the answer comes after the client gave up);
     - ``reset``: drop the connection before any response;
     - ``truncate``: do the work, then send only the first half of the body;
     - ``html``: answer an HTML error page, as a proxy would (``status``, default 502);
@@ -40,6 +42,7 @@ class Fault:
     retry_after: float | None = None
     retry_after_date: bool = False
     delay: float = 0.0
+    late: float = 0.0
     reset: bool = False
     truncate: bool = False
     html: bool = False
@@ -53,16 +56,17 @@ class Fault:
             raise ValueError("count must be at least 1, or None for every request")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
-        if self.delay < 0 or (self.retry_after is not None and self.retry_after < 0):
-            raise ValueError("delay and retry_after must not be negative")
+        if self.delay < 0 or self.late < 0 or (self.retry_after or 0) < 0:
+            raise ValueError("delay, late and retry_after must not be negative")
         if self.drop_after is not None and self.drop_after < 0:
             raise ValueError("drop_after must not be negative")
         answers = [self.reset, self.status is not None or self.html, self.truncate]
         answers.append(self.drop_after is not None)
         answers.append(self.unknown_enums or self.extra_fields)
+        answers.append(self.late > 0)
         if sum(answers) > 1:
             raise ValueError(
-                "choose one of: status/html, reset, truncate, drop_after, "
+                "choose one of: status/html, reset, truncate, drop_after, late, "
                 "unknown_enums/extra_fields (delay combines with any)"
             )
         if sum(answers) == 0 and self.delay == 0:
@@ -91,14 +95,15 @@ class Fault:
             value = values.get(name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ValueError(f"{name} must be an integer")
-        for name in ("delay", "retry_after"):
+        for name in ("delay", "late", "retry_after"):
             value = values.get(name)
             if value is not None and (
                 not isinstance(value, int | float) or isinstance(value, bool)
             ):
                 raise ValueError(f"{name} must be a number")
-        if "delay" in values and values["delay"] is None:
-            values["delay"] = 0.0
+        for name in ("delay", "late"):
+            if name in values and values[name] is None:
+                values[name] = 0.0
         if not isinstance(values.get("operation", "*"), str):
             raise ValueError("operation must be a string")
         return cls(**values)

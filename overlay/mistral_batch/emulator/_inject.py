@@ -185,6 +185,13 @@ async def apply_fault(
     if fault.drop_after is not None:
         await app(scope, receive, _DropAfter(send, fault.drop_after, stats))
         return
+    if fault.late:
+        stats.fault("late")
+        start, body = await _capture(app, scope, receive)
+        await asyncio.sleep(fault.late)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+        return
     if not (fault.truncate or fault.unknown_enums or fault.extra_fields):
         await app(scope, receive, send)
         return
