@@ -333,3 +333,29 @@ def test_a_run_whose_create_answer_was_lost_finds_its_job(
     assert done.returncode == 0, done.stderr
     assert f"Resuming job {job.id}" in done.stderr
     assert [j.id for j in client.batch.jobs.list()] == [job.id]
+
+
+def test_ctrl_c_while_downloading_then_run_again_downloads_without_paying_twice(
+    cli: CLI,
+    emu: Emulator,
+    client: Mistral,
+    write_input: Callable[..., Path],
+    tmp_path: Path,
+) -> None:
+    source = write_input(good=12)
+    stderr = tmp_path / "run.err"
+    emu.inject("download_file", delay=30, count=1)  # the first download hangs
+    process = cli.start("run", str(source), "--model", "mistral-small-latest", stderr=stderr)
+    wait_for(lambda: ": SUCCESS (" in stderr.read_text(), what="the job's end")
+    wait_for(lambda: emu.stats.requests.get("download_file", 0) == 1, what="the download")
+    process.send_signal(signal.SIGINT)
+
+    assert process.wait(timeout=10) == 130
+    assert "Traceback" not in stderr.read_text()
+    assert not (tmp_path / "requests.results.jsonl").exists()
+
+    done = cli("run", str(source), "--model", "mistral-small-latest")
+    assert done.returncode == 0, done.stderr
+    assert len(lines_of(tmp_path / "requests.results.jsonl")) == 12
+    assert len(list(client.batch.jobs.list())) == 1
+    assert emu.stats.requests.get("upload_file") == 1
