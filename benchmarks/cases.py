@@ -9,87 +9,38 @@ one client never loads the others.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-Params = dict[str, Any]
-
-#: The size of the chunks a result file is decoded from: what the network hands over.
-DECODE_CHUNK = 64 * 1024
-MODEL = "mistral-small-latest"
-ENDPOINT = "/v1/chat/completions"
-
-
-@dataclass
-class Work:
-    """The measured work (returns how many units it did) and what to undo afterwards."""
-
-    run: Callable[[], float]
-    cleanup: Callable[[], None] = lambda: None
-    client: Any = None  # closed after the cleanup
-    extra: dict[str, Any] = field(default_factory=dict)
-
-    def close(self) -> None:
-        """Undo what the work left behind, and close its client."""
-        try:
-            self.cleanup()
-        finally:
-            if hasattr(self.client, "close"):
-                self.client.close()
-            elif hasattr(self.client, "__exit__"):
-                self.client.__exit__(None, None, None)
-
-
-def _auth(p: Params) -> dict[str, str]:
-    return {"Authorization": f"Bearer {p['api_key']}"}
-
-
-def _ours(p: Params) -> Any:
-    from mistral_batch import Mistral
-
-    return Mistral(api_key=p["api_key"], server_url=p["url"])
-
-
-def _sdk(p: Params) -> Any:
-    from mistralai import Mistral
-
-    return Mistral(api_key=p["api_key"], server_url=p["url"])
-
-
-def _raw(p: Params) -> Any:
-    import httpx
-
-    return httpx.Client(base_url=p["url"], headers=_auth(p), timeout=600)
-
-
-def _unlink(path: Path) -> Callable[[], None]:
-    def cleanup() -> None:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-    return cleanup
-
+from benchmarks._work import (
+    DECODE_CHUNK,
+    Params,
+    Work,
+    forget_upload,
+    ours,
+    raw,
+    sdk,
+    unlink,
+)
+from benchmarks.cases_whole import e2e_ours, e2e_sdk, emulator_download, emulator_jobs
 
 # 1. Download a file to disk
 
 
 def download_ours(p: Params) -> Work:
-    client = _ours(p)
+    client = ours(p)
     target = Path(p["out"])
 
     def run() -> float:
         return float(client.files.download(p["file_id"]).write_to(target))
 
-    return Work(run, _unlink(target), client=client)
+    return Work(run, unlink(target), client=client)
 
 
 def download_httpx(p: Params) -> Work:
-    client = _raw(p)
+    client = raw(p)
     target = Path(p["out"])
 
     def run() -> float:
@@ -104,11 +55,11 @@ def download_httpx(p: Params) -> Work:
                 size += len(chunk)
         return size
 
-    return Work(run, _unlink(target), client=client)
+    return Work(run, unlink(target), client=client)
 
 
 def download_sdk(p: Params) -> Work:
-    client = _sdk(p)
+    client = sdk(p)
     target = Path(p["out"])
 
     def run() -> float:
@@ -121,24 +72,14 @@ def download_sdk(p: Params) -> Work:
                 size += len(chunk)
         return size
 
-    return Work(run, _unlink(target), client=client)
+    return Work(run, unlink(target), client=client)
 
 
 # 2. Upload a JSONL file
 
 
-def _forget_upload(p: Params, ids: list[str]) -> Callable[[], None]:
-    def cleanup() -> None:
-        import httpx
-
-        for file_id in ids:
-            httpx.delete(f"{p['url']}/v1/files/{file_id}", headers=_auth(p))
-
-    return cleanup
-
-
 def upload_ours(p: Params) -> Work:
-    client = _ours(p)
+    client = ours(p)
     ids: list[str] = []
 
     def run() -> float:
@@ -146,11 +87,11 @@ def upload_ours(p: Params) -> Work:
         ids.append(uploaded.id)
         return float(uploaded.bytes)
 
-    return Work(run, _forget_upload(p, ids), client=client)
+    return Work(run, forget_upload(p, ids), client=client)
 
 
 def upload_httpx(p: Params) -> Work:
-    client = _raw(p)
+    client = raw(p)
     ids: list[str] = []
     name = Path(p["path"]).name
 
@@ -166,11 +107,11 @@ def upload_httpx(p: Params) -> Work:
         ids.append(body["id"])
         return float(body["bytes"])
 
-    return Work(run, _forget_upload(p, ids), client=client)
+    return Work(run, forget_upload(p, ids), client=client)
 
 
 def upload_sdk(p: Params) -> Work:
-    client = _sdk(p)
+    client = sdk(p)
     ids: list[str] = []
     name = Path(p["path"]).name
 
@@ -183,7 +124,7 @@ def upload_sdk(p: Params) -> Work:
         ids.append(uploaded.id)
         return float(uploaded.size_bytes)
 
-    return Work(run, _forget_upload(p, ids), client=client)
+    return Work(run, forget_upload(p, ids), client=client)
 
 
 # 3. Decode a result file
@@ -235,7 +176,7 @@ def decode_json(p: Params) -> Work:
 
 
 def calls_ours(p: Params) -> Work:
-    client = _ours(p)
+    client = ours(p)
     get = client.batch.jobs.get
     job_id = p["job_id"]
     for _ in range(p["warmup"]):
@@ -250,7 +191,7 @@ def calls_ours(p: Params) -> Work:
 
 
 def calls_httpx(p: Params) -> Work:
-    client = _raw(p)
+    client = raw(p)
     url = f"/v1/batch/jobs/{p['job_id']}"
 
     def call() -> Any:
@@ -270,7 +211,7 @@ def calls_httpx(p: Params) -> Work:
 
 
 def calls_sdk(p: Params) -> Work:
-    client = _sdk(p)
+    client = sdk(p)
     job_id = p["job_id"]
     for _ in range(p["warmup"]):
         client.batch.jobs.get(job_id=job_id)
@@ -279,121 +220,6 @@ def calls_sdk(p: Params) -> Work:
         for _ in range(p["n"]):
             client.batch.jobs.get(job_id=job_id)
         return float(p["n"])
-
-    return Work(run, client=client)
-
-
-# 6. End to end
-
-
-def _question(i: int) -> str:
-    return f"Question {i}: what is the best French cheese to serve with a glass of wine?"
-
-
-def e2e_ours(p: Params) -> Work:
-    client = _ours(p)
-
-    def run() -> float:
-        requests = (
-            {
-                "custom_id": str(i),
-                "body": {"max_tokens": 64, "messages": [{"role": "user", "content": _question(i)}]},
-            }
-            for i in range(p["n"])
-        )
-        batch = client.batch.run(requests, model=MODEL, endpoint=ENDPOINT)
-        ok = 0
-        with batch.results() as results:
-            for result in results:
-                ok += result.ok
-        if ok != p["n"]:
-            raise RuntimeError(f"{ok} of {p['n']} results are ok")
-        return ok
-
-    return Work(run, client=client)
-
-
-def e2e_sdk(p: Params) -> Work:
-    import io
-
-    from mistralai import File
-
-    client = _sdk(p)
-    target = Path(p["out"])
-
-    def run() -> float:
-        # The guide's end-to-end example: build in memory, poll every second, write the
-        # output file (in binary), then read it back line by line.
-        buffer = io.BytesIO()
-        for i in range(p["n"]):
-            request = {
-                "custom_id": str(i),
-                "body": {"max_tokens": 64, "messages": [{"role": "user", "content": _question(i)}]},
-            }
-            buffer.write(json.dumps(request).encode("utf-8"))
-            buffer.write(b"\n")
-        input_file = client.files.upload(
-            file=File(file_name="file.jsonl", content=buffer.getvalue()), purpose="batch"
-        )
-        job = client.batch.jobs.create(input_files=[input_file.id], model=MODEL, endpoint=ENDPOINT)
-        while job.status in ["QUEUED", "RUNNING"]:
-            job = client.batch.jobs.get(job_id=job.id)
-            time.sleep(p["poll_seconds"])  # the guide's 1 s; shorter in --quick
-        output_file = client.files.download(file_id=job.output_file)
-        with open(target, "wb") as f:
-            for chunk in output_file.stream:
-                f.write(chunk)
-        ok = 0
-        with open(target, "rb") as f:
-            for line in f:
-                ok += json.loads(line)["response"]["status_code"] == 200
-        if ok != p["n"]:
-            raise RuntimeError(f"{ok} of {p['n']} results are ok")
-        return ok
-
-    return Work(run, _unlink(target), client=client)
-
-
-# 7. The emulator itself
-
-
-def emulator_jobs(p: Params) -> Work:
-    """Batch requests the emulator's worker processes per second, from create to done."""
-    client = _raw(p)
-    with open(p["path"], "rb") as f:
-        response = client.post(
-            "/v1/files",
-            data={"purpose": "batch"},
-            files={"file": ("requests.jsonl", f, "application/jsonl")},
-        )
-    response.raise_for_status()
-    file_id = response.json()["id"]
-
-    def run() -> float:
-        job = client.post(
-            "/v1/batch/jobs", json={"input_files": [file_id], "model": MODEL, "endpoint": ENDPOINT}
-        ).json()
-        while job["status"] in ("QUEUED", "RUNNING"):
-            time.sleep(0.005)
-            job = client.get(f"/v1/batch/jobs/{job['id']}").json()
-        if job["status"] != "SUCCESS" or job["succeeded_requests"] != p["n"]:
-            raise RuntimeError(f"job ended {job['status']}: {job}")
-        return float(job["succeeded_requests"])
-
-    return Work(run, _forget_upload(p, [file_id]), client=client)
-
-
-def emulator_download(p: Params) -> Work:
-    """The emulator's download speed, the bytes read and dropped."""
-    client = _raw(p)
-
-    def run() -> float:
-        size = 0
-        with client.stream("GET", f"/v1/files/{p['file_id']}/content") as response:
-            response.raise_for_status()
-            for chunk in response.iter_raw():
-                size += len(chunk)
-        return size
 
     return Work(run, client=client)
 
