@@ -36,7 +36,8 @@ Admin API, under ``/_emulator/`` (a valid API key is required; not part of the c
 - ``DELETE /_emulator/faults``: remove every rule.
 - ``GET /_emulator/settings`` and ``PATCH /_emulator/settings`` with any of
   ``range_support`` (false: ignore ``Range`` on downloads), ``requests_per_second``,
-  ``queue_delay``, ``hour_seconds``, ``max_upload_bytes``.
+  ``queue_delay``, ``hour_seconds``, ``max_upload_bytes``, ``max_pending_requests``
+  (Mistral's limit of 1,000,000 requests in a workspace's unfinished jobs).
 
 Fault kinds counted in the stats: ``status``, ``delay``, ``late``, ``reset``, ``truncate``,
 ``html``, ``drop``, ``mutate``. The same controls exist on :class:`Emulator`:

@@ -17,6 +17,7 @@ _SETTABLE: dict[str, tuple[type, ...]] = {
     "requests_per_second": (int, float, type(None)),
     "hour_seconds": (int, float),
     "max_upload_bytes": (int,),
+    "max_pending_requests": (int,),
 }
 
 

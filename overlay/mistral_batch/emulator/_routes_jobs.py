@@ -14,6 +14,7 @@ from ._errors import ApiError, ValidationFailed, issue, json_response, not_found
 from ._http import caller, parse_bool, query_bool, query_int, query_list, read_json, state_of
 from ._job_input import parse_job_input
 from ._records import UNFINISHED, JobRecord, new_id
+from ._state import EmulatorState
 
 _LIST_PARAMETERS = frozenset(
     {
@@ -56,6 +57,23 @@ def job_json(job: JobRecord, outputs: list[dict[str, Any]] | None = None) -> dic
     }
 
 
+def _check_pending(state: EmulatorState, workspace: str, adding: int) -> None:
+    """400 when the workspace's unfinished jobs and this one exceed the pending limit."""
+    limit = state.settings.max_pending_requests
+    pending = sum(
+        job.total - job.progress.succeeded - job.progress.failed
+        for job in state.store.active_jobs()
+        if job.workspace == workspace
+    )
+    if pending + adding > limit:
+        raise ApiError(
+            400,
+            f"This job's {adding} requests and the {pending} pending in the workspace "
+            f"exceed the limit of {limit} pending requests; wait for jobs to progress",
+            param="input_files",
+        )
+
+
 async def create_batch_job(request: Request) -> Response:
     """POST /v1/batch/jobs."""
     state = state_of(request)
@@ -68,6 +86,7 @@ async def create_batch_job(request: Request) -> Response:
         if record is None:
             raise ApiError(404, f"Input file {file_id[:64]!r} not found", param="input_files")
         total += record.num_lines or 0
+    _check_pending(state, workspace, total)
     job = JobRecord(
         id=new_id(),
         workspace=workspace,

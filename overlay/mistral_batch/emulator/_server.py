@@ -52,6 +52,7 @@ class Emulator:
         requests_per_second: float | None = None,
         hour_seconds: float = 3600.0,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+        max_pending_requests: int = 1_000_000,
         faults: Iterable[Fault] = (),
         log_level: str = "warning",
     ) -> None:
@@ -67,6 +68,7 @@ class Emulator:
             queue_delay=queue_delay,
             requests_per_second=requests_per_second,
             max_upload_bytes=max_upload_bytes,
+            max_pending_requests=max_pending_requests,
         )
         self._given_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._given_dir

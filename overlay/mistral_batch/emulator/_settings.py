@@ -21,6 +21,8 @@ class Settings:
     queue_delay: float = 0.0
     requests_per_second: float | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    #: Mistral's limit: requests of a workspace's unfinished jobs, taken together.
+    max_pending_requests: int = 1_000_000
     range_support: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -32,5 +34,6 @@ class Settings:
                 "queue_delay": self.queue_delay,
                 "requests_per_second": self.requests_per_second,
                 "max_upload_bytes": self.max_upload_bytes,
+                "max_pending_requests": self.max_pending_requests,
                 "range_support": self.range_support,
             }
