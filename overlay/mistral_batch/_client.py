@@ -37,7 +37,7 @@ class Mistral(_ClientBase):
     MISTRAL_SERVER_URL (default https://api.mistral.ai). Plain http is refused except on
     loopback, unless `allow_insecure_http=True`. Use it as a context manager, or call
     close(), to release connections. Pass `http_client` to use an httpx.Client of your
-    own (you then close it yourself).
+    own (its timeouts, proxies and limits apply; you close it yourself).
     """
 
     def __init__(
