@@ -38,6 +38,16 @@ class _Resume:
     total: int | None
     received: int = 0
     attempts: int = 0
+    #: Bytes of the current response that the reader already has (a server that
+    #: ignored Range sent the file again from the start).
+    skip: int = 0
+
+    def take(self, chunk: bytes) -> bytes:
+        """The part of `chunk` the reader does not have yet, counted as received."""
+        if self.skip:
+            chunk, self.skip = chunk[self.skip :], max(0, self.skip - len(chunk))
+        self.received += len(chunk)
+        return chunk
 
     def range_headers(self) -> dict[str, str]:
         return {"Range": f"bytes={self.received}-"} if self.received else {}
@@ -72,11 +82,19 @@ class _Resume:
             )
 
 
-def _temp_beside(path: Path) -> tuple[IO[bytes], Path]:
+@contextlib.contextmanager
+def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
+    """A file beside `path` that becomes `path` only if the block ends without error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     # Not tempfile.mkstemp: its 0600 mode would survive the rename; "x" honours the umask.
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
-    return temp.open("xb"), temp
+    try:
+        with temp.open("xb") as out:
+            yield out
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
 
 
 class _Common:
@@ -127,17 +145,13 @@ class Download(_Common):
         """The body in chunks, as they come; the connection closes at the end."""
         self._claim()
         state = _Resume(total=self.content_length)
-        skip = 0
         try:
             while True:
                 try:
                     for chunk in self.response.iter_bytes():
-                        if skip:
-                            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
-                            if not chunk:
-                                continue
-                        state.received += len(chunk)
-                        yield chunk
+                        chunk = state.take(chunk)
+                        if chunk:
+                            yield chunk
                     self.response.close()
                     state.check_complete()
                     return
@@ -147,7 +161,7 @@ class Download(_Common):
                     if state.attempts >= self._max_attempts:
                         raise _gave_up(state, exc) from None
                     self.response = self._reopen(state.range_headers())
-                    skip = state.restart_skip(self.response)
+                    state.skip = state.restart_skip(self.response)
         finally:
             self.response.close()
 
@@ -169,21 +183,14 @@ class Download(_Common):
         The bytes go to a temporary file beside `path`, renamed into place only once
         their count matches what the server announced.
         """
-        target = Path(path)
         total = self.content_length
         received = 0
-        out, temp = _temp_beside(target)
-        try:
-            with out:
-                for chunk in self.iter_bytes():
-                    out.write(chunk)
-                    received += len(chunk)
-                    if progress is not None:
-                        progress(received, total)
-            os.replace(temp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+        with _atomic_file(Path(path)) as out:
+            for chunk in self.iter_bytes():
+                out.write(chunk)
+                received += len(chunk)
+                if progress is not None:
+                    progress(received, total)
         return received
 
     def close(self) -> None:
@@ -216,17 +223,13 @@ class AsyncDownload(_Common):
         """The body in chunks, as they come; the connection closes at the end."""
         self._claim()
         state = _Resume(total=self.content_length)
-        skip = 0
         try:
             while True:
                 try:
                     async for chunk in self.response.aiter_bytes():
-                        if skip:
-                            chunk, skip = chunk[skip:], max(0, skip - len(chunk))
-                            if not chunk:
-                                continue
-                        state.received += len(chunk)
-                        yield chunk
+                        chunk = state.take(chunk)
+                        if chunk:
+                            yield chunk
                     await self.response.aclose()
                     state.check_complete()
                     return
@@ -236,7 +239,7 @@ class AsyncDownload(_Common):
                     if state.attempts >= self._max_attempts:
                         raise _gave_up(state, exc) from None
                     self.response = await self._reopen(state.range_headers())
-                    skip = state.restart_skip(self.response)
+                    state.skip = state.restart_skip(self.response)
         finally:
             await self.response.aclose()
 
@@ -254,21 +257,14 @@ class AsyncDownload(_Common):
 
     async def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
         """Write the body to `path`, all or nothing (see Download.write_to)."""
-        target = Path(path)
         total = self.content_length
         received = 0
-        out, temp = _temp_beside(target)
-        try:
-            with out:
-                async for chunk in self.iter_bytes():
-                    out.write(chunk)
-                    received += len(chunk)
-                    if progress is not None:
-                        progress(received, total)
-            os.replace(temp, target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temp.unlink()
+        with _atomic_file(Path(path)) as out:
+            async for chunk in self.iter_bytes():
+                out.write(chunk)
+                received += len(chunk)
+                if progress is not None:
+                    progress(received, total)
         return received
 
     async def close(self) -> None:
