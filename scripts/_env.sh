@@ -1,10 +1,15 @@
 # Shared by the scripts: finds the project's root and its virtual environment.
-# Sourced, not run. Creates .venv and installs the project with its dev extras
-# when the environment is missing or older than pyproject.toml.
+# Sourced, not run. ensure_venv EXTRAS creates .venv and installs the project with
+# those extras when the environment is missing them or is older than pyproject.toml.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="$root/.venv"
 ensure_venv() {
-  local stamp="$venv/.installed"
+  # One stamp per set of extras: scripts/demo installs "all", scripts/test "dev".
+  local stamp="$venv/.installed-$1"
+  # The dev extras include all the others.
+  if [ -f "$venv/.installed-dev" ] && [ ! "$root/pyproject.toml" -nt "$venv/.installed-dev" ]; then
+    stamp="$venv/.installed-dev"
+  fi
   if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
   fi

@@ -45,7 +45,7 @@ def test_demo_without_a_key_runs_on_an_emulator(tmp_path: Path) -> None:
 
 
 def test_scripts_demo_on_a_fresh_clone(tmp_path: Path) -> None:
-    stamp = ROOT / ".venv" / ".installed"
+    stamp = ROOT / ".venv" / ".installed-dev"
     if shutil.which("git") is None or not stamp.is_file():
         pytest.skip("needs git and an installed .venv (scripts/test makes one)")
     clone = tmp_path / "clone"
