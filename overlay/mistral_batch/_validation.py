@@ -225,16 +225,15 @@ def validate_job_create(
 ) -> None:
     """Return None if a job could be created from these arguments; else InputError.
 
-    Checks the endpoint is one of ENDPOINTS, that a model or an agent_id is given,
-    metadata and timeout_hours (when given) and exactly one of input_files or requests.
+    Checks the endpoint is one of ENDPOINTS, model and agent_id (when given), metadata
+    and timeout_hours (when given) and exactly one of input_files or requests. Neither
+    model nor agent_id is required: each request may then name its model in its body.
     """
     if endpoint not in ENDPOINTS:
         raise InputError(
             f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}",
             field="endpoint",
         )
-    if model is None and agent_id is None:
-        raise InputError("give a model or an agent_id", field="model")
     for name, value in (("model", model), ("agent_id", agent_id)):
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise InputError(f"{name} must be a non-empty string, got {value!r}", field=name)

@@ -391,7 +391,6 @@ def test_list_jobs_filters_and_pages(make_emulator: Callable[..., Emulator]) -> 
             },
             ["body"],
         ),
-        ({"endpoint": "/v1/chat/completions", "requests": [chat_line(0)]}, ["body"]),
         (
             {"endpoint": "/v1/chat/completions", "model": 3, "requests": [chat_line(0)]},
             ["body", "model"],

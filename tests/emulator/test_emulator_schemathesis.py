@@ -39,9 +39,9 @@ def test_every_operation_keeps_the_contract(case: Case, live: Emulator) -> None:
         # strings and are rightly accepted.
         excluded.append(negative_data_rejection)
     if operation_id == "create_batch_job":
-        # openapi.yaml does not encode two rules the API enforces with a 422: exactly one
-        # of input_files and requests, and one of model or agent_id. Schema-valid bodies
-        # that break them are rightly refused, so this one check does not apply here.
+        # openapi.yaml does not encode a rule the API enforces with a 422: exactly one of
+        # input_files and requests. Schema-valid bodies that break it are rightly
+        # refused, so this one check does not apply here.
         excluded.append(positive_data_acceptance)
     case.call_and_validate(
         base_url=live.url,

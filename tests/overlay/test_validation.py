@@ -30,13 +30,23 @@ def test_ten_endpoints() -> None:
     [
         {},
         {"model": None, "agent_id": "ag_123"},
+        {"model": None},
         {"metadata": {"job_type": "testing", "k" * 32: "v" * 512}},
         {"timeout_hours": 1},
         {"timeout_hours": 168},
         {"input_files": None, "requests": [{"custom_id": "0", "body": {}}, {"body": {}}]},
         {"input_files": ("file-abc",)},
     ],
-    ids=["files", "agent", "metadata", "timeout-1", "timeout-168", "requests", "tuple"],
+    ids=[
+        "files",
+        "agent",
+        "no-job-model",
+        "metadata",
+        "timeout-1",
+        "timeout-168",
+        "requests",
+        "tuple",
+    ],
 )
 def test_valid_job_create(changes: dict[str, Any]) -> None:
     validate_job_create(**{**GOOD, **changes})
@@ -47,7 +57,6 @@ def test_valid_job_create(changes: dict[str, Any]) -> None:
     [
         ({"endpoint": "/v1/chat"}, "endpoint", "endpoint must be one of"),
         ({"endpoint": None}, "endpoint", "endpoint must be one of"),
-        ({"model": None}, "model", "model or an agent_id"),
         ({"model": ""}, "model", "model must be a non-empty string"),
         ({"model": 3}, "model", "model must be a non-empty string"),
         ({"model": None, "agent_id": " "}, "agent_id", "agent_id must be a non-empty"),

@@ -120,7 +120,6 @@ CLIENT_CASES: dict[str, tuple[Callable[[Mistral, Path], Any], str, int | None]] 
         None,
     ),
     "unknown-endpoint": (create(endpoint="/v1/images"), "endpoint must be one of", None),
-    "no-model": (create(model=...), "give a model or an agent_id", None),
     "files-and-requests": (create(requests=[chat("a")]), "exactly one of", None),
     "inline-duplicate-custom-id": (
         create(input_files=..., requests=[chat("a"), chat("a")]),
@@ -295,7 +294,6 @@ EMULATOR_CASES: dict[str, tuple[str, str, dict[str, Any], str]] = {
         job_with(endpoint="/v1/images"),
         "endpoint",
     ),
-    "create-no-model": ("POST", "/v1/batch/jobs", job_with(model=...), "model"),
     "create-no-input": ("POST", "/v1/batch/jobs", job_with(input_files=...), "input_files"),
     "create-another-workspace-file": (
         "POST",

@@ -144,10 +144,6 @@ def parse_job_input(body: Any) -> JobInput:
         problems.append(
             issue(["body", "requests"], "List should have at least 1 item", "too_short")
         )
-    if model is None and agent_id is None and "model" not in [p["loc"][-1] for p in problems]:
-        problems.append(
-            issue(["body"], "One of 'model' or 'agent_id' must be given", "value_error")
-        )
     if problems:
         raise ValidationFailed(problems)
     assert isinstance(endpoint, str)

@@ -23,6 +23,14 @@ from ._store import Store
 _READ_SIZE = 4 * 1024 * 1024
 
 
+#: The answer to a request without a model in a job without one: Mistral's API checks
+#: bodies with pydantic, and a missing required field is a 422 with a ``detail`` list.
+MISSING_MODEL_STATUS = 422
+MISSING_MODEL_BODY: dict[str, Any] = {
+    "detail": [{"type": "missing", "loc": ["body", "model"], "msg": "Field required"}]
+}
+
+
 def _error_body(message: str, status: int) -> dict[str, Any]:
     return {
         "object": "error",
@@ -59,7 +67,8 @@ class JobRunner:
     def __init__(self, store: Store, job: JobRecord) -> None:
         self.job = job
         self.progress = job.progress
-        self.model = job.model or (f"agent:{job.agent_id}" if job.agent_id else "mistral")
+        # None when the job names neither: each request must then name its own.
+        self.model = job.model or (f"agent:{job.agent_id}" if job.agent_id else None)
         self.created = int(job.started_at or job.created_at)
         self._inputs = input_paths(store, job)
         for path in self._inputs:
@@ -188,6 +197,11 @@ class JobRunner:
             message = f"Invalid request for {self.job.endpoint}: {problem}"
             return self._failure(result_id, custom_id, 422, message)
         model = body.get("model") or self.model
+        if model is None:
+            message = f"Invalid request for {self.job.endpoint}: 'model' is required"
+            return self._failure(
+                result_id, custom_id, MISSING_MODEL_STATUS, message, MISSING_MODEL_BODY
+            )
         answer = respond(self.job.endpoint, body, model, self.created)
         result = {
             "id": result_id,
@@ -199,12 +213,17 @@ class JobRunner:
 
     @staticmethod
     def _failure(
-        result_id: str, custom_id: Any, status: int, message: str
+        result_id: str,
+        custom_id: Any,
+        status: int,
+        message: str,
+        body: dict[str, Any] | None = None,
     ) -> tuple[bytes, str | None]:
+        answer = _error_body(message, status) if body is None else body
         result = {
             "id": result_id,
             "custom_id": custom_id,
-            "response": {"status_code": status, "body": _error_body(message, status)},
+            "response": {"status_code": status, "body": answer},
             "error": None,
         }
         return orjson.dumps(result) + b"\n", message
