@@ -17,8 +17,8 @@ from .errors import APITimeoutError, MistralBatchError, ServerError
 #: so that a create whose answer was lost can be found instead of sent twice.
 CREATE_TOKEN_KEY = "mistral_batch_token"
 
-#: How many times to look for the job of a create whose request may still be running.
-LOOKUPS_WHEN_AMBIGUOUS = 3
+#: The first pause between two lookups; each next one doubles, within the grace period.
+FIRST_LOOKUP_PAUSE = 0.25
 
 
 def may_still_be_running(exc: MistralBatchError) -> bool:
@@ -26,6 +26,19 @@ def may_still_be_running(exc: MistralBatchError) -> bool:
     if isinstance(exc, APITimeoutError):
         return exc.request_sent
     return isinstance(exc, ServerError) and exc.status_code == 504
+
+
+def lookup_waits(grace: float) -> tuple[float, ...]:
+    """The pauses before each lookup of a created job: one at once, then doubling pauses
+    that add up to `grace` seconds, since a listing can lag behind a create."""
+    waits = [0.0]
+    spent, pause = 0.0, FIRST_LOOKUP_PAUSE
+    while spent < grace:
+        wait = min(pause, grace - spent)
+        waits.append(wait)
+        spent += wait
+        pause *= 2
+    return tuple(waits)
 
 
 @attrs.frozen
@@ -42,8 +55,10 @@ class CreateStep:
 class CreatePlan:
     """The decisions of a create that must not make two jobs; shared by sync and async.
 
-    After a failure that may have reached the server, the job is looked for by its
-    token. A create whose request may still be running (read timeout, 504) is never
+    Any answer lost after the request went out (a 5xx, a reset, a malformed body) may
+    hide a job that was made, and a job listing can lag behind a create: the job is
+    looked for by its token over the policy's ``listing_lag`` before anything is sent
+    again. A create whose request may still be running (read timeout, 504) is never
     sent again: if its job does not show up, the error is raised with a note giving
     the token. Other failures are sent again within the retry policy's attempts.
     """
@@ -57,18 +72,17 @@ class CreatePlan:
         self.attempt += 1
         if self.token is None:
             raise exc
+        # A request that provably never left (refused, DNS) cannot have made a job.
+        sent = getattr(exc, "request_sent", True)
+        lookups = lookup_waits(self.policy.listing_lag) if sent else ()
         if may_still_be_running(exc):
             exc.add_note(
                 f"the job may still be created: look for metadata {CREATE_TOKEN_KEY}={self.token}"
             )
-            waits = tuple(
-                0.0 if n == 0 else self.policy.delay(n) or 0.0
-                for n in range(LOOKUPS_WHEN_AMBIGUOUS)
-            )
-            return CreateStep(token=self.token, lookups=waits, resend_after=None)
+            return CreateStep(token=self.token, lookups=lookups, resend_after=None)
         more = self.attempt < self.policy.max_attempts
         delay = self.policy.delay(self.attempt) if more else None
-        return CreateStep(token=self.token, lookups=(0.0,), resend_after=delay)
+        return CreateStep(token=self.token, lookups=lookups, resend_after=delay)
 
 
 @attrs.frozen

@@ -72,6 +72,9 @@ class RetryPolicy:
     retry_statuses: frozenset[int] = attrs.field(
         default=DEFAULT_RETRY_STATUSES, converter=frozenset
     )
+    listing_lag: float = attrs.field(default=10.0, validator=attrs.validators.ge(0))
+    """How long a new job may take to show in the job listing: a create whose answer was
+    lost is looked for by its token over this many seconds before anything is sent again."""
 
     def should_retry(
         self,

@@ -8,7 +8,7 @@ from collections.abc import Callable
 import httpx
 import orjson
 import pytest
-from emulator_helpers import api_client, chat_line, create_job, jsonl, upload
+from emulator_helpers import api_client, chat_line, create_job, jsonl, upload, wait_until
 
 from mistral_batch.emulator import Emulator, Fault
 
@@ -226,3 +226,35 @@ def test_the_admin_api(emulator: Emulator, client: httpx.Client) -> None:
     assert client.patch("/_emulator/settings", json={"nope": 1}).status_code == 422
     assert client.patch("/_emulator/settings", json={"queue_delay": "x"}).status_code == 422
     assert emulator.stats.faults == {}
+
+
+def test_a_listing_that_lags_behind_creates(emulator: Emulator, client: httpx.Client) -> None:
+    emulator.inject("list_batch_jobs", lag=0.5, count=None)
+
+    def listed() -> list[str]:
+        answer = client.get("/v1/batch/jobs", params={"case": "lag"}).json()
+        assert answer["total"] == len(answer["data"])
+        return [job["id"] for job in answer["data"]]
+
+    first = create_job(client, requests=[chat_line(0)], metadata={"case": "lag"})
+    # Found by its id at once, but not in the listing yet.
+    assert client.get(f"/v1/batch/jobs/{first['id']}").status_code == 200
+    assert listed() == []
+    wait_until(lambda: listed() == [first["id"]], timeout=10.0)
+
+    second = create_job(client, requests=[chat_line(1)], metadata={"case": "lag"})
+    assert listed() == [first["id"]], "only the newest job is held back"
+    wait_until(lambda: listed() == [second["id"], first["id"]], timeout=10.0)
+    assert emulator.stats.faults["lag"] >= 4
+    assert emulator.active_faults()[0]["lag"] == 0.5
+
+
+def test_a_lag_is_a_fault_of_its_own(client: httpx.Client) -> None:
+    with pytest.raises(ValueError, match="lag"):
+        Fault(operation="list_batch_jobs", lag=-1.0)
+    with pytest.raises(ValueError, match="choose one"):
+        Fault(operation="list_batch_jobs", lag=1.0, status=500)
+    answer = client.post("/_emulator/faults", json={"operation": "list_batch_jobs", "lag": 0.5})
+    assert answer.status_code == 200 and answer.json()["data"][0]["lag"] == 0.5
+    refused = client.post("/_emulator/faults", json={"lag": "soon"})
+    assert refused.status_code == 422 and "lag" in refused.text

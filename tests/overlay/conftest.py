@@ -8,7 +8,9 @@ from mistral_batch import Mistral, RetryPolicy
 from mistral_batch.emulator import Emulator
 
 #: Retries without waiting, so that fault tests run fast.
-FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0)
+FAST_RETRY = RetryPolicy(
+    max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0, listing_lag=0.5
+)
 
 
 @pytest.fixture(scope="module")

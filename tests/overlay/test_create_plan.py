@@ -3,9 +3,10 @@
 import pytest
 
 from mistral_batch import APIConnectionError, APITimeoutError, RetryPolicy, ServerError
-from mistral_batch._create import CREATE_TOKEN_KEY, CreatePlan
+from mistral_batch._create import CREATE_TOKEN_KEY, CreatePlan, lookup_waits
 
-POLICY = RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0)
+GRACE = 2.0
+POLICY = RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0, listing_lag=GRACE)
 
 
 def server_error(status: int) -> ServerError:
@@ -18,20 +19,37 @@ def test_without_a_token_the_error_is_raised_at_once() -> None:
         plan.after_failure(server_error(500))
 
 
+@pytest.mark.parametrize("grace", [0.0, 0.1, 1.0, 10.0, 60.0])
+def test_lookups_start_at_once_and_span_the_grace_period(grace: float) -> None:
+    waits = lookup_waits(grace)
+    assert waits[0] == 0.0
+    assert sum(waits) == pytest.approx(grace)
+    assert all(w > 0 for w in waits[1:])
+    assert len(waits) <= 12, "doubling pauses keep the lookups few"
+
+
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_a_server_error_looks_once_then_resends_within_the_attempts(status: int) -> None:
+def test_a_server_error_looks_over_the_grace_period_then_resends(status: int) -> None:
     plan = CreatePlan(token="t", policy=POLICY)
     first = plan.after_failure(server_error(status))
-    assert first.lookups == (0.0,) and first.resend_after == 0.0
+    assert first.lookups == lookup_waits(GRACE) and first.resend_after == 0.0
     second = plan.after_failure(server_error(status))
-    assert second.resend_after == 0.0
+    assert second.lookups == lookup_waits(GRACE) and second.resend_after == 0.0
     last = plan.after_failure(server_error(status))
-    assert last.lookups == (0.0,) and last.resend_after is None
+    assert sum(last.lookups) == pytest.approx(GRACE) and last.resend_after is None
 
 
-def test_a_lost_connection_after_sending_resends_after_a_lookup() -> None:
-    step = CreatePlan(token="t", policy=POLICY).after_failure(APIConnectionError("reset"))
-    assert step.lookups == (0.0,) and step.resend_after is not None
+@pytest.mark.parametrize(
+    "error",
+    [APIConnectionError("reset"), APIConnectionError("malformed response body")],
+    ids=["reset", "malformed"],
+)
+def test_a_lost_answer_after_sending_is_looked_for_over_the_grace_period(
+    error: APIConnectionError,
+) -> None:
+    step = CreatePlan(token="t", policy=POLICY).after_failure(error)
+    assert sum(step.lookups) == pytest.approx(GRACE) and len(step.lookups) > 1
+    assert step.resend_after is not None
 
 
 @pytest.mark.parametrize(
@@ -41,7 +59,7 @@ def test_a_create_that_may_still_run_is_looked_for_and_never_resent(
     error: APIConnectionError | ServerError,
 ) -> None:
     step = CreatePlan(token="tok", policy=POLICY).after_failure(error)
-    assert len(step.lookups) > 1 and step.resend_after is None
+    assert step.lookups == lookup_waits(GRACE) and step.resend_after is None
     assert f"{CREATE_TOKEN_KEY}=tok" in "".join(error.__notes__)
 
 
@@ -50,3 +68,4 @@ def test_a_timeout_before_sending_is_not_ambiguous() -> None:
     error.request_sent = False
     step = CreatePlan(token="t", policy=POLICY).after_failure(error)
     assert step.resend_after is not None
+    assert step.lookups == (), "a request that never left made no job to look for"

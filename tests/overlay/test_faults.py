@@ -175,7 +175,7 @@ def test_create_under_faults_makes_exactly_one_job(
 def test_create_that_times_out_is_not_sent_twice(emu: Emulator) -> None:
     marker = "create-timeout"
     emu.inject("create_batch_job", delay=0.6, count=None)
-    retry = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0)
+    retry = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0, listing_lag=0.5)
     client = Mistral(api_key=emu.api_key, server_url=emu.url, timeout=0.2, retry=retry)
     with client:
         before = served(emu, "create_batch_job")

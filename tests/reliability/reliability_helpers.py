@@ -19,7 +19,9 @@ MODEL = "mistral-small-latest"
 
 #: Retries at once, so that fault tests take no time; Retry-After is still honoured
 #: (the client's waits are recorded by SleepLog instead of slept).
-FAST_RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0)
+FAST_RETRY = RetryPolicy(
+    max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0, listing_lag=0.5
+)
 
 
 #: Polls a job every few milliseconds: the emulator runs small jobs at once.

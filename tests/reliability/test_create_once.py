@@ -8,23 +8,27 @@ counts the creates the server received and the jobs that exist afterwards.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from typing import Any
 
+import attrs
 import pytest
-from reliability_helpers import MODEL, SleepLog, chat, fast_client, served
+from reliability_helpers import FAST_RETRY, MODEL, SleepLog, chat, fast_client, served
 from test_faults import FAULTS, SLOW, SLOW_RETRY, TIMEOUT
 
 from mistral_batch import (
     CREATE_TOKEN_KEY,
     APIConnectionError,
     APITimeoutError,
+    AsyncMistral,
     Mistral,
     MistralBatchError,
     RateLimitError,
     ServerError,
 )
+from mistral_batch._create import lookup_waits
 from mistral_batch.emulator import Emulator
 
 #: Faults the server answers without doing the work, so that a resend is safe.
@@ -156,5 +160,64 @@ def test_a_create_answered_after_the_client_gave_up(
     emu.clear_faults()
     time.sleep(SLOW + 0.1)  # let the late answer go out before counting
     made = jobs_marked(user, marker)
+    recorder.loss("creates checked for a second job", 1, max(0, len(made) - 1))
+    assert made == [job.id]
+
+
+# --- A listing that lags behind creates ---------------------------------------------------
+
+#: The emulator's listing shows a job this long after it was made; the client looks for
+#: a job whose answer was lost over LOOKUP_GRACE seconds, slept for real.
+LISTING_LAG, LOOKUP_GRACE = 0.3, 1.0
+LAGGING_RETRY = attrs.evolve(FAST_RETRY, listing_lag=LOOKUP_GRACE)
+
+#: Answers lost after the work was done, and one lost before it.
+LOST_ANSWERS: dict[str, dict[str, Any]] = {
+    "malformed-body": {"truncate": True},
+    "reset-after-the-work": {"drop_after": 0},
+    "500-before-the-work": {"status": 500},
+}
+
+
+def _create_async(emu: Emulator, marker: str) -> Any:
+    async def main() -> Any:
+        async with AsyncMistral(
+            api_key=emu.api_key, server_url=emu.url, retry=LAGGING_RETRY
+        ) as client:
+            return await client.batch.jobs.create(
+                requests=[chat("only")], model=MODEL, metadata={"case": marker}
+            )
+
+    return asyncio.run(main())
+
+
+@pytest.mark.parametrize("side", ["sync", "async"])
+@pytest.mark.parametrize("fault", list(LOST_ANSWERS))
+def test_a_lost_create_answer_behind_a_lagging_listing(
+    emu: Emulator, recorder: Any, fault: str, side: str
+) -> None:
+    # The job list shows a new job only after a while: a lookup made at once misses
+    # the job whose answer was lost, and a resend then would make a second one.
+    marker = uuid.uuid4().hex
+    emu.inject("list_batch_jobs", lag=LISTING_LAG, count=None)
+    emu.inject("create_batch_job", **LOST_ANSWERS[fault])
+    before = served(emu, "create_batch_job")
+    lookups = served(emu, "list_batch_jobs")
+
+    if side == "sync":
+        with Mistral(api_key=emu.api_key, server_url=emu.url, retry=LAGGING_RETRY) as user:
+            job = create(user, marker)
+    else:
+        job = _create_async(emu, marker)
+
+    assert job.metadata is not None and job.metadata["case"] == marker
+    sends = 2 if fault == "500-before-the-work" else 1
+    assert served(emu, "create_batch_job") - before == sends
+    if fault == "500-before-the-work":
+        # The whole grace period was searched before the create went again.
+        assert served(emu, "list_batch_jobs") - lookups == len(lookup_waits(LOOKUP_GRACE))
+    emu.clear_faults()
+    with Mistral(api_key=emu.api_key, server_url=emu.url) as checker:
+        made = jobs_marked(checker, marker)
     recorder.loss("creates checked for a second job", 1, max(0, len(made) - 1))
     assert made == [job.id]

@@ -32,7 +32,8 @@ Admin API, under ``/_emulator/`` (a valid API key is required; not part of the c
   ``{"operation": "*", "html": true, "status": 502}``, ``{"reset": true}``,
   ``{"truncate": true}``, ``{"delay": 0.5}``, ``{"late": 0.5}`` (answer after the work
   is done), ``{"unknown_enums": true}``,
-  ``{"extra_fields": true}``. Answers the rules with their ids.
+  ``{"extra_fields": true}``, ``{"operation": "list_batch_jobs", "lag": 2, "count": null}``
+  (jobs created in the last two seconds are not listed yet). Answers the rules with their ids.
 - ``DELETE /_emulator/faults``: remove every rule.
 - ``GET /_emulator/settings`` and ``PATCH /_emulator/settings`` with any of
   ``range_support`` (false: ignore ``Range`` on downloads), ``requests_per_second``,
@@ -40,7 +41,7 @@ Admin API, under ``/_emulator/`` (a valid API key is required; not part of the c
   (Mistral's limit of 1,000,000 requests in a workspace's unfinished jobs).
 
 Fault kinds counted in the stats: ``status``, ``delay``, ``late``, ``reset``, ``truncate``,
-``html``, ``drop``, ``mutate``. The same controls exist on :class:`Emulator`:
+``html``, ``drop``, ``mutate``, ``lag``. The same controls exist on :class:`Emulator`:
 ``inject()``, ``clear_faults()``, ``set_range_support()``, ``stats``.
 """
 

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("status", "delay", "late", "reset", "truncate", "html", "drop", "mutate")
+FAULT_KINDS = ("status", "delay", "late", "reset", "truncate", "html", "drop", "mutate", "lag")
 
 _BOOL_FIELDS = ("retry_after_date", "reset", "truncate", "html", "unknown_enums", "extra_fields")
 
@@ -33,7 +33,9 @@ class Fault:
     - ``drop_after``: do the work, announce the full Content-Length, send this many body
       bytes and drop the connection;
     - ``unknown_enums`` / ``extra_fields``: do the work and send enum values and fields
-      the contract does not know (status ``VALIDATING``, purpose ``audio-v2``...).
+      the contract does not know (status ``VALIDATING``, purpose ``audio-v2``...);
+    - ``lag``: a job listing that lags behind creates, as an eventually consistent store's
+      does: jobs created less than this many seconds ago are left out of the answer.
     """
 
     operation: str = "*"
@@ -49,6 +51,7 @@ class Fault:
     drop_after: int | None = None
     unknown_enums: bool = False
     extra_fields: bool = False
+    lag: float = 0.0
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def __post_init__(self) -> None:
@@ -56,18 +59,19 @@ class Fault:
             raise ValueError("count must be at least 1, or None for every request")
         if self.status is not None and not 400 <= self.status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
-        if self.delay < 0 or self.late < 0 or (self.retry_after or 0) < 0:
-            raise ValueError("delay, late and retry_after must not be negative")
+        if self.delay < 0 or self.late < 0 or self.lag < 0 or (self.retry_after or 0) < 0:
+            raise ValueError("delay, late, lag and retry_after must not be negative")
         if self.drop_after is not None and self.drop_after < 0:
             raise ValueError("drop_after must not be negative")
         answers = [self.reset, self.status is not None or self.html, self.truncate]
         answers.append(self.drop_after is not None)
         answers.append(self.unknown_enums or self.extra_fields)
         answers.append(self.late > 0)
+        answers.append(self.lag > 0)
         if sum(answers) > 1:
             raise ValueError(
                 "choose one of: status/html, reset, truncate, drop_after, late, "
-                "unknown_enums/extra_fields (delay combines with any)"
+                "unknown_enums/extra_fields, lag (delay combines with any)"
             )
         if sum(answers) == 0 and self.delay == 0:
             raise ValueError("a fault needs an effect")
@@ -95,13 +99,13 @@ class Fault:
             value = values.get(name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ValueError(f"{name} must be an integer")
-        for name in ("delay", "late", "retry_after"):
+        for name in ("delay", "late", "lag", "retry_after"):
             value = values.get(name)
             if value is not None and (
                 not isinstance(value, int | float) or isinstance(value, bool)
             ):
                 raise ValueError(f"{name} must be a number")
-        for name in ("delay", "late"):
+        for name in ("delay", "late", "lag"):
             if name in values and values[name] is None:
                 values[name] = 0.0
         if not isinstance(values.get("operation", "*"), str):

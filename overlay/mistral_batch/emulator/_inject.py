@@ -185,6 +185,12 @@ async def apply_fault(
     if fault.drop_after is not None:
         await app(scope, receive, _DropAfter(send, fault.drop_after, stats))
         return
+    if fault.lag:
+        stats.fault("lag")
+        # The listing route reads it from the request's state and hides the newest jobs.
+        scope.setdefault("state", {})["listing_lag"] = fault.lag
+        await app(scope, receive, send)
+        return
     if fault.late:
         stats.fault("late")
         start, body = await _capture(app, scope, receive)

@@ -246,13 +246,16 @@ class Emulator:
         drop_after: int | None = None,
         unknown_enums: bool = False,
         extra_fields: bool = False,
+        lag: float = 0.0,
     ) -> Fault:
         """Break the next ``count`` requests of ``operation`` (an operationId, or ``"*"``).
 
         The effects are those of :class:`Fault`; for example
         ``emu.inject("get_batch_job", status=503, count=2)``,
         ``emu.inject("list_files", status=429, retry_after=1)`` or
-        ``emu.inject("download_file", drop_after=1000)``. Raises ValueError for a rule
+        ``emu.inject("download_file", drop_after=1000)``, or
+        ``emu.inject("list_batch_jobs", lag=2, count=None)`` (a listing that lags
+        behind creates by two seconds). Raises ValueError for a rule
         without an effect or with effects that exclude each other.
         """
         fault = Fault(
@@ -269,6 +272,7 @@ class Emulator:
             drop_after=drop_after,
             unknown_enums=unknown_enums,
             extra_fields=extra_fields,
+            lag=lag,
         )
         return self._faults.add(fault)
 
