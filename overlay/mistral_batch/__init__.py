@@ -10,6 +10,7 @@ with Mistral() as client:                      # MISTRAL_API_KEY from the enviro
 
 __version__ = "0.1.0"
 
+from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
 from ._client import AsyncMistral, Mistral
 from ._create import CREATE_TOKEN_KEY
 from ._download import AsyncDownload, Download
@@ -58,7 +59,11 @@ __all__ = [
     "AuthenticationError",
     "Backoff",
     "BadRequestError",
+    "BatchError",
     "BatchJob",
+    "BatchJobOut",
+    "BatchJobRequestCounts",
+    "BatchJobsOut",
     "BatchResult",
     "BatchRun",
     "ConflictError",

@@ -19,6 +19,7 @@ from mistral_batch_api.api.batch import (
 from mistral_batch_api.models import BatchJobCreate
 from mistral_batch_api.types import UNSET
 
+from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._http import AsyncTransport
 from ._pagination import AsyncPaginator, Page
@@ -264,7 +265,8 @@ class AsyncBatchRun:
 
 
 class AsyncBatch:
-    """Batch inference for AsyncMistral: `client.batch.jobs` and run()."""
+    """Batch inference for AsyncMistral: `client.batch.jobs`, run(), and create/get/
+    list/cancel in the SDK reference's shapes (see Batch)."""
 
     def __init__(self, jobs: AsyncJobs, files: AsyncFiles) -> None:
         self.jobs = jobs
@@ -299,16 +301,16 @@ class AsyncBatch:
 
     async def create(
         self,
-        *,
         input_files: list[str],
         endpoint: str = "/v1/chat/completions",
-        model: str | None = None,
         completion_window: str | int | None = None,
         metadata: Mapping[str, str] | None = None,
+        *,
+        model: str | None = None,
         **kwargs: Any,
-    ) -> BatchJob:
-        """Short form of jobs.create; `completion_window="24h"` means timeout_hours=24."""
-        return await self.jobs.create(
+    ) -> BatchJobOut:
+        """Create a job, in the SDK reference's shape (see Batch.create)."""
+        job = await self.jobs.create(
             input_files=input_files,
             endpoint=endpoint,
             model=model,
@@ -316,20 +318,23 @@ class AsyncBatch:
             metadata=metadata,
             **kwargs,
         )
+        hours = requested_hours(completion_window, kwargs.get("timeout_hours"))
+        return BatchJobOut.from_job(job, hours)
 
-    async def get(self, batch_id: str) -> BatchJob:
-        """Short form of jobs.get."""
-        return await self.jobs.get(batch_id)
+    async def get(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
+        """The job as it is now, in the SDK reference's shape."""
+        return BatchJobOut.from_job(await self.jobs.get(job_of(batch_id)))
 
-    async def list(self, limit: int | None = None, **filters: Any) -> list[BatchJob]:
-        """Short form of jobs.list: the first `limit` jobs (all when None), newest first."""
-        jobs: list[BatchJob] = []
+    async def list(
+        self, limit: int | None = None, after: str | None = None, **filters: Any
+    ) -> BatchJobsOut:
+        """The `limit` jobs that follow the job `after` (see Batch.list)."""
+        page = JobsAfter(after=after, limit=limit)
         async for job in self.jobs.list(**filters):
-            if limit is not None and len(jobs) >= limit:
+            if not page.take(job):
                 break
-            jobs.append(job)
-        return jobs
+        return page.page()
 
-    async def cancel(self, batch_id: str) -> BatchJob:
-        """Short form of jobs.cancel."""
-        return await self.jobs.cancel(batch_id)
+    async def cancel(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
+        """Ask the job to stop; the job as it is then, in the SDK reference's shape."""
+        return BatchJobOut.from_job(await self.jobs.cancel(job_of(batch_id)))

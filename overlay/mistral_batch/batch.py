@@ -1,4 +1,4 @@
-"""`client.batch`: the jobs resource, a whole run in one call, and short call shapes."""
+"""`client.batch`: the jobs resource, a whole run in one call, and the SDK reference's calls."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 
 import attrs
 
+from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._input import check_input_file, write_requests
 from ._results_io import ResultStream
 from ._upload import Progress
@@ -60,7 +61,8 @@ def input_path(requests: Requests) -> Iterator[Path]:
 
 
 class Batch:
-    """Batch inference: `client.batch.jobs`, plus run() and short forms of the job calls."""
+    """Batch inference: `client.batch.jobs` in Mistral's shapes, run() for a whole round
+    trip, and create/get/list/cancel in the shapes of the SDK reference (`BatchJobOut`)."""
 
     def __init__(self, jobs: Jobs, files: Files) -> None:
         self.jobs = jobs
@@ -98,16 +100,20 @@ class Batch:
 
     def create(
         self,
-        *,
         input_files: list[str],
         endpoint: str = "/v1/chat/completions",
-        model: str | None = None,
         completion_window: str | int | None = None,
         metadata: Mapping[str, str] | None = None,
+        *,
+        model: str | None = None,
         **kwargs: Any,
-    ) -> BatchJob:
-        """Short form of jobs.create; `completion_window="24h"` means timeout_hours=24."""
-        return self.jobs.create(
+    ) -> BatchJobOut:
+        """Create a job (see jobs.create), in the SDK reference's shape.
+
+        `completion_window="24h"` means timeout_hours=24. Without a model, each request
+        names its own in its body.
+        """
+        job = self.jobs.create(
             input_files=input_files,
             endpoint=endpoint,
             model=model,
@@ -115,20 +121,24 @@ class Batch:
             metadata=metadata,
             **kwargs,
         )
+        hours = requested_hours(completion_window, kwargs.get("timeout_hours"))
+        return BatchJobOut.from_job(job, hours)
 
-    def get(self, batch_id: str) -> BatchJob:
-        """Short form of jobs.get."""
-        return self.jobs.get(batch_id)
+    def get(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
+        """The job as it is now, in the SDK reference's shape."""
+        return BatchJobOut.from_job(self.jobs.get(job_of(batch_id)))
 
-    def list(self, limit: int | None = None, **filters: Any) -> list[BatchJob]:
-        """Short form of jobs.list: the first `limit` jobs (all when None), newest first."""
-        jobs: list[BatchJob] = []
+    def list(
+        self, limit: int | None = None, after: str | None = None, **filters: Any
+    ) -> BatchJobsOut:
+        """The `limit` jobs (all when None) that follow the job `after` (from the first
+        when None), newest first; `filters` are those of jobs.list."""
+        page = JobsAfter(after=after, limit=limit)
         for job in self.jobs.list(**filters):
-            if limit is not None and len(jobs) >= limit:
+            if not page.take(job):
                 break
-            jobs.append(job)
-        return jobs
+        return page.page()
 
-    def cancel(self, batch_id: str) -> BatchJob:
-        """Short form of jobs.cancel."""
-        return self.jobs.cancel(batch_id)
+    def cancel(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
+        """Ask the job to stop; the job as it is then, in the SDK reference's shape."""
+        return BatchJobOut.from_job(self.jobs.cancel(job_of(batch_id)))
