@@ -1,4 +1,5 @@
-"""The official SDK's snippets from Mistral's batch guide run with only the import changed."""
+"""The examples of Mistral's batch guide and of an SDK reference run with only the
+import line and a few named lines changed."""
 
 import json
 import re
@@ -14,6 +15,7 @@ from mistral_batch.emulator import Emulator
 
 SEEDS = Path(__file__).resolve().parents[3] / "shared" / "seeds"
 EXAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "end_to_end_example.py"
+REFERENCE = Path(__file__).resolve().parents[1] / "seeds" / "sdk_reference_example.py"
 GUIDE = SEEDS / "001_2e479abd654707ff.txt"
 SDK_DOC = SEEDS / "000_12fd0156d2e9039a.txt"
 OFFICIAL_IMPORT = re.compile(r"^from mistralai import ", re.MULTILINE)
@@ -113,43 +115,57 @@ def test_each_snippet_in_order(guide: list[str], env: Path, emu: Emulator) -> No
     assert scope["canceled_job"].status == "SUCCESS"  # a finished job stays as it was
 
 
-def test_the_sdk_reference_call_shapes(env: Path, emu: Emulator) -> None:
+@pytest.fixture
+def sdk_doc() -> str:
     if not SDK_DOC.is_file():
-        pytest.skip("the SDK description is not beside the checkout (../shared/seeds)")
-    assert "completion_window" in SDK_DOC.read_text()
-    requests = [
-        {
-            "custom_id": f"request-{i}",
-            "method": "POST",
-            "url": "/v1/chat/completions",
-            "body": {
-                "model": "mistral-small-latest",
-                "messages": [{"role": "user", "content": f"Summarize topic number {i}"}],
-                "max_tokens": 100,
-            },
-        }
-        for i in range(5)
-    ]
-    with open("batch_requests.jsonl", "w") as f:
-        for request in requests:
-            f.write(json.dumps(request) + "\n")
-    client = Mistral()
-    upload_result = client.files.upload(file="batch_requests.jsonl", purpose="batch")
-    batch_job = client.batch.create(
-        input_files=[upload_result.id],
-        endpoint="/v1/chat/completions",
-        completion_window="24h",
-        metadata={"description": "Batch summarization job"},
-        # Mistral's API needs the model of the job; the other API's shape had none.
-        model="mistral-small-latest",
-    )
-    # Statuses are Mistral's capitals, not the lowercase names of that other API.
-    while batch_job.status not in {"SUCCESS", "FAILED", "CANCELLED", "TIMEOUT_EXCEEDED"}:
-        batch_job = client.batch.get(batch_job.id)
-    assert batch_job.request_counts.total == 5
-    assert batch_job.request_counts.completed == 5
-    assert batch_job.request_counts.failed == 0
-    assert batch_job.output_file_id is not None
-    assert batch_job.id in {j.id for j in client.batch.list(limit=50)}
-    assert client.batch.cancel(batch_job.id).status == "SUCCESS"
-    assert len(client.files.download(batch_job.output_file_id).read().splitlines()) == 5
+        pytest.skip("the SDK reference is not beside the checkout (../shared/seeds)")
+    return SDK_DOC.read_text()
+
+
+def reference_example(text: str) -> str:
+    """The SDK reference's example: its code blocks, run together on lines, split apart."""
+    start = text.index("import json\n# Create batch requests file")
+    code = text[start : text.index("class BatchJobOut:")]
+    # Each block after the first starts on the last line of the one before, after a ")".
+    return re.sub(r"\)(?=(?:import|from) )", ")\n", code)
+
+
+def code_lines(code: str) -> list[str]:
+    return [s for line in code.splitlines() if (s := line.strip()) and not s.startswith("#")]
+
+
+#: The lines of the reference's example changed to run it here, each (was, becomes).
+REFERENCE_CHANGES = (
+    ("from mistralai import Mistral", "from mistral_batch import Mistral"),
+    ('client = Mistral(api_key="your-api-key")', "client = Mistral()"),
+    ("time.sleep(60) # Check every minute", "time.sleep(0.05)"),
+    # Our download streams: its bytes are read with .read(), never held by the object.
+    ("f.write(results)", "f.write(results.read())"),
+)
+
+
+def test_our_copy_of_the_reference_example_is_the_documents_code(sdk_doc: str) -> None:
+    assert code_lines(REFERENCE.read_text()) == code_lines(reference_example(sdk_doc))
+
+
+def test_the_reference_example(
+    sdk_doc: str, env: Path, emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = REFERENCE.read_text().splitlines()
+    for was, becomes in REFERENCE_CHANGES:
+        [at] = [n for n, line in enumerate(lines) if line.strip() == was]
+        lines[at] = lines[at].replace(was, becomes)
+    script = env / "reference_example.py"
+    script.write_text("\n".join(lines) + "\n")
+    runpy.run_path(str(script), run_name="__main__")
+    printed = capsys.readouterr().out.splitlines()
+    assert "Batch processing completed successfully!" in printed
+    assert "Status: validating" in printed or "Status: in_progress" in printed
+    assert printed.count("Batch status: completed") == 1
+    assert "Completed: 100" in printed and "Total: 100" in printed
+    answers = [line for line in printed if line.startswith("request-")]
+    assert len(answers) == 100 and all("Error" not in line for line in answers)
+    results = [json.loads(line) for line in (env / "batch_results.jsonl").read_text().splitlines()]
+    assert sorted(r["custom_id"] for r in results) == sorted(f"request-{i}" for i in range(100))
+    # The job named no model: each request was answered by the one its body names.
+    assert {r["response"]["body"]["model"] for r in results} == {"mistral-small-latest"}
