@@ -23,7 +23,14 @@ from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._http import AsyncTransport
 from ._pagination import AsyncPaginator, Page
-from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
+from ._polling import (
+    Backoff,
+    StatusAction,
+    UnknownStatusPolicy,
+    WaitPlan,
+    is_transient,
+    timeout_message,
+)
 from ._results_io import AsyncResultStream
 from ._upload import Progress
 from ._validation import validate_metadata_filter, validate_page_size
@@ -204,12 +211,18 @@ class AsyncJobs:
         )
         last: BatchJob | None = job if isinstance(job, BatchJob) else None
         while True:
+            failed: Exception | None = None
             try:
                 last = await self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):
                     raise
+            except Exception as exc:  # an outage of the API is waited out; others end it
+                if not is_transient(exc):
+                    raise
+                failed = exc
             else:
+                plan.on_answer(time.monotonic())
                 if on_progress is not None:
                     outcome = on_progress(last)
                     if outcome is not None:
@@ -223,12 +236,11 @@ class AsyncJobs:
                     )
                 if action is not StatusAction.POLL:
                     return last
-            delay = plan.next_delay(time.monotonic())
+            delay = plan.pause(time.monotonic(), failed)
             if delay is None:
-                raise WaitTimeoutError(
-                    f"job {job_id} still {last.status if last else 'unseen'} after {timeout}s",
-                    job=last,
-                )
+                status = last.status if last else None
+                message = timeout_message(job_id, status, timeout, failed)
+                raise WaitTimeoutError(message, job=last) from failed
             await asyncio.sleep(delay)
 
     async def results(self, job: BatchJob | str) -> AsyncResultStream:

@@ -14,7 +14,13 @@ from typing import Protocol
 
 import attrs
 
-from mistral_batch.errors import InputError
+from mistral_batch.errors import (
+    APIConnectionError,
+    APIError,
+    InputError,
+    RateLimitError,
+    ServerError,
+)
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -28,6 +34,8 @@ __all__ = [
     "WaitPlan",
     "backoff_delay",
     "classify_status",
+    "is_transient",
+    "timeout_message",
     "tolerate_not_found",
 ]
 
@@ -188,6 +196,26 @@ def tolerate_not_found(
     return created_at is not None and 0.0 <= now - created_at < grace
 
 
+def is_transient(error: BaseException) -> bool:
+    """True for a failed poll that a long wait should ride out: no answer, 408, 429, 5xx.
+
+    The job runs on the server whatever its API does for a while; only errors that say
+    something about the request itself (401, 403, 404, 400...) end a wait.
+    """
+    if isinstance(error, APIConnectionError | RateLimitError | ServerError):
+        return True
+    return isinstance(error, APIError) and error.status_code == 408
+
+
+def timeout_message(
+    job_id: str, status: str | None, timeout: float | None, failed: BaseException | None
+) -> str:
+    """What WaitTimeoutError says: the job's last status, and the error of an outage
+    that lasted until the deadline."""
+    message = f"job {job_id} still {status or 'unseen'} after {timeout}s"
+    return message if failed is None else f"{message}; the last poll failed: {failed}"
+
+
 @attrs.define
 class WaitPlan:
     """The state of one ``wait``: the deadline, the next delay, statuses already warned about.
@@ -220,6 +248,8 @@ class WaitPlan:
     attempt: int = 0
     previous_delay: float | None = None
     warned: set[str] = attrs.field(factory=set)
+    #: When the current run of failed polls began (None: the last poll answered).
+    outage_since: float | None = None
 
     @classmethod
     def start(
@@ -262,6 +292,36 @@ class WaitPlan:
     def tolerate_not_found(self, now: float) -> bool:
         """Return True if a 404 at `now` is still within the grace period after creation."""
         return tolerate_not_found(created_at=self.created_at, now=now, grace=self.not_found_grace)
+
+    def on_answer(self, now: float) -> None:
+        """Note that a poll was answered, ending an outage if one was going on."""
+        if self.outage_since is not None:
+            logger.warning("polling works again after %.0fs of errors", now - self.outage_since)
+            self.outage_since = None
+
+    def after_transient(self, error: BaseException, now: float) -> float | None:
+        """The pause before polling again after a transient `error` (see is_transient), or
+        None once the deadline has passed. The first error of an outage logs a warning.
+
+        A Retry-After the server asked for is honoured, within the deadline.
+        """
+        if self.outage_since is None:
+            self.outage_since = now
+            left = self.deadline.remaining(now)
+            until = "for as long as it lasts" if left is None else f"for up to {left:.0f}s more"
+            logger.warning("polling the job failed (%s); waiting %s", error, until)
+        delay = self.next_delay(now)
+        if delay is None:
+            return None
+        asked = getattr(error, "retry_after", None)
+        if isinstance(asked, int | float) and asked > delay:
+            delay = self.deadline.clamp(float(asked), now)
+        return delay
+
+    def pause(self, now: float, failed: BaseException | None = None) -> float | None:
+        """The pause before the next poll, after an answer or after the transient error
+        `failed`; None once the deadline has passed."""
+        return self.next_delay(now) if failed is None else self.after_transient(failed, now)
 
     def next_delay(self, now: float) -> float | None:
         """Return how long to sleep before the next poll, or None if the deadline has passed.

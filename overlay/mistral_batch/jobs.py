@@ -29,7 +29,14 @@ from mistral_batch_api.types import UNSET, Unset
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._http import Operation, SyncTransport
 from ._pagination import Page, SyncPaginator
-from ._polling import Backoff, StatusAction, UnknownStatusPolicy, WaitPlan
+from ._polling import (
+    Backoff,
+    StatusAction,
+    UnknownStatusPolicy,
+    WaitPlan,
+    is_transient,
+    timeout_message,
+)
 from ._results_io import ResultStream
 from ._validation import (
     validate_id,
@@ -255,7 +262,8 @@ class Jobs:
 
         Polls with capped exponential backoff and jitter. Raises WaitTimeoutError,
         carrying the last job seen, after `timeout` seconds. A 404 within seconds of
-        creating the job is waited out. A status this version does not know is waited
+        creating the job is waited out, and so is an outage of the API (no answer, 408,
+        429, 5xx) until the deadline, with a warning. A status this version does not know is waited
         on by default (``unknown_status="return"`` returns it, ``"raise"`` raises).
         """
         job_id = _job_id(job)
@@ -270,12 +278,18 @@ class Jobs:
         )
         last: BatchJob | None = job if isinstance(job, BatchJob) else None
         while True:
+            failed: Exception | None = None
             try:
                 last = self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):
                     raise
+            except Exception as exc:  # an outage of the API is waited out; others end it
+                if not is_transient(exc):
+                    raise
+                failed = exc
             else:
+                plan.on_answer(time.monotonic())
                 if on_progress is not None:
                     on_progress(last)
                 action = plan.on_status(last.status)
@@ -287,12 +301,11 @@ class Jobs:
                     )
                 if action is not StatusAction.POLL:
                     return last
-            delay = plan.next_delay(time.monotonic())
+            delay = plan.pause(time.monotonic(), failed)
             if delay is None:
-                raise WaitTimeoutError(
-                    f"job {job_id} still {last.status if last else 'unseen'} after {timeout}s",
-                    job=last,
-                )
+                status = last.status if last else None
+                message = timeout_message(job_id, status, timeout, failed)
+                raise WaitTimeoutError(message, job=last) from failed
             time.sleep(delay)
 
     def results(self, job: BatchJob | str) -> ResultStream:

@@ -14,9 +14,21 @@ from mistral_batch._polling import (
     WaitPlan,
     backoff_delay,
     classify_status,
+    is_transient,
+    timeout_message,
     tolerate_not_found,
 )
-from mistral_batch.errors import InputError
+from mistral_batch.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    InputError,
+    NotFoundError,
+    RateLimitError,
+    ServerError,
+)
 
 
 class Top:
@@ -132,3 +144,67 @@ def test_wait_plan_not_found_grace_from_creation() -> None:
 def test_wait_plan_rejects_an_unknown_policy() -> None:
     with pytest.raises(InputError, match="unknown_status must be one of 'wait', 'return', 'raise'"):
         WaitPlan.start(now=0.0, timeout=1.0, unknown="ignore")
+
+
+# --- Outages during a wait ------------------------------------------------------------------
+
+
+def _errors() -> dict[str, BaseException]:
+    return {
+        "reset": APIConnectionError("reset"),
+        "timeout": APITimeoutError("read timed out"),
+        "408": APIError("slow", status_code=408),
+        "429": RateLimitError("slow down", status_code=429, retry_after=40.0),
+        "503": ServerError("down", status_code=503),
+        "504": ServerError("gateway", status_code=504),
+        "401": AuthenticationError("no", status_code=401),
+        "404": NotFoundError("gone", status_code=404),
+        "400": BadRequestError("bad", status_code=400),
+    }
+
+
+@pytest.mark.parametrize("name", list(_errors()))
+def test_which_errors_a_wait_rides_out(name: str) -> None:
+    assert is_transient(_errors()[name]) is (name not in {"401", "404", "400"})
+
+
+def test_an_outage_is_waited_out_until_the_deadline(caplog: pytest.LogCaptureFixture) -> None:
+    plan = WaitPlan.start(now=0.0, timeout=100.0, backoff=Backoff(initial=1.0, max_delay=5.0))
+    down = _errors()["503"]
+    with caplog.at_level(logging.WARNING, logger="mistral_batch"):
+        pauses = [plan.pause(t, down) for t in (0.0, 10.0, 20.0)]
+        assert all(p is not None and 0.0 <= p <= 5.0 for p in pauses)
+        assert plan.pause(100.0, down) is None, "the deadline ends the wait"
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, "one warning per outage, not one per failed poll"
+    assert "down" in warnings[0], "the warning says what failed"
+    assert "100s" in warnings[0]
+
+
+def test_an_answer_ends_the_outage(caplog: pytest.LogCaptureFixture) -> None:
+    plan = WaitPlan.start(now=0.0, timeout=None)
+    with caplog.at_level(logging.WARNING, logger="mistral_batch"):
+        plan.pause(0.0, _errors()["reset"])
+        plan.on_answer(30.0)
+        plan.pause(40.0, _errors()["reset"])
+    messages = [r.getMessage() for r in caplog.records]
+    assert "as long as it lasts" in messages[0]
+    assert "works again after 30s" in messages[1]
+    assert len(messages) == 3, "a second outage warns again"
+    assert plan.outage_since == 40.0
+
+
+def test_a_retry_after_is_honoured_within_the_deadline() -> None:
+    quick = Backoff(initial=0.1, max_delay=0.1)
+    limited = _errors()["429"]  # asks for 40 s
+    assert WaitPlan.start(now=0.0, timeout=None, backoff=quick).pause(0.0, limited) == 40.0
+    near = WaitPlan.start(now=0.0, timeout=25.0, backoff=quick)
+    assert near.pause(10.0, limited) == 15.0, "no sleep past the deadline"
+    assert near.pause(25.0, limited) is None
+
+
+def test_the_timeout_message_names_the_outage() -> None:
+    assert timeout_message("j", "RUNNING", 5.0, None) == "job j still RUNNING after 5.0s"
+    text = timeout_message("j", None, 5.0, _errors()["503"])
+    assert text.startswith("job j still unseen after 5.0s; the last poll failed: ")
+    assert "down" in text
