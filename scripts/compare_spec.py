@@ -2,8 +2,9 @@
 # Usage: scripts/compare-spec OTHER.yaml [--allow ALLOWLIST] [--ours openapi.yaml]
 # Operations are matched by method and path (operationIds differ on purpose). For each
 # one it compares parameters, request body fields and 200-response fields: presence,
-# type, nullability, requiredness and enum values. With --allow, the lines listed in the
-# allowlist are our intended differences; any other line makes the exit status 1.
+# type, nullability, requiredness, enum values, bounds and defaults. With --allow, the
+# lines listed in the allowlist are our intended differences; any other line makes the
+# exit status 1.
 """Compare the Files and Batch operations of two OpenAPI documents."""
 
 from __future__ import annotations
@@ -39,8 +40,27 @@ def _merge_all_of(spec: Spec, node: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+#: The keywords that bound a value, so that a changed limit is news too.
+BOUNDS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "default",
+)
+
+
+def _bounds(node: dict[str, Any]) -> str:
+    found = [f"{key}={node[key]!r}" for key in BOUNDS if key in node]
+    return f"({','.join(found)})" if found else ""
+
+
 def signature(spec: Spec, node: Any) -> str:
-    """A short, comparable description of a schema's type."""
+    """A short, comparable description of a schema's type, bounds and default."""
     node = _resolve(spec, node)
     if not isinstance(node, dict):
         return "any"
@@ -48,7 +68,7 @@ def signature(spec: Spec, node: Any) -> str:
     alternatives = node.get("anyOf") or node.get("oneOf")
     if alternatives:
         sigs = sorted({signature(spec, alt) for alt in alternatives})
-        return "|".join(sigs)
+        return "|".join(sigs) + _bounds(node)
     kind = node.get("type", "object" if "properties" in node else "any")
     kinds = sorted(kind) if isinstance(kind, list) else [kind]
     parts = []
@@ -61,7 +81,7 @@ def signature(spec: Spec, node: Any) -> str:
             parts.append(f"{k}={node['const']}")
         else:
             parts.append(str(k))
-    return "|".join(sorted(parts))
+    return "|".join(sorted(parts)) + _bounds(node)
 
 
 def _optional(sig: str) -> str:

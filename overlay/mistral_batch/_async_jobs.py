@@ -21,6 +21,7 @@ from mistral_batch_api.types import UNSET
 
 from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
+from ._deadline import scope
 from ._http import AsyncTransport
 from ._pagination import AsyncPaginator, Page
 from ._polling import (
@@ -149,6 +150,7 @@ class AsyncJobs:
         created_by_me: bool = False,
         order_by: str = "-created",
         page_size: int = 100,
+        page: int = 0,
     ) -> AsyncPaginator[BatchJob]:
         """Every matching job, a page at a time (``async for``; ``.pages()`` too)."""
         size = validate_page_size(page_size)
@@ -170,7 +172,7 @@ class AsyncJobs:
                 LIST, lambda: self._t.build(self._t.client, kwargs), _page(page)
             )
 
-        return AsyncPaginator(fetch, page_size=size)
+        return AsyncPaginator(fetch, page_size=size, first_page=page)
 
     async def cancel(self, job_id: BatchJob | str) -> BatchJob:
         """Ask the job to stop."""
@@ -213,7 +215,9 @@ class AsyncJobs:
         while True:
             failed: Exception | None = None
             try:
-                last = await self.get(job_id)
+                # The wait's deadline holds during the call too, however slow the server.
+                with scope(plan.deadline.at):
+                    last = await self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):
                     raise

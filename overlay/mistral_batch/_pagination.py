@@ -84,6 +84,8 @@ class _Walk(Generic[T]):
     item_id: ItemId
     limit: int | None
     next_page: int | None
+    #: Items on the pages before the first one fetched, which a reported total counts.
+    skipped: int = 0
     seen: set[Hashable] = attrs.field(factory=set)
     previous_ids: list[Hashable | None] | None = None
     pages_seen: int = 0
@@ -116,7 +118,7 @@ class _Walk(Generic[T]):
             item_count=len(page.items),
             page_size=self.page_size,
             total=page.total,
-            items_seen=self.distinct,
+            items_seen=self.skipped + self.distinct,
             pages_seen=self.pages_seen,
             max_pages=self.max_pages,
             repeated=repeated,
@@ -153,6 +155,7 @@ class _Paginator(Generic[T]):
             item_id=self.item_id,
             limit=self.limit,
             next_page=None if self.limit == 0 else self.first_page,
+            skipped=self.first_page * self.page_size,
         )
 
 

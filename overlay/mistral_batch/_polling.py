@@ -14,6 +14,7 @@ from typing import Protocol
 
 import attrs
 
+from mistral_batch._status import ACTIVE_STATUSES, TERMINAL_STATUSES
 from mistral_batch.errors import (
     APIConnectionError,
     APIError,
@@ -41,8 +42,6 @@ __all__ = [
 
 logger = logging.getLogger("mistral_batch")
 
-TERMINAL_STATUSES = frozenset({"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"})
-ACTIVE_STATUSES = frozenset({"QUEUED", "RUNNING", "CANCELLATION_REQUESTED"})
 
 #: Seconds after creation during which a 404 on the new job is taken as replication lag.
 DEFAULT_NOT_FOUND_GRACE = 10.0

@@ -6,45 +6,49 @@ without spending a request (or a rate-limit token) on it.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 
 from mistral_batch.errors import InputError
+from mistral_batch_api.models import ApiEndpoint, FilePurpose
 
 __all__ = [
     "ENDPOINTS",
     "MAX_INLINE_REQUESTS",
     "MAX_TIMEOUT_HOURS",
     "parse_completion_window",
+    "validate_endpoint",
     "validate_id",
     "validate_job_create",
     "validate_metadata",
     "validate_metadata_filter",
     "validate_page",
     "validate_page_size",
+    "validate_purpose",
+    "validate_signed_url_expiry",
     "validate_timeout_hours",
 ]
 
-ENDPOINTS: tuple[str, ...] = (
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/fim/completions",
-    "/v1/moderations",
-    "/v1/chat/moderations",
-    "/v1/ocr",
-    "/v1/classifications",
-    "/v1/chat/classifications",
-    "/v1/conversations",
-    "/v1/audio/transcriptions",
-)
+#: The batch endpoints this version knows, from openapi.yaml's ApiEndpoint.
+ENDPOINTS: tuple[str, ...] = tuple(endpoint.value for endpoint in ApiEndpoint)
+#: The file purposes this version knows, from openapi.yaml's FilePurpose.
+PURPOSES: tuple[str, ...] = tuple(purpose.value for purpose in FilePurpose)
 MAX_INLINE_REQUESTS = 10_000
 MAX_TIMEOUT_HOURS = 168
+MAX_SIGNED_URL_HOURS = 168
 METADATA_KEY_LENGTH = (1, 32)
 METADATA_VALUE_LENGTH = (1, 512)
 
 # Characters that would change the meaning of a URL if an id were pasted into one unquoted.
 _URL_SPECIAL = frozenset("/\\?#%")
+
+# The shapes of an endpoint and a purpose a newer server may add: sent with a warning.
+_ENDPOINT_SHAPE = re.compile(r"/v[0-9]+(/[a-z][a-z0-9_-]*)+")
+_PURPOSE_SHAPE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
+
+logger = logging.getLogger("mistral_batch")
 
 
 def json_type(value: object) -> str:
@@ -107,6 +111,41 @@ def validate_page(n: object) -> int:
     if page < 0:
         raise InputError(f"page must be >= 0, got {page}", field="page")
     return page
+
+
+def validate_signed_url_expiry(value: object) -> int:
+    """Return a signed URL's lifetime if it is an int from 1 to 168 hours; else InputError."""
+    hours = _int(value, "expiry")
+    if not 1 <= hours <= MAX_SIGNED_URL_HOURS:
+        raise InputError(
+            f"expiry must be between 1 and {MAX_SIGNED_URL_HOURS} hours, got {hours}",
+            field="expiry",
+        )
+    return hours
+
+
+def _open_value(value: object, known: tuple[str, ...], shape: re.Pattern[str], what: str) -> str:
+    if isinstance(value, str) and value in known:
+        return value
+    if isinstance(value, str) and shape.fullmatch(value):
+        logger.warning(
+            "%s %r is not one this version knows (%s); sending it as it is",
+            what,
+            value,
+            ", ".join(known),
+        )
+        return value
+    raise InputError(f"{what} must be one of {', '.join(known)}; got {value!r}", field=what)
+
+
+def validate_endpoint(endpoint: object) -> str:
+    """Return a known endpoint, or a well-formed newer one with a warning; else InputError."""
+    return _open_value(endpoint, ENDPOINTS, _ENDPOINT_SHAPE, "endpoint")
+
+
+def validate_purpose(purpose: object) -> str:
+    """Return a known purpose, or a well-formed newer one with a warning; else InputError."""
+    return _open_value(purpose, PURPOSES, _PURPOSE_SHAPE, "purpose")
 
 
 def validate_timeout_hours(value: object, field: str = "timeout_hours") -> int:
@@ -225,15 +264,12 @@ def validate_job_create(
 ) -> None:
     """Return None if a job could be created from these arguments; else InputError.
 
-    Checks the endpoint is one of ENDPOINTS, model and agent_id (when given), metadata
-    and timeout_hours (when given) and exactly one of input_files or requests. Neither
-    model nor agent_id is required: each request may then name its model in its body.
+    Checks the endpoint (one of ENDPOINTS, or well-formed: sent with a warning), model
+    and agent_id, metadata and timeout_hours (when given) and exactly one of input_files
+    or requests. Neither model nor agent_id is required: each request may then name its
+    model in its body.
     """
-    if endpoint not in ENDPOINTS:
-        raise InputError(
-            f"endpoint must be one of {', '.join(ENDPOINTS)}; got {endpoint!r}",
-            field="endpoint",
-        )
+    validate_endpoint(endpoint)
     for name, value in (("model", model), ("agent_id", agent_id)):
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise InputError(f"{name} must be a non-empty string, got {value!r}", field=name)

@@ -22,17 +22,24 @@ from mistral_batch_api.models import SignedUrl as GenSignedUrl
 from mistral_batch_api.types import UNSET
 from mistral_batch_api.types import File as GenFile
 
+from ._deadline import scope
 from ._download import AsyncDownload, Download
 from ._http import AsyncTransport, Operation, SyncTransport
 from ._pagination import AsyncPaginator, Page, SyncPaginator
 from ._upload import MAX_UPLOAD_BYTES, Multipart, Progress, UploadSource, upload_source
-from ._validation import validate_id, validate_page_size
+from ._validation import (
+    PURPOSES,
+    validate_id,
+    validate_page_size,
+    validate_purpose,
+    validate_signed_url_expiry,
+)
 from .errors import InputError
 from .models import Deleted, FileObject, SignedURL
 
 # Retried like a safe call: a retry after a lost answer can leave a second copy of the
 # file, which costs nothing, where giving up would lose the user's whole run.
-UPLOAD = Operation("upload_file")
+UPLOAD = Operation("upload_file", bounded_attempt=False)
 LIST = Operation("list_files")
 RETRIEVE = Operation("retrieve_file")
 DELETE = Operation("delete_file")
@@ -59,8 +66,8 @@ def _upload_parts(
             f"{source.name} is {source.size} bytes; the limit is {MAX_UPLOAD_BYTES} (512 MB)",
             field="file",
         )
-    if purpose is not None and purpose not in {p.value for p in FilePurpose}:
-        raise InputError(f"unknown purpose {purpose!r}", field="purpose")
+    if purpose is not None:
+        validate_purpose(purpose)
     if visibility is not None and visibility not in {v.value for v in FileVisibility}:
         raise InputError(f"visibility must be workspace or user, got {visibility!r}")
     if expiry is not None and (
@@ -70,12 +77,15 @@ def _upload_parts(
     body = FileUpload(
         # Only the other fields are taken from here; the file itself streams separately.
         file=GenFile(payload=io.BytesIO(), file_name=source.name),
-        purpose=FilePurpose(purpose) if purpose else UNSET,
+        purpose=FilePurpose(purpose) if purpose in PURPOSES else UNSET,
         visibility=FileVisibility(visibility) if visibility else UNSET,
         expiry=UNSET if expiry is None else expiry,
     )
     kwargs = upload_file._get_kwargs(body=body)
     fields = [(name, part[1]) for name, part in kwargs.pop("files") if name != "file"]
+    if purpose is not None and purpose not in PURPOSES:
+        # A purpose newer than this client: the generated form knows only the enum's.
+        fields.append(("purpose", purpose.encode()))
     kwargs.pop("headers", None)  # the fixed "+++" boundary
     return kwargs, fields
 
@@ -178,6 +188,7 @@ class Files:
         self,
         *,
         page_size: int = 100,
+        page: int = 0,
         include_total: bool = True,
         sample_type: Sequence[str] | None = None,
         source: Sequence[str] | None = None,
@@ -185,7 +196,10 @@ class Files:
         purpose: str | None = None,
         mimetypes: Sequence[str] | None = None,
     ) -> SyncPaginator[FileObject]:
-        """Every matching file, fetched a page at a time as you iterate (``.pages()`` too)."""
+        """Every matching file from page `page` (0, the first) on, fetched as you iterate.
+
+        ``.pages()`` gives the pages as the server sent them.
+        """
         size = validate_page_size(page_size)
 
         def fetch(page: int, page_size: int) -> Page[FileObject]:
@@ -201,7 +215,7 @@ class Files:
             )
             return self._t.call(LIST, lambda: self._t.build(self._t.client, kwargs), _page(page))
 
-        return SyncPaginator(fetch, page_size=size)
+        return SyncPaginator(fetch, page_size=size, first_page=page)
 
     def retrieve(self, file_id: str) -> FileObject:
         """The file's description."""
@@ -222,37 +236,42 @@ class Files:
     def download(self, file_id: str) -> Download:
         """The file's content as a stream: iterate, read(), or write_to(path)."""
         checked = _file_id(file_id)
+        at = self._t.operation_deadline()
 
         def send(extra: dict[str, str]) -> httpx.Response:
             kwargs = _download_kwargs(checked, extra)
-            return self._t.stream(
-                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
-            )
+            with scope(at):
+                return self._t.stream(
+                    DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
+                )
 
-        return Download(send({}), send, self._t.config.retry.max_attempts)
+        return Download(send({}), send, self._t.config.retry.max_attempts, deadline=at)
 
     def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""
-        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=expiry)
+        checked = validate_signed_url_expiry(expiry)
+        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=checked)
         return self._t.call(SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed)
 
     def download_signed_url(self, url: str | SignedURL) -> Download:
         """Download from a signed URL; the API key is not sent with it."""
         target = url.url if isinstance(url, SignedURL) else url
         kwargs = {"method": "get", "url": target}
+        at = self._t.operation_deadline()
 
         def send(extra: dict[str, str]) -> httpx.Response:
-            return self._t.stream(
-                SIGNED_DOWNLOAD,
-                lambda: self._t.build(
-                    self._t.client,
-                    kwargs,
-                    authenticated=False,
-                    headers={**ACCEPT_BYTES, **extra},
-                ),
-            )
+            with scope(at):
+                return self._t.stream(
+                    SIGNED_DOWNLOAD,
+                    lambda: self._t.build(
+                        self._t.client,
+                        kwargs,
+                        authenticated=False,
+                        headers={**ACCEPT_BYTES, **extra},
+                    ),
+                )
 
-        return Download(send({}), send, self._t.config.retry.max_attempts)
+        return Download(send({}), send, self._t.config.retry.max_attempts, deadline=at)
 
 
 class AsyncFiles:
@@ -287,6 +306,7 @@ class AsyncFiles:
         self,
         *,
         page_size: int = 100,
+        page: int = 0,
         include_total: bool = True,
         sample_type: Sequence[str] | None = None,
         source: Sequence[str] | None = None,
@@ -312,7 +332,7 @@ class AsyncFiles:
                 LIST, lambda: self._t.build(self._t.client, kwargs), _page(page)
             )
 
-        return AsyncPaginator(fetch, page_size=size)
+        return AsyncPaginator(fetch, page_size=size, first_page=page)
 
     async def retrieve(self, file_id: str) -> FileObject:
         """The file's description."""
@@ -333,18 +353,21 @@ class AsyncFiles:
     async def download(self, file_id: str) -> AsyncDownload:
         """The file's content as a stream: ``async for``, read(), or write_to(path)."""
         checked = _file_id(file_id)
+        at = self._t.operation_deadline()
 
         async def send(extra: dict[str, str]) -> httpx.Response:
             kwargs = _download_kwargs(checked, extra)
-            return await self._t.stream(
-                DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
-            )
+            with scope(at):
+                return await self._t.stream(
+                    DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
+                )
 
-        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)
+        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts, deadline=at)
 
     async def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""
-        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=expiry)
+        checked = validate_signed_url_expiry(expiry)
+        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=checked)
         return await self._t.call(
             SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed
         )
@@ -353,16 +376,18 @@ class AsyncFiles:
         """Download from a signed URL; the API key is not sent with it."""
         target = url.url if isinstance(url, SignedURL) else url
         kwargs = {"method": "get", "url": target}
+        at = self._t.operation_deadline()
 
         async def send(extra: dict[str, str]) -> httpx.Response:
-            return await self._t.stream(
-                SIGNED_DOWNLOAD,
-                lambda: self._t.build(
-                    self._t.client,
-                    kwargs,
-                    authenticated=False,
-                    headers={**ACCEPT_BYTES, **extra},
-                ),
-            )
+            with scope(at):
+                return await self._t.stream(
+                    SIGNED_DOWNLOAD,
+                    lambda: self._t.build(
+                        self._t.client,
+                        kwargs,
+                        authenticated=False,
+                        headers={**ACCEPT_BYTES, **extra},
+                    ),
+                )
 
-        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts)
+        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts, deadline=at)

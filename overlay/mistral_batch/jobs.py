@@ -27,6 +27,7 @@ from mistral_batch_api.models import (
 from mistral_batch_api.types import UNSET, Unset
 
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
+from ._deadline import scope
 from ._http import Operation, SyncTransport
 from ._pagination import Page, SyncPaginator
 from ._polling import (
@@ -38,6 +39,7 @@ from ._polling import (
     timeout_message,
 )
 from ._results_io import ResultStream
+from ._status import result_file
 from ._validation import (
     validate_id,
     validate_metadata_filter,
@@ -45,7 +47,6 @@ from ._validation import (
 )
 from .errors import (
     APIConnectionError,
-    MistralBatchError,
     NotFoundError,
     ServerError,
     UnexpectedStatusError,
@@ -66,11 +67,18 @@ OnProgress = Callable[[BatchJob], None]
 
 
 def result_file_id(job: BatchJob, which: str) -> str | None:
-    """The id of a finished job's output_file or error_file (None: the job made none)."""
-    if not job.done:
-        raise MistralBatchError(f"job {job.id} is {job.status}; results exist once it has finished")
-    file_id: str | None = getattr(job, which)
-    return file_id
+    """The id of a job's output_file or error_file (None: the job made none).
+
+    Decided by the files the job names, so that a status newer than this client does
+    not stop a finished job's results from being read.
+    """
+    return result_file(
+        job_id=job.id,
+        status=job.status,
+        output_file=job.output_file,
+        error_file=job.error_file,
+        which=which,
+    )
 
 
 def _job(response: httpx.Response) -> BatchJob:
@@ -88,8 +96,7 @@ def _page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
 
 
 def _deleted(response: httpx.Response) -> Deleted:
-    d = BatchJobDeleted.from_dict(response.json())
-    return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
+    return Deleted.from_job_deletion(BatchJobDeleted.from_dict(response.json()))
 
 
 def _job_id(job: BatchJob | str) -> str:
@@ -211,8 +218,12 @@ class Jobs:
         created_by_me: bool = False,
         order_by: str = "-created",
         page_size: int = 100,
+        page: int = 0,
     ) -> SyncPaginator[BatchJob]:
-        """Every matching job, fetched a page at a time as you iterate (``.pages()`` too)."""
+        """Every matching job from page `page` (0, the first) on, fetched as you iterate.
+
+        ``.pages()`` gives the pages as the server sent them.
+        """
         size = validate_page_size(page_size)
         meta = None if metadata is None else validate_metadata_filter(metadata)
 
@@ -230,7 +241,7 @@ class Jobs:
             )
             return self._t.call(LIST, lambda: self._t.build(self._t.client, kwargs), _page(page))
 
-        return SyncPaginator(fetch, page_size=size)
+        return SyncPaginator(fetch, page_size=size, first_page=page)
 
     def cancel(self, job_id: BatchJob | str) -> BatchJob:
         """Ask the job to stop; it goes to CANCELLATION_REQUESTED, then CANCELLED."""
@@ -280,7 +291,9 @@ class Jobs:
         while True:
             failed: Exception | None = None
             try:
-                last = self.get(job_id)
+                # The wait's deadline holds during the call too, however slow the server.
+                with scope(plan.deadline.at):
+                    last = self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):
                     raise

@@ -14,6 +14,8 @@ import attrs
 from mistral_batch_api import models as gen
 from mistral_batch_api.types import Unset
 
+from ._status import TERMINAL_STATUSES
+
 __all__ = [
     "BatchJob",
     "Deleted",
@@ -173,7 +175,7 @@ class BatchJob:
     @property
     def done(self) -> bool:
         """True once the job has reached a final status."""
-        return self.status in {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"}
+        return self.status in TERMINAL_STATUSES
 
 
 @attrs.frozen
@@ -183,6 +185,17 @@ class Deleted:
     id: str
     deleted: bool
     object: str
+
+    @classmethod
+    def from_job_deletion(cls, model: gen.BatchJobDeleted) -> Deleted:
+        """Build from a job deletion's answer, where only the id is required."""
+        # Mistral's document requires only `id`: an answer without the rest still
+        # means the job is gone.
+        return cls(
+            id=model.id,
+            deleted=True if isinstance(model.deleted, Unset) else model.deleted,
+            object=_opt(model.object_) or "batch",
+        )
 
 
 @attrs.frozen

@@ -229,3 +229,12 @@ def test_oversized_upload_is_refused_before_the_end(
             sock.sendall(f"{len(body):x}\r\n".encode() + body + b"\r\n")
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:100]
+
+
+@pytest.mark.parametrize(("hours", "status"), [(1, 200), (168, 200), (0, 422), (169, 422)])
+def test_a_signed_url_lives_1_to_168_hours(client: httpx.Client, hours: int, status: int) -> None:
+    stored = upload(client, b'{"custom_id": "0", "body": {}}\n')
+    answer = client.get(f"/v1/files/{stored['id']}/url", params={"expiry": hours})
+    assert answer.status_code == status
+    if status == 422:
+        assert answer.json()["detail"][0]["loc"] == ["query", "expiry"]

@@ -617,3 +617,50 @@ def test_the_pending_requests_limit_of_a_workspace(
             lambda: client.get(f"/v1/batch/jobs/{first['id']}").json()["status"] == "CANCELLED"
         )
         assert client.post("/v1/batch/jobs", json=body).status_code == 200
+
+
+def test_deleting_an_unfinished_job_when_the_setting_allows_it(
+    make_emulator: Callable[..., Emulator],
+) -> None:
+    emu = make_emulator(queue_delay=60, refuse_unfinished_delete=False)
+    with api_client(emu) as client:
+        job = create_job(client, requests=[chat_line(0)])
+        deleted = client.delete(f"/v1/batch/jobs/{job['id']}")
+        assert deleted.status_code == 200
+        assert deleted.json() == {"id": job["id"], "object": "batch", "deleted": True}
+        assert client.get(f"/v1/batch/jobs/{job['id']}").status_code == 404
+        assert client.get("/v1/batch/jobs").json()["total"] == 0
+        # The setting can be turned back at run time.
+        settings = client.patch("/_emulator/settings", json={"refuse_unfinished_delete": True})
+        assert settings.json()["refuse_unfinished_delete"] is True
+        second = create_job(client, requests=[chat_line(0)])
+        assert client.delete(f"/v1/batch/jobs/{second['id']}").status_code == 409
+
+
+def test_created_by_me_lists_the_callers_own_jobs(make_emulator: Callable[..., Emulator]) -> None:
+    emu = make_emulator(
+        queue_delay=60,
+        api_keys=["alice", "bob", "carol"],
+        workspaces={"alice": "team", "bob": "team"},
+    )
+    with api_client(emu, "alice") as alice, api_client(emu, "bob") as bob:
+        mine = create_job(alice, requests=[chat_line(0)])
+        theirs = create_job(bob, requests=[chat_line(0)])
+
+        def ids(client: httpx.Client, **params: Any) -> set[str]:
+            return {job["id"] for job in client.get("/v1/batch/jobs", params=params).json()["data"]}
+
+        assert ids(alice) == ids(bob) == {mine["id"], theirs["id"]}
+        assert ids(alice, created_by_me="true") == {mine["id"]}
+        assert ids(bob, created_by_me="true") == {theirs["id"]}
+        assert ids(alice, created_by_me="false") == {mine["id"], theirs["id"]}
+        # A teammate sees and can cancel the other's job: one workspace.
+        assert bob.get(f"/v1/batch/jobs/{mine['id']}").status_code == 200
+    with api_client(emu, "carol") as carol:
+        assert carol.get("/v1/batch/jobs").json()["total"] == 0
+        assert carol.get(f"/v1/batch/jobs/{mine['id']}").status_code == 404
+
+
+def test_workspaces_must_name_known_keys() -> None:
+    with pytest.raises(ValueError, match="not in api_keys"):
+        Emulator(api_keys=["alice"], workspaces={"mallory": "team"})

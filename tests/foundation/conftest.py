@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-REFERENCE = ROOT.parent / "shared" / "reference" / "mistral-openapi-files-batch.yaml"
+REFERENCE = ROOT.parent / "shared" / "reference" / "mistral-openapi-public-doc-files-batch.yaml"
 
 
 @pytest.fixture

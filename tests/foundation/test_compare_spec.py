@@ -31,7 +31,10 @@ def test_a_changed_spec_is_reported(root: Path, reference: Path, tmp_path: Path)
     spec["components"]["schemas"]["BatchJobStatus"]["enum"].append("VALIDATING")
     list_jobs = spec["paths"]["/v1/batch/jobs"]["get"]
     list_jobs["parameters"] = [p for p in list_jobs["parameters"] if p["name"] != "agent_id"]
-    spec["components"]["schemas"]["BatchJobOut"]["properties"]["priority"] = {"type": "string"}
+    spec["components"]["schemas"]["BatchJob"]["properties"]["priority"] = {"type": "string"}
+    create = spec["components"]["schemas"]["CreateBatchJobRequest"]["properties"]
+    create["timeout_hours"]["maximum"] = 336
+    create["timeout_hours"]["default"] = 48
     changed = tmp_path / "next.yaml"
     changed.write_text(yaml.safe_dump(spec))
 
@@ -42,3 +45,8 @@ def test_a_changed_spec_is_reported(root: Path, reference: Path, tmp_path: Path)
     assert any("param query:agent_id: ours=string theirs=absent" in line for line in flagged)
     assert any("status:" in line and "VALIDATING" in line for line in flagged)
     assert any(" priority: ours=absent theirs=string" in line for line in flagged)
+    assert any(
+        "timeout_hours: ours=integer(minimum=1,maximum=168,default=24)"
+        " theirs=integer(minimum=1,maximum=336,default=48)" in line
+        for line in flagged
+    )

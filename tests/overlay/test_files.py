@@ -55,7 +55,7 @@ def test_upload_bad_sources_send_nothing(client: Mistral, emu: Emulator, tmp_pat
     with pytest.raises(InputError, match="cannot upload"):
         client.files.upload(12345)
     with pytest.raises(InputError, match="purpose"):
-        client.files.upload(LINES, purpose="holiday-photos")
+        client.files.upload(LINES, purpose="Holiday Photos!")
     with pytest.raises(InputError, match="bytes or a binary file"):
         client.files.upload({"file_name": "a.jsonl", "content": "text, not bytes"})
     assert emu.stats.requests.get("upload_file", 0) == before

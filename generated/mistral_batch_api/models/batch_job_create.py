@@ -19,16 +19,25 @@ T = TypeVar("T", bound="BatchJobCreate")
 
 @_attrs_define
 class BatchJobCreate:
-    """A new batch job: give `input_files` or `requests`, and `model` or `agent_id`."""
+    """A new batch job: give `input_files` or `requests`. `model` and `agent_id` are
+    optional: without either, each request names its own model in its body.
 
-    endpoint: ApiEndpoint
-    """ The API endpoint a batch job runs its requests against. """
+    """
+
+    endpoint: ApiEndpoint | str
+    """ One of ApiEndpoint, or a newer endpoint this document does not list yet
+    (Mistral's own document types it as a plain string).
+     """
     input_files: list[str] | Unset = UNSET
     """ Ids of uploaded JSONL input files, purpose `batch`. """
     requests: list[BatchRequest] | Unset = UNSET
     """ Inline requests, instead of input files. """
     model: str | Unset = UNSET
-    """ The model that runs every request. """
+    """ The model that runs every request whose body names none. Mistral's document
+    makes it optional and nullable. We assume that without it a request naming
+    no model fails on its own, as an error line (a 400 answer in the error file),
+    while the others run.
+     """
     agent_id: str | Unset = UNSET
     """ An agent to run every request, instead of a model. """
     metadata: JobMetadataIn | Unset = UNSET
@@ -38,7 +47,11 @@ class BatchJobCreate:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        endpoint = self.endpoint.value
+        endpoint: str
+        if isinstance(self.endpoint, ApiEndpoint):
+            endpoint = self.endpoint.value
+        else:
+            endpoint = self.endpoint
 
         input_files: list[str] | Unset = UNSET
         if not isinstance(self.input_files, Unset):
@@ -89,7 +102,19 @@ class BatchJobCreate:
         from ..models.job_metadata_in import JobMetadataIn  # noqa: PLC0415
 
         d = dict(src_dict)
-        endpoint = ApiEndpoint(d.pop("endpoint"))
+
+        def _parse_endpoint(data: object) -> ApiEndpoint | str:
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                endpoint_type_0 = ApiEndpoint(data)
+
+                return endpoint_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(ApiEndpoint | str, data)
+
+        endpoint = _parse_endpoint(d.pop("endpoint"))
 
         input_files = cast(list[str], d.pop("input_files", UNSET))
 

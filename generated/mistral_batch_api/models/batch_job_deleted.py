@@ -6,16 +6,21 @@ from typing import Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="BatchJobDeleted")
 
 
 @_attrs_define
 class BatchJobDeleted:
-    """The answer to a job deletion."""
+    """The answer to a job deletion. Only `id` is required in Mistral's document; a
+    server may leave out `object` and `deleted`, and the answer still means deleted.
+
+    """
 
     id: str
-    object_: str
-    deleted: bool
+    object_: str | Unset = UNSET
+    deleted: bool | Unset = True
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -30,10 +35,12 @@ class BatchJobDeleted:
         field_dict.update(
             {
                 "id": id,
-                "object": object_,
-                "deleted": deleted,
             }
         )
+        if object_ is not UNSET:
+            field_dict["object"] = object_
+        if deleted is not UNSET:
+            field_dict["deleted"] = deleted
 
         return field_dict
 
@@ -42,9 +49,9 @@ class BatchJobDeleted:
         d = dict(src_dict)
         id = d.pop("id")
 
-        object_ = d.pop("object")
+        object_ = d.pop("object", UNSET)
 
-        deleted = d.pop("deleted")
+        deleted = d.pop("deleted", UNSET)
 
         batch_job_deleted = cls(
             id=id,

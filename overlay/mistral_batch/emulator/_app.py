@@ -127,6 +127,7 @@ class EmulatorApp:
                 await _answer(send, json_response(body, 401), scope, receive)
                 return
             scope.setdefault("state", {})["workspace"] = workspace
+            scope["state"]["user"] = self.state.user(self._authorization(scope))
         if operation.startswith(_ADMIN_PREFIX):
             await self.router(scope, receive, send)
             return

@@ -5,19 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-ENDPOINTS = (
-    "/v1/chat/completions",
-    "/v1/embeddings",
-    "/v1/fim/completions",
-    "/v1/moderations",
-    "/v1/chat/moderations",
-    "/v1/ocr",
-    "/v1/classifications",
-    "/v1/chat/classifications",
-    "/v1/conversations",
-    "/v1/audio/transcriptions",
-)
-
 
 def _messages_problem(messages: Any, field: str) -> str | None:
     if not isinstance(messages, list) or not messages:
@@ -104,6 +91,10 @@ CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
     "/v1/conversations": _conversations,
     "/v1/audio/transcriptions": _transcriptions,
 }
+
+
+#: The endpoints the emulator serves: those it knows how to check.
+ENDPOINTS: tuple[str, ...] = tuple(CHECKS)
 
 
 def body_problem(endpoint: str, body: dict[str, Any]) -> str | None:

@@ -28,7 +28,18 @@ def caller(request: Request) -> str:
     return cast(str, request.scope["state"]["workspace"])
 
 
-def query_int(request: Request, name: str, default: int, minimum: int | None = None) -> int:
+def user_of(request: Request) -> str:
+    """The caller itself, one per API key (set by the authentication layer)."""
+    return cast(str, request.scope["state"]["user"])
+
+
+def query_int(
+    request: Request,
+    name: str,
+    default: int,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int:
     """An integer query parameter (clamped to what SQLite can hold), or 422."""
     raw = request.query_params.get(name)
     if raw is None:
@@ -46,6 +57,16 @@ def query_int(request: Request, name: str, default: int, minimum: int | None = N
                     ["query", name],
                     f"Input should be greater than or equal to {minimum}",
                     "greater_than_equal",
+                )
+            ]
+        )
+    if maximum is not None and value > maximum:
+        raise ValidationFailed(
+            [
+                issue(
+                    ["query", name],
+                    f"Input should be less than or equal to {maximum}",
+                    "less_than_equal",
                 )
             ]
         )

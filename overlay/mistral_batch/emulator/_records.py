@@ -12,8 +12,6 @@ UNFINISHED = ("QUEUED", "RUNNING", "CANCELLATION_REQUESTED")
 
 _UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\Z")
 
-UNFINISHED = ("QUEUED", "RUNNING", "CANCELLATION_REQUESTED")
-
 
 def new_id() -> str:
     """A fresh object id."""
@@ -81,6 +79,8 @@ class JobRecord:
     output_file: str | None = None
     error_file: str | None = None
     progress: Progress = field(default_factory=Progress)
+    #: The user (one per API key) who created the job, for ``created_by_me``.
+    created_by: str | None = None
 
     def body(self) -> dict[str, Any]:
         """The fixed part of the job, as stored."""
@@ -94,6 +94,7 @@ class JobRecord:
             "timeout_hours": self.timeout_hours,
             "output_file_id": self.output_file_id,
             "error_file_id": self.error_file_id,
+            "created_by": self.created_by,
         }
 
 

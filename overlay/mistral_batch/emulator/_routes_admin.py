@@ -13,6 +13,7 @@ from ._http import read_json, state_of
 
 _SETTABLE: dict[str, tuple[type, ...]] = {
     "range_support": (bool,),
+    "refuse_unfinished_delete": (bool,),
     "queue_delay": (int, float),
     "requests_per_second": (int, float, type(None)),
     "hour_seconds": (int, float),

@@ -172,7 +172,8 @@ async def get_signed_url(request: Request) -> Response:
     """GET /v1/files/{file_id}/url."""
     record = _own_file(request)
     state = state_of(request)
-    hours = query_int(request, "expiry", 24, minimum=1)
+    # Mistral's document: a signed URL lives between 1 hour and a week.
+    hours = query_int(request, "expiry", 24, minimum=1, maximum=168)
     expires_at = min(time.time() + hours * state.settings.hour_seconds, _LATEST)
     token = state.signer.sign(record.id, expires_at)
     base = str(request.base_url).rstrip("/")

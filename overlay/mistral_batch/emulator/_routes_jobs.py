@@ -11,7 +11,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ._errors import ApiError, ValidationFailed, issue, json_response, not_found
-from ._http import caller, parse_bool, query_bool, query_int, query_list, read_json, state_of
+from ._http import (
+    caller,
+    parse_bool,
+    query_bool,
+    query_int,
+    query_list,
+    read_json,
+    state_of,
+    user_of,
+)
 from ._job_input import parse_job_input
 from ._records import UNFINISHED, JobRecord, new_id
 from ._state import EmulatorState
@@ -102,6 +111,7 @@ async def create_batch_job(request: Request) -> Response:
         output_file_id=new_id(),
         error_file_id=new_id(),
         total=total,
+        created_by=user_of(request),
     )
     if spec.requests is not None:
         lines = b"".join(orjson.dumps(item) + b"\n" for item in spec.requests)
@@ -156,7 +166,7 @@ async def list_batch_jobs(request: Request) -> Response:
     state = state_of(request)
     page = query_int(request, "page", 0, minimum=0)
     page_size = query_int(request, "page_size", 100, minimum=1)
-    query_bool(request, "created_by_me", False)  # every job of a key is its own
+    mine = query_bool(request, "created_by_me", False)
     order = request.query_params.get("order_by", "-created")
     if order not in ("created", "-created"):
         raise ValidationFailed(
@@ -176,6 +186,9 @@ async def list_batch_jobs(request: Request) -> Response:
         # not in it yet, although a get by id finds them.
         seen_until = time.time() - lag
         jobs = [job for job in jobs if job.created_at <= seen_until]
+    if mine:
+        me = user_of(request)
+        jobs = [job for job in jobs if job.created_by == me]
     wanted = _metadata_filter(request)
     if wanted:
         jobs = [
@@ -241,7 +254,10 @@ async def cancel_batch_job(request: Request) -> Response:
 async def delete_batch_job(request: Request) -> Response:
     """DELETE /v1/batch/jobs/{job_id}."""
     job = _own_job(request)
-    outcome = state_of(request).store.delete_job(caller(request), job.id)
+    state = state_of(request)
+    outcome = state.store.delete_job(
+        caller(request), job.id, unfinished_too=not state.settings.refuse_unfinished_delete
+    )
     if outcome == "unfinished":
         raise ApiError(
             409, f"Batch job {job.id} is {job.status}: cancel it and wait until it ends first"

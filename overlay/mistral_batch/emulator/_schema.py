@@ -97,4 +97,5 @@ def job_from_row(row: Sequence[Any]) -> JobRecord:
         output_file_id=body["output_file_id"],
         error_file_id=body["error_file_id"],
         progress=progress,
+        created_by=body.get("created_by"),
     )

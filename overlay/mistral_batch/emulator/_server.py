@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 import secrets
 import shutil
@@ -11,7 +12,7 @@ import socket
 import tempfile
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 
 _STARTUP_TIMEOUT = 10.0
 
+#: What to do when Starlette or uvicorn cannot be imported, in one line.
+MISSING_EXTRA = "the emulator needs the 'emulator' extra: pip install 'mistral-batch[emulator]'"
+
 
 def _new_key() -> str:
     return "emu-" + secrets.token_urlsafe(24)
@@ -35,7 +39,9 @@ class Emulator:
     """A local server that speaks Mistral's Files and Batch API.
 
     ``with Emulator() as emu:`` starts it on a free loopback port; point a client at
-    ``emu.url`` with ``emu.api_key``. Each key in ``api_keys`` is a separate workspace.
+    ``emu.url`` with ``emu.api_key``. Each key in ``api_keys`` is a separate workspace,
+    except those that ``workspaces`` maps to a shared workspace's name (``{"key-a":
+    "team", "key-b": "team"}``); each key is its own user, for ``created_by_me``.
     State lives in ``data_dir`` (a temporary folder, removed on stop, unless given), so
     an emulator started again on the same ``data_dir`` keeps every file and job and
     finishes the jobs that were running.
@@ -48,11 +54,13 @@ class Emulator:
         port: int = 0,
         data_dir: str | Path | None = None,
         api_keys: Sequence[str] | None = None,
+        workspaces: Mapping[str, str] | None = None,
         queue_delay: float = 0.0,
         requests_per_second: float | None = None,
         hour_seconds: float = 3600.0,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_pending_requests: int = 1_000_000,
+        refuse_unfinished_delete: bool = True,
         faults: Iterable[Fault] = (),
         log_level: str = "warning",
     ) -> None:
@@ -63,12 +71,17 @@ class Emulator:
         self.host = host
         self.port = port
         self.api_keys: list[str] = list(api_keys) if api_keys else [_new_key()]
+        self.workspaces = dict(workspaces or {})
+        strangers = [key for key in self.workspaces if key not in self.api_keys]
+        if strangers:
+            raise ValueError(f"workspaces names {len(strangers)} key(s) not in api_keys")
         self.settings = Settings(
             hour_seconds=hour_seconds,
             queue_delay=queue_delay,
             requests_per_second=requests_per_second,
             max_upload_bytes=max_upload_bytes,
             max_pending_requests=max_pending_requests,
+            refuse_unfinished_delete=refuse_unfinished_delete,
         )
         self._given_dir = Path(data_dir) if data_dir is not None else None
         self.data_dir: Path | None = self._given_dir
@@ -102,72 +115,103 @@ class Emulator:
         return self._server is not None
 
     def start(self) -> Emulator:
-        """Bind the port, start serving and return once requests are answered."""
+        """Bind the port, start serving and return once requests are answered.
+
+        Raises OSError naming the port when it is in use, and ImportError naming the
+        extra to install when Starlette or uvicorn is missing; a temporary data_dir is
+        removed again whenever the start fails.
+        """
         if self._server is not None:
             raise RuntimeError("the emulator is already running")
-        import uvicorn
+        try:
+            import uvicorn
 
-        from ._app import EmulatorApp
+            from ._app import EmulatorApp
+        except ImportError as exc:
+            raise ImportError(MISSING_EXTRA, name=exc.name) from exc
         from ._signing import Signer, load_secret
         from ._state import EmulatorState
         from ._store import Store
         from ._worker import Worker
 
+        sock = self._bind()
         if self._given_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="mistral-emulator-"))
         else:
-            self._given_dir.mkdir(parents=True, exist_ok=True)
             self.data_dir = self._given_dir
-        store = Store(self.data_dir)
-        worker = Worker(store, self.settings)
-        state = EmulatorState(
-            store=store,
-            settings=self.settings,
-            worker=worker,
-            signer=Signer(load_secret(self.data_dir / "signing.key")),
-            api_keys=self.api_keys,
-            faults=self._faults,
-            stats=self._stats,
-        )
+        store: Store | None = None
+        worker: Worker | None = None
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            store = Store(self.data_dir)
+            worker = Worker(store, self.settings)
+            state = EmulatorState(
+                store=store,
+                settings=self.settings,
+                worker=worker,
+                signer=Signer(load_secret(self.data_dir / "signing.key")),
+                api_keys=self.api_keys,
+                shared=self.workspaces,
+                faults=self._faults,
+                stats=self._stats,
+            )
+            config = uvicorn.Config(
+                EmulatorApp(state),
+                log_level=self._log_level,
+                access_log=False,
+                lifespan="off",
+                timeout_graceful_shutdown=1,
+                h11_max_incomplete_event_size=64 * 1024,
+            )
+            server = uvicorn.Server(config)
+            thread = threading.Thread(
+                target=self._serve, args=(server, sock), name="emulator-http", daemon=True
+            )
+            worker.start()
+            thread.start()
+            deadline = time.monotonic() + _STARTUP_TIMEOUT
+            while not server.started:
+                if not thread.is_alive() or time.monotonic() > deadline:
+                    raise RuntimeError("the emulator's server did not start")
+                time.sleep(0.002)
+        except BaseException:
+            if worker is not None:
+                worker.stop()
+            if store is not None:
+                store.close()
+            sock.close()
+            self._remove_temporary_dir()
+            raise
+        self._server, self._thread, self._state = server, thread, state
+        return self
+
+    def _bind(self) -> socket.socket:
+        """A listening socket on host and port (port 0: a free one, then recorded)."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         # IPPROTO_TCP named explicitly: asyncio turns Nagle off on each accepted
         # connection only for sockets whose protocol says TCP. Without it, a response's
         # headers and body can leave as two segments held apart by Nagle and delayed
         # ACKs: 40 ms a request.
         sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.bind((self.host, self.port))
-        except OSError:
+            sock.listen(512)
+        except OSError as exc:
             sock.close()
-            store.close()
-            raise
-        sock.listen(512)
+            if exc.errno == errno.EADDRINUSE:
+                raise OSError(
+                    exc.errno, f"port {self.port} is in use on {self.host}: pick another"
+                ) from exc
+            raise OSError(exc.errno, f"cannot listen on {self.host}:{self.port}: {exc}") from exc
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            EmulatorApp(state),
-            log_level=self._log_level,
-            access_log=False,
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-            h11_max_incomplete_event_size=64 * 1024,
-        )
-        server = uvicorn.Server(config)
-        thread = threading.Thread(
-            target=self._serve, args=(server, sock), name="emulator-http", daemon=True
-        )
-        worker.start()
-        thread.start()
-        deadline = time.monotonic() + _STARTUP_TIMEOUT
-        while not server.started:
-            if not thread.is_alive() or time.monotonic() > deadline:
-                worker.stop()
-                store.close()
-                raise RuntimeError("the emulator's server did not start")
-            time.sleep(0.002)
-        self._server, self._thread, self._state = server, thread, state
-        return self
+        return sock
+
+    def _remove_temporary_dir(self) -> None:
+        if self._given_dir is None and self.data_dir is not None:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+            self.data_dir = None
 
     def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
         try:
@@ -213,9 +257,7 @@ class Emulator:
         state.store.close()
         self._server = self._thread = self._state = None
         self._loop = self._stopping = None
-        if self._given_dir is None and self.data_dir is not None:
-            shutil.rmtree(self.data_dir, ignore_errors=True)
-            self.data_dir = None
+        self._remove_temporary_dir()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -349,6 +391,15 @@ def serve(
         pass
     finally:
         emulator.stop()
+
+
+def describe_start_error(error: ImportError | OSError) -> str:
+    """One line for an emulator that could not start, without Python's decorations."""
+    if isinstance(error, ImportError):
+        return error.msg
+    if error.strerror and error.filename is None:
+        return error.strerror
+    return str(error)
 
 
 def _stop_on_sigterm(stopped: threading.Event) -> None:

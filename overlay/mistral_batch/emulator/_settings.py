@@ -24,6 +24,9 @@ class Settings:
     #: Mistral's limit: requests of a workspace's unfinished jobs, taken together.
     max_pending_requests: int = 1_000_000
     range_support: bool = True
+    #: Whether deleting a queued or running job is refused with a 409. Mistral's document
+    #: does not say; with False such a job is deleted at once.
+    refuse_unfinished_delete: bool = True
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def snapshot(self) -> dict[str, object]:
@@ -36,4 +39,5 @@ class Settings:
                 "max_upload_bytes": self.max_upload_bytes,
                 "max_pending_requests": self.max_pending_requests,
                 "range_support": self.range_support,
+                "refuse_unfinished_delete": self.refuse_unfinished_delete,
             }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ._faults import FaultRegistry, StatsCounter
@@ -29,16 +29,31 @@ class EmulatorState:
     api_keys: Iterable[str]
     faults: FaultRegistry = field(default_factory=FaultRegistry)
     stats: StatsCounter = field(default_factory=StatsCounter)
+    #: Keys that share a workspace, by the workspace's name; other keys are alone.
+    shared: Mapping[str, str] = field(default_factory=dict)
     workspaces: dict[str, str] = field(init=False)
+    users: dict[str, str] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.workspaces = {key: workspace_of(key) for key in self.api_keys}
+        # A key is its own user; its workspace is its own unless it shares a named one.
+        self.users = {key: workspace_of(key) for key in self.api_keys}
+        self.workspaces = {
+            key: workspace_of("workspace:" + self.shared[key]) if key in self.shared else user
+            for key, user in self.users.items()
+        }
 
-    def workspace(self, authorization: str | None) -> str | None:
-        """The caller's workspace from an ``Authorization`` header, or None if unknown."""
+    def _key(self, authorization: str | None) -> str | None:
         if not authorization:
             return None
         scheme, _, key = authorization.strip().partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return self.workspaces.get(key.strip())
+        return key.strip()
+
+    def workspace(self, authorization: str | None) -> str | None:
+        """The caller's workspace from an ``Authorization`` header, or None if unknown."""
+        return self.workspaces.get(self._key(authorization) or "")
+
+    def user(self, authorization: str | None) -> str | None:
+        """The caller (one per key) from an ``Authorization`` header, or None if unknown."""
+        return self.users.get(self._key(authorization) or "")

@@ -228,19 +228,30 @@ class Store:
         )
         return [job_from_row(row) for row in rows]
 
-    def delete_job(self, workspace: str, job_id: str) -> str:
-        """Delete a finished job: "deleted", "missing" or "unfinished"."""
+    def delete_job(self, workspace: str, job_id: str, *, unfinished_too: bool = False) -> str:
+        """Delete a job: "deleted", "missing" or "unfinished" (refused, unless `unfinished_too`).
+
+        An unfinished job deleted with `unfinished_too` is gone at once: the worker drops
+        it, and its partial results are removed.
+        """
         job = self.get_job(workspace, job_id)
         if job is None:
             return "missing"
         with self._transaction() as db:
-            deleted = db.execute(
-                "DELETE FROM jobs WHERE id = ? AND status NOT IN (?,?,?)", (job_id, *UNFINISHED)
-            ).rowcount
+            if unfinished_too:
+                deleted = db.execute("DELETE FROM jobs WHERE id = ?", (job_id,)).rowcount
+            else:
+                deleted = db.execute(
+                    "DELETE FROM jobs WHERE id = ? AND status NOT IN (?,?,?)",
+                    (job_id, *UNFINISHED),
+                ).rowcount
         if not deleted:
             return "unfinished"
         if job.inline:
             self.requests_path(job_id).unlink(missing_ok=True)
+        if job.status in UNFINISHED:
+            for partial in (job.output_file_id, job.error_file_id):
+                remove_quietly(self.blob_path(partial))
         return "deleted"
 
     def request_cancel(self, workspace: str, job_id: str) -> JobRecord | None:

@@ -123,8 +123,9 @@ def sync_detailed(
     file and, for requests that failed, an error file.
 
     Args:
-        body (BatchJobCreate): A new batch job: give `input_files` or `requests`, and `model` or
-            `agent_id`.
+        body (BatchJobCreate): A new batch job: give `input_files` or `requests`. `model` and
+            `agent_id` are
+            optional: without either, each request names its own model in its body.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,8 +158,9 @@ def sync(
     file and, for requests that failed, an error file.
 
     Args:
-        body (BatchJobCreate): A new batch job: give `input_files` or `requests`, and `model` or
-            `agent_id`.
+        body (BatchJobCreate): A new batch job: give `input_files` or `requests`. `model` and
+            `agent_id` are
+            optional: without either, each request names its own model in its body.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,8 +188,9 @@ async def asyncio_detailed(
     file and, for requests that failed, an error file.
 
     Args:
-        body (BatchJobCreate): A new batch job: give `input_files` or `requests`, and `model` or
-            `agent_id`.
+        body (BatchJobCreate): A new batch job: give `input_files` or `requests`. `model` and
+            `agent_id` are
+            optional: without either, each request names its own model in its body.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,8 +221,9 @@ async def asyncio(
     file and, for requests that failed, an error file.
 
     Args:
-        body (BatchJobCreate): A new batch job: give `input_files` or `requests`, and `model` or
-            `agent_id`.
+        body (BatchJobCreate): A new batch job: give `input_files` or `requests`. `model` and
+            `agent_id` are
+            optional: without either, each request names its own model in its body.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -108,8 +108,10 @@ def sync_detailed(
 ) -> Response[ApiError | BatchJobDeleted | ValidationErrorList]:
     """Delete a batch job
 
-     Deletes a finished job. A job still queued or running must be cancelled first
-    (409). Not in the cut of Mistral's document this one started from.
+     Deletes a job. Mistral's document does not say what happens to a job still
+    queued or running: we assume it may be refused with a 409 (the emulator does so
+    by default, and can be set to delete such a job instead), and clients must
+    handle both answers.
 
     Args:
         job_id (str):
@@ -140,8 +142,10 @@ def sync(
 ) -> ApiError | BatchJobDeleted | ValidationErrorList | None:
     """Delete a batch job
 
-     Deletes a finished job. A job still queued or running must be cancelled first
-    (409). Not in the cut of Mistral's document this one started from.
+     Deletes a job. Mistral's document does not say what happens to a job still
+    queued or running: we assume it may be refused with a 409 (the emulator does so
+    by default, and can be set to delete such a job instead), and clients must
+    handle both answers.
 
     Args:
         job_id (str):
@@ -167,8 +171,10 @@ async def asyncio_detailed(
 ) -> Response[ApiError | BatchJobDeleted | ValidationErrorList]:
     """Delete a batch job
 
-     Deletes a finished job. A job still queued or running must be cancelled first
-    (409). Not in the cut of Mistral's document this one started from.
+     Deletes a job. Mistral's document does not say what happens to a job still
+    queued or running: we assume it may be refused with a 409 (the emulator does so
+    by default, and can be set to delete such a job instead), and clients must
+    handle both answers.
 
     Args:
         job_id (str):
@@ -197,8 +203,10 @@ async def asyncio(
 ) -> ApiError | BatchJobDeleted | ValidationErrorList | None:
     """Delete a batch job
 
-     Deletes a finished job. A job still queued or running must be cancelled first
-    (409). Not in the cut of Mistral's document this one started from.
+     Deletes a job. Mistral's document does not say what happens to a job still
+    queued or running: we assume it may be refused with a 409 (the emulator does so
+    by default, and can be set to delete such a job instead), and clients must
+    handle both answers.
 
     Args:
         job_id (str):
