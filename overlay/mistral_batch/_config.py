@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 from collections.abc import Mapping
 
@@ -13,6 +14,8 @@ from ._retry import RetryPolicy
 from .errors import InputError, InsecureTransportError
 
 DEFAULT_SERVER_URL = "https://api.mistral.ai"
+
+_log = logging.getLogger("mistral_batch")
 
 #: Connect quickly or fail; reads and writes may be slow for big files on slow links.
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=30.0)
@@ -27,6 +30,29 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def parse_server_url(raw_url: str) -> httpx.URL:
+    """The API's base URL from what a user typed: http(s), a host, no trailing ``/v1``.
+
+    Raises InputError naming the problem for a URL without a scheme or host.
+    """
+    text = raw_url.strip()
+    url = httpx.URL(text.rstrip("/")) if "://" in text else None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
+        hint = f"; did you mean https://{text}?" if text and "://" not in text else ""
+        example = f"such as {DEFAULT_SERVER_URL}"
+        raise InputError(
+            f"server_url must be an http(s) URL {example}, got {raw_url!r}{hint}",
+            field="server_url",
+        )
+    # Every operation's path already starts with /v1 (as in the official SDK, whose
+    # server_url has none), so a base copied from a curl example would double it.
+    path = url.path.rstrip("/")
+    if path.endswith("/v1"):
+        url = url.copy_with(path=path.removesuffix("/v1") or "/")
+        _log.info("server_url ends in /v1, which every path adds: using %s", str(url).rstrip("/"))
+    return httpx.URL(str(url).rstrip("/"))
 
 
 def check_transport(url: httpx.URL, *, allow_insecure_http: bool) -> None:
@@ -68,12 +94,7 @@ class ClientConfig:
         key = api_key if api_key is not None else env.get("MISTRAL_API_KEY", "")
         if not key:
             raise InputError("no API key: pass api_key= or set MISTRAL_API_KEY", field="api_key")
-        raw_url = server_url or env.get("MISTRAL_SERVER_URL") or DEFAULT_SERVER_URL
-        url = httpx.URL(raw_url.rstrip("/"))
-        if url.scheme not in ("http", "https") or not url.host:
-            raise InputError(
-                f"server_url must be an http(s) URL, got {raw_url!r}", field="server_url"
-            )
+        url = parse_server_url(server_url or env.get("MISTRAL_SERVER_URL") or DEFAULT_SERVER_URL)
         check_transport(url, allow_insecure_http=allow_insecure_http)
         policy = retry or RetryPolicy()
         if max_retries is not None:

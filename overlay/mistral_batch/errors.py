@@ -95,7 +95,12 @@ class APIError(MistralBatchError):
     def __str__(self) -> str:
         phrase = _phrase(self.status_code)
         head = f"{self.status_code} {phrase}".rstrip()
-        text = head if self.message in ("", phrase) else f"{head}: {self.message}"
+        message = self.message
+        # Servers often repeat the reason phrase ("Unauthorized: bad key"): say it once.
+        rest = message[len(phrase) :]
+        if phrase and message.lower().startswith(phrase.lower()) and not rest[:1].isalnum():
+            message = rest.lstrip(" :.-")
+        text = f"{head}: {message}" if message else head
         fields = ("type", self.type), ("code", self.code), ("param", self.param)
         extras = [f"{k}={v}" for k, v in (*fields, ("request_id", self.request_id)) if v]
         return f"{text} ({', '.join(extras)})" if extras else text

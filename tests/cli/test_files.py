@@ -62,6 +62,10 @@ def test_ls_walks_every_page(cli: CLI, client: Mistral) -> None:
     listed = cli.json("files", "ls")
     assert {f["id"] for f in listed} == ids
     assert len(listed) == 105
+    # --page 1 starts at the second page of 100 and walks on to the end.
+    rest = cli.json("files", "ls", "--page", "1")
+    assert [f["id"] for f in rest] == [f["id"] for f in listed[100:]]
+    assert cli.json("files", "ls", "--page", "2") == []
 
 
 def test_upload_checks_batch_input_first_and_sends_nothing_if_bad(

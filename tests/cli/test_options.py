@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -72,3 +75,55 @@ def test_status_and_error_codes() -> None:
     assert _codes.for_error(InputError("no API key", field="api_key")) == _codes.AUTH
     assert _codes.for_error(APIConnectionError("refused")) == _codes.NETWORK
     assert _codes.for_error(NotFoundError("gone", status_code=404)) == _codes.ERROR
+
+
+def _leaves(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    found = []
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found += _leaves(command, (*path, name))
+        else:
+            found.append(((*path, name), command))
+    return found
+
+
+@pytest.mark.parametrize("path", [p for p, _ in _leaves(cli)], ids=" ".join)
+def test_every_option_is_described(path: tuple[str, ...]) -> None:
+    command = dict(_leaves(cli))[path]
+    for param in command.params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.help, f"{' '.join(path)} {param.opts[0]} has no help"
+    for param in cli.params:
+        assert not isinstance(param, click.Option) or param.help, param.opts
+
+
+def test_help_shows_statuses_in_capitals_and_the_range_of_timeout_hours() -> None:
+    shown = CliRunner().invoke(cli, ["jobs", "ls", "--help"], terminal_width=200).output
+    assert (
+        "[QUEUED|RUNNING|SUCCESS|FAILED|TIMEOUT_EXCEEDED|CANCELLATION_REQUESTED|CANCELLED]" in shown
+    )
+    for command in (["run"], ["jobs", "create"]):
+        shown = CliRunner().invoke(cli, [*command, "--help"], terminal_width=200).output
+        assert "--timeout-hours 1-168" in shown
+
+
+def test_the_global_options_are_said_to_work_after_the_command_too() -> None:
+    shown = CliRunner().invoke(cli, ["--help"]).output
+    assert "may also come after the command" in shown
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["run", "in.jsonl", "-m", "m", "--timeout-hours", "169"],
+        ["jobs", "create", "--input-file", "f", "-m", "m", "--timeout-hours", "169"],
+        ["files", "url", "x", "--expiry", "169"],
+        ["files", "ls", "--page", "-1"],
+        ["files", "ls", "--server-url", "api.mistral.ai"],
+        ["--server-url", "ftp://api.mistral.ai", "jobs", "ls"],
+        ["jobs", "ls", "--max-retries", "-1"],
+    ],
+)
+def test_more_bad_options_are_usage_errors(args: list[str]) -> None:
+    result = CliRunner().invoke(cli, args, env={"MISTRAL_API_KEY": "k" * 20})
+    assert result.exit_code == _codes.USAGE, result.output

@@ -93,7 +93,7 @@ def test_a_changed_input_is_not_taken_for_the_old_one(
 
     done = cli("run", str(source), "--model", "mistral-small-latest")
     assert done.returncode == 0, done.stderr
-    assert "for another input or other options" in done.stderr
+    assert "was written for another run: the input's content" in done.stderr
     assert "Total requests: 3" in done.stdout
     assert len(list(client.batch.jobs.list())) == 2
 
@@ -359,3 +359,16 @@ def test_ctrl_c_while_downloading_then_run_again_downloads_without_paying_twice(
     assert len(lines_of(tmp_path / "requests.results.jsonl")) == 12
     assert len(list(client.batch.jobs.list())) == 1
     assert emu.stats.requests.get("upload_file") == 1
+
+
+def test_another_model_is_named_when_the_state_does_not_match(
+    cli: CLI, client: Mistral, write_input: Callable[..., Path]
+) -> None:
+    source = write_input(good=2)
+    assert cli("run", str(source), "--model", "mistral-small-latest").returncode == 0
+
+    done = cli("run", str(source), "--model", "mistral-large-latest")
+    assert done.returncode == 0, done.stderr
+    assert "the model (mistral-small-latest, now mistral-large-latest)" in done.stderr
+    assert "the input's content" not in done.stderr
+    assert len(list(client.batch.jobs.list())) == 2

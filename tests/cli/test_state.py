@@ -57,3 +57,26 @@ def test_rate_and_time_left() -> None:
     rate.add(14.0, 25)
     assert rate.rate == 5.0
     assert rate.seconds_left(total=50) == 5.0
+
+
+def test_a_state_that_does_not_match_says_what_differs() -> None:
+    options = {
+        "model": "mistral-small-latest",
+        "endpoint": "/v1/chat/completions",
+        "metadata": {},
+        "timeout_hours": None,
+        "server_url": "https://api.mistral.ai",
+    }
+    state = RunState(
+        input_path="/in.jsonl", fingerprint=Fingerprint(sha256="a" * 64, size=3), options=options
+    )
+    assert state.differences(state.fingerprint, dict(options)) == []
+    now = {**options, "model": "mistral-large-latest", "server_url": "http://127.0.0.1:8000"}
+    assert state.differences(Fingerprint(sha256="b" * 64, size=3), now) == [
+        "the input's content",
+        "the model (mistral-small-latest, now mistral-large-latest)",
+        "the server URL (https://api.mistral.ai, now http://127.0.0.1:8000)",
+    ]
+    assert state.differences(state.fingerprint, {**options, "timeout_hours": 2}) == [
+        "--timeout-hours (none, now 2)"
+    ]

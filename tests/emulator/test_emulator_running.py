@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import httpx
@@ -78,13 +80,55 @@ def test_start_and_options_errors() -> None:
         Emulator(api_keys=[])
     with pytest.raises(ValueError):
         Emulator(requests_per_second=0)
-    with Emulator() as running:
-        with pytest.raises(RuntimeError):
-            running.start()
-        with pytest.raises(OSError):
-            Emulator(port=running.port).start()
+    with Emulator() as running, pytest.raises(RuntimeError):
+        running.start()
     with pytest.raises(RuntimeError):
         _ = Emulator().url
+
+
+@pytest.fixture
+def private_tmpdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder that tempfile uses for the emulator's temporary data_dir."""
+    folder = tmp_path / "tmpdir"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_a_busy_port_is_named_and_leaves_no_temporary_folder(private_tmpdir: Path) -> None:
+    with Emulator() as running:
+        busy = Emulator(port=running.port)
+        with pytest.raises(OSError, match=f"port {running.port} is in use") as caught:
+            busy.start()
+        assert caught.value.errno == errno.EADDRINUSE
+        assert busy.data_dir is None
+        assert running.data_dir is not None
+        assert list(private_tmpdir.iterdir()) == [running.data_dir]
+    assert list(private_tmpdir.iterdir()) == []
+
+
+def test_a_start_that_fails_later_removes_its_temporary_folder(private_tmpdir: Path) -> None:
+    # uvicorn refuses an unknown log level after the data folder and its database exist.
+    emulator = Emulator(log_level="loudest")
+    with pytest.raises(KeyError):
+        emulator.start()
+    assert not emulator.running
+    assert list(private_tmpdir.iterdir()) == []
+    # The port it held is free again: an emulator starts on it.
+    with Emulator(port=emulator.port) as again:
+        assert again.port == emulator.port
+
+
+def test_python_dash_m_names_a_busy_port_in_one_line() -> None:
+    with Emulator() as running:
+        done = subprocess.run(
+            [sys.executable, "-m", "mistral_batch.emulator", "--port", str(running.port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+    assert done.returncode == 1
+    assert done.stderr == f"error: port {running.port} is in use on 127.0.0.1: pick another\n"
 
 
 def test_each_emulator_has_its_own_random_key() -> None:

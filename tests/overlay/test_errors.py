@@ -1,3 +1,4 @@
+import json
 import pickle
 
 import pytest
@@ -195,3 +196,21 @@ def test_errors_survive_pickling(error: MistralBatchError) -> None:
     assert type(copy) is type(error)
     assert str(copy) == str(error)
     assert copy.__dict__ == error.__dict__
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "shown"),
+    [
+        (
+            401,
+            "Unauthorized: missing or unknown API key",
+            "401 Unauthorized: missing or unknown API key",
+        ),
+        (401, "unauthorized - bad key", "401 Unauthorized: bad key"),
+        (404, "Not Found", "404 Not Found"),
+        (400, "Bad Requests are refused", "400 Bad Request: Bad Requests are refused"),
+    ],
+)
+def test_the_reason_phrase_is_said_once(status: int, message: str, shown: str) -> None:
+    body = json.dumps({"message": message}).encode()
+    assert str(error_from_response(status, {}, body)) == shown

@@ -6,10 +6,10 @@
     mistral-batch emulator --port 8000
     mistral-batch demo
 
-Global options come before the command: ``--api-key`` (or MISTRAL_API_KEY),
-``--server-url`` (or MISTRAL_SERVER_URL), ``--emulator``, ``-v``/``-vv``,
-``--no-progress``, ``--max-retries``. Errors are one line on stderr (a traceback only
-with ``-v``); the API key never appears in output, logs or state files.
+Global options come before the command or after it: ``--api-key`` (or
+MISTRAL_API_KEY), ``--server-url`` (or MISTRAL_SERVER_URL), ``--emulator``,
+``-v``/``-vv``, ``--no-progress``, ``--max-retries``. Errors are one line on stderr (a
+traceback only with ``-v``); the API key never appears in output, logs or state files.
 
 Exit codes (also in ``mistral-batch run --help``)::
 
@@ -31,21 +31,30 @@ need the ``emulator`` extra.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
-from ._app import cli
-from ._demo import demo
-from ._emulator import emulator
-from ._files import files
-from ._jobs import jobs
-from ._run import run
+from ._interrupt import exit_on_interrupt, first_interrupt_raises
 
 __all__ = ["cli", "main"]
 
-for _command in (run, files, jobs, emulator, demo):
-    cli.add_command(_command)
+#: What to say when the command's own dependencies are missing, in one line.
+MISSING_EXTRA = "the mistral-batch command needs the 'cli' extra: pip install 'mistral-batch[cli]'"
+
+with exit_on_interrupt():
+    try:
+        from ._commands import cli, run_command
+    except ImportError as exc:
+        if (exc.name or "").partition(".")[0] not in ("click", "rich"):
+            raise
+        _missing: ImportError | None = exc
+    else:
+        _missing = None
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line (``argv`` defaults to sys.argv[1:]) and exit with its code."""
-    cli.main(args=None if argv is None else list(argv), prog_name="mistral-batch")
+    if _missing is not None:
+        sys.exit(f"error: {MISSING_EXTRA}")
+    with first_interrupt_raises():
+        sys.exit(run_command(cli, argv))

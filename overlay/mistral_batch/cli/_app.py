@@ -20,6 +20,7 @@ import click
 from mistral_batch import InsecureTransportError, Mistral, __version__
 
 from . import _codes
+from ._globals import global_options
 from ._output import Output
 
 if TYPE_CHECKING:
@@ -60,18 +61,40 @@ class App:
         self.out = Output(progress=progress, secrets=[k for k in (self.api_key,) if k])
         self.emulator: Emulator | None = None
         self._client: Mistral | None = None
+        self._logging = False
+
+    def override(self, name: str, value: Any) -> None:
+        """Take a global option given after the command (it wins over the one before)."""
+        if name == "api_key":
+            self.api_key = value or None
+            if self.api_key:
+                self.out.secrets.append(self.api_key)
+        elif name == "verbose":
+            self.verbose += value
+            self.setup_logging()
+        elif name == "no_progress":
+            self.out.progress = self.out.progress and not value
+        elif name in ("server_url", "use_emulator", "max_retries", "allow_insecure_http"):
+            setattr(self, name, value)
+        else:
+            raise AssertionError(f"not a global option: {name}")
+
+    def setup_logging(self) -> None:
+        """Send the log to stderr, redacted, once -v asks for it."""
+        if self.verbose:
+            _setup_logging(self, first=not self._logging)
+            self._logging = True
 
     def start_emulator(self, requests_per_second: float | None = None, why: str = "") -> Emulator:
         """Start an in-process emulator (once) and say so, in one line on stderr."""
         if self.emulator is None:
+            from mistral_batch.emulator import Emulator
+            from mistral_batch.emulator._server import describe_start_error
+
             try:
-                from mistral_batch.emulator import Emulator
+                self.emulator = Emulator(requests_per_second=requests_per_second).start()
             except ImportError as exc:
-                raise CommandError(
-                    f"the emulator needs the 'emulator' extra: pip install 'mistral-batch[all]'"
-                    f" ({exc})"
-                ) from exc
-            self.emulator = Emulator(requests_per_second=requests_per_second).start()
+                raise CommandError(describe_start_error(exc)) from exc
             self.out.secrets.append(self.emulator.api_key)
             self.out.note(
                 f"{why}Using a local emulator at {self.emulator.url}: no key, no network."
@@ -153,16 +176,14 @@ class _RedactingFormatter(logging.Formatter):
         return self._out.clean(super().format(record))
 
 
-def _setup_logging(app: App) -> None:
-    if not app.verbose:
-        return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_RedactingFormatter(app.out))
+def _setup_logging(app: App, first: bool) -> None:
+    if first:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(_RedactingFormatter(app.out))
+        logging.getLogger().addHandler(handler)
     level = logging.DEBUG if app.verbose >= 2 else logging.INFO
-    root = logging.getLogger()
-    root.addHandler(handler)
     # -v: this client's log only; -vv: every library's, httpx included.
-    root.setLevel(level if app.verbose >= 2 else logging.WARNING)
+    logging.getLogger().setLevel(level if app.verbose >= 2 else logging.WARNING)
     logging.getLogger("mistral_batch").setLevel(level)
 
 
@@ -193,39 +214,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 @click.group(cls=Group, context_settings=CONTEXT)
-@click.option(
-    "--api-key",
-    envvar="MISTRAL_API_KEY",
-    show_envvar=True,
-    metavar="KEY",
-    help="Mistral API key.",
-)
-@click.option(
-    "--server-url",
-    envvar="MISTRAL_SERVER_URL",
-    show_envvar=True,
-    metavar="URL",
-    help="API base URL [default: https://api.mistral.ai].",
-)
-@click.option(
-    "--emulator",
-    "use_emulator",
-    is_flag=True,
-    help="Start a local emulator for this command and talk to it (no key, no network).",
-)
-@click.option("-v", "--verbose", count=True, help="Log what happens (-vv: debug, HTTP too).")
-@click.option("--no-progress", is_flag=True, help="No progress bars (off anyway without a tty).")
-@click.option(
-    "--max-retries",
-    type=click.IntRange(0),
-    metavar="N",
-    help="Retries of a failed request [default: 4].",
-)
-@click.option(
-    "--allow-insecure-http",
-    is_flag=True,
-    help="Allow plain http to a host that is not this machine (the key goes in clear).",
-)
+@global_options
 @click.version_option(__version__, prog_name="mistral-batch")
 @click.pass_context
 def cli(
@@ -244,6 +233,8 @@ def cli(
     mistral-batch run requests.jsonl --model mistral-small-latest
     mistral-batch jobs ls --status RUNNING
     mistral-batch demo                  # against a local emulator without a key
+
+    The options below may also come after the command.
     """
     app = App(
         api_key=api_key,
@@ -256,4 +247,4 @@ def cli(
     )
     ctx.obj = app
     ctx.call_on_close(app.close)
-    _setup_logging(app)
+    app.setup_logging()

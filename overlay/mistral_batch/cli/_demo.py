@@ -38,8 +38,17 @@ def demo_requests(count: int, invalid: int, rng: random.Random) -> list[dict[str
 
 
 @click.command("demo")
-@click.option("--num-samples", "-n", type=click.IntRange(1), default=100, show_default=True)
-@click.option("--model", "-m", default="mistral-small-latest", show_default=True)
+@click.option(
+    "--num-samples",
+    "-n",
+    type=click.IntRange(1),
+    default=100,
+    show_default=True,
+    help="How many random requests to send.",
+)
+@click.option(
+    "--model", "-m", default="mistral-small-latest", show_default=True, help="The model to run."
+)
 @click.option(
     "--output-dir",
     type=click.Path(path_type=Path, file_okay=False),

@@ -11,7 +11,13 @@ from ._app import CommandError
 
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path, file_okay=False),
@@ -24,8 +30,14 @@ from ._app import CommandError
     metavar="KEY",
     help="An accepted key, one workspace each (repeatable) [default: one random key].",
 )
-@click.option("--requests-per-second", type=click.FloatRange(0, min_open=True), help="Job speed.")
-@click.option("--queue-delay", type=click.FloatRange(0), default=0.0, help="Seconds queued.")
+@click.option(
+    "--requests-per-second",
+    type=click.FloatRange(0, min_open=True),
+    help="How many requests a second jobs run [default: as fast as it can].",
+)
+@click.option(
+    "--queue-delay", type=click.FloatRange(0), default=0.0, help="Seconds a job stays QUEUED."
+)
 @click.option(
     "--hour-seconds",
     type=click.FloatRange(0, min_open=True),
@@ -46,18 +58,18 @@ def emulator(
     Prints its URL and keys; point the client at it with
     MISTRAL_SERVER_URL=http://HOST:PORT and MISTRAL_API_KEY=KEY.
     """
+    from mistral_batch.emulator import serve
+    from mistral_batch.emulator._server import describe_start_error
+
     try:
-        from mistral_batch.emulator import serve
-    except ImportError as exc:
-        raise CommandError(
-            f"the emulator needs the 'emulator' extra: pip install 'mistral-batch[all]' ({exc})"
-        ) from exc
-    serve(
-        host,
-        port,
-        data_dir,
-        list(api_keys) or None,
-        queue_delay=queue_delay,
-        requests_per_second=requests_per_second,
-        hour_seconds=hour_seconds,
-    )
+        serve(
+            host,
+            port,
+            data_dir,
+            list(api_keys) or None,
+            queue_delay=queue_delay,
+            requests_per_second=requests_per_second,
+            hour_seconds=hour_seconds,
+        )
+    except (ImportError, OSError) as exc:
+        raise CommandError(describe_start_error(exc)) from exc

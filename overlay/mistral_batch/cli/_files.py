@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from mistral_batch import check_input_file
+from mistral_batch._validation import MAX_SIGNED_URL_HOURS
 
 from . import _steps
 from ._app import CONTEXT, App, pass_app
 from ._output import FILE_HEADERS, as_dict, file_fields, file_row, size
-from ._params import json_option
+from ._params import json_option, page_option
 from ._progress import transfer
 
 
@@ -47,6 +48,7 @@ def upload(app: App, paths: tuple[Path, ...], purpose: str, no_check: bool, as_j
 @click.option("--search", help="Only files whose name contains this.")
 @click.option("--source", multiple=True, help="upload, repository or mistral (repeatable).")
 @click.option("--sample-type", multiple=True, help="e.g. batch_result (repeatable).")
+@page_option
 @json_option
 @pass_app
 def ls(
@@ -55,10 +57,12 @@ def ls(
     search: str | None,
     source: tuple[str, ...],
     sample_type: tuple[str, ...],
+    page: int,
     as_json: bool,
 ) -> None:
-    """List every file, all pages."""
+    """List every file, all pages (from --page on)."""
     listing = app.client().files.list(
+        page=page,
         purpose=purpose,
         search=search,
         source=list(source) or None,
@@ -125,7 +129,14 @@ def rm(app: App, file_ids: tuple[str, ...], as_json: bool) -> None:
 
 @files.command("url")
 @click.argument("file_id")
-@click.option("--expiry", type=click.IntRange(1), default=24, show_default=True, help="Hours.")
+@click.option(
+    "--expiry",
+    type=click.IntRange(1, MAX_SIGNED_URL_HOURS),
+    metavar=f"1-{MAX_SIGNED_URL_HOURS}",
+    default=24,
+    show_default=True,
+    help="Hours the URL works.",
+)
 @json_option
 @pass_app
 def url(app: App, file_id: str, expiry: int, as_json: bool) -> None:

@@ -12,7 +12,7 @@ from mistral_batch import BatchJob, BatchResult
 from . import _codes, _steps
 from ._app import CONTEXT, App, pass_app
 from ._output import JOB_HEADERS, as_dict, job_fields, job_row, size
-from ._params import json_option, metadata_option
+from ._params import endpoint_option, json_option, metadata_option, timeout_hours_option
 
 STATUSES = (
     "QUEUED",
@@ -40,9 +40,9 @@ def _show(app: App, job: BatchJob, as_json: bool) -> None:
 @jobs.command("create")
 @click.option("--input-file", "input_files", multiple=True, required=True, help="Uploaded file id.")
 @click.option("--model", "-m", required=True, help="The model, e.g. mistral-small-latest.")
-@click.option("--endpoint", default="/v1/chat/completions", show_default=True)
+@endpoint_option
 @metadata_option
-@click.option("--timeout-hours", type=click.IntRange(1), help="Hours before the job times out.")
+@timeout_hours_option
 @json_option
 @pass_app
 def create(
@@ -70,6 +70,7 @@ def create(
     "--status",
     multiple=True,
     type=click.Choice(STATUSES, case_sensitive=False),
+    metavar="[" + "|".join(STATUSES) + "]",
     help="Only jobs with this status (repeatable).",
 )
 @metadata_option
@@ -101,7 +102,12 @@ def get(app: App, job_id: str, as_json: bool) -> None:
 
 @jobs.command("wait")
 @click.argument("job_id")
-@click.option("--timeout", type=click.FloatRange(0), help="Give up after SECONDS (exit 9).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Give up after SECONDS (exit 9); the job keeps running.",
+)
 @json_option
 @pass_app
 def wait(app: App, job_id: str, timeout: float | None, as_json: bool) -> None:
@@ -110,7 +116,7 @@ def wait(app: App, job_id: str, timeout: float | None, as_json: bool) -> None:
     try:
         job = _steps.watch(app.out, client, client.batch.jobs.get(job_id), timeout=timeout)
     except KeyboardInterrupt:
-        app.out.note(f"Interrupted: job {job_id} keeps running on the server.")
+        app.out.note(f"Interrupted: job {job_id} keeps running on the server {client.server_url}.")
         raise click.exceptions.Exit(_codes.INTERRUPTED) from None
     _show(app, job, as_json)
     code = _codes.for_status(job.status)

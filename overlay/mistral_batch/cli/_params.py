@@ -7,6 +7,8 @@ from typing import Any, TypeVar
 
 import click
 
+from mistral_batch._validation import MAX_TIMEOUT_HOURS
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -31,6 +33,38 @@ def metadata_option(f: F) -> F:
         metavar="KEY=VALUE",
         callback=parse_metadata,
         help="Job metadata (repeatable).",
+    )(f)
+
+
+def timeout_hours_option(f: F) -> F:
+    """``--timeout-hours 1-168``: the job's lifetime, checked as Mistral checks it."""
+    return click.option(
+        "--timeout-hours",
+        type=click.IntRange(1, MAX_TIMEOUT_HOURS),
+        metavar=f"1-{MAX_TIMEOUT_HOURS}",
+        help="Hours before the job times out [default: the server's, 24].",
+    )(f)
+
+
+def endpoint_option(f: F) -> F:
+    """``--endpoint``: the API every request of the job goes to."""
+    return click.option(
+        "--endpoint",
+        default="/v1/chat/completions",
+        show_default=True,
+        help="The API each request goes to, e.g. /v1/embeddings.",
+    )(f)
+
+
+def page_option(f: F) -> F:
+    """``--page N``: the first page of a listing to show (0-based); later pages follow."""
+    return click.option(
+        "--page",
+        type=click.IntRange(0),
+        default=0,
+        show_default=True,
+        metavar="N",
+        help="Start at page N (0 is the first; pages of 100), then walk on.",
     )(f)
 
 

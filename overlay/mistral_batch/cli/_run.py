@@ -20,7 +20,7 @@ from mistral_batch import (
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app
 from ._output import plural, size
-from ._params import metadata_option
+from ._params import endpoint_option, metadata_option, timeout_hours_option
 from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
 
 #: Stands in for the input file's id while the job's options are checked before uploading.
@@ -52,6 +52,8 @@ class _Run:
         self.client = client
         self.state_file = state_file
         self.options = options
+        #: The job as last seen, for what Ctrl-C reports.
+        self.job: BatchJob | None = None
 
     def previous(self, fingerprint: Fingerprint) -> RunState | None:
         """The state of an earlier run of the same input and options, if any."""
@@ -61,10 +63,12 @@ class _Run:
             raise CommandError(f"{exc}; remove it or pass --fresh") from exc
         if state is None:
             return None
-        if not state.matches(fingerprint, self.options):
-            left = f" (job {state.job_id} is left as it is)" if state.job_id else ""
+        differences = state.differences(fingerprint, self.options)
+        if differences:
+            left = f"; job {state.job_id} is left as it is" if state.job_id else ""
             self.out.note(
-                f"{self.state_file} is for another input or other options{left}; starting a new job"
+                f"{self.state_file} was written for another run: {'; '.join(differences)}"
+                f"{left}. Starting a new job (pass --state to keep both)."
             )
             return None
         return state
@@ -78,6 +82,7 @@ class _Run:
                 self.out.warn(f"job {state.job_id} no longer exists; starting a new one")
                 return None
             self.out.note(f"Resuming job {job.id} ({job.status}), recorded in {self.state_file}")
+            self.job = job
             return job
         if state.input_file_id is None:
             return None
@@ -125,23 +130,38 @@ class _Run:
         return job
 
     def _record(self, state: RunState, job: BatchJob) -> None:
+        self.job = job
         if (state.job_id, state.status) != (job.id, job.status):
             state.job_id, state.status = job.id, job.status
             save_state(self.state_file, state)
 
-    def interrupted(self, state: RunState, job: BatchJob, cancel: bool) -> None:
-        """Say what became of the job after Ctrl-C; cancel it if asked to."""
-        if cancel:
+    def interrupted(self, state: RunState | None, cancel: bool) -> None:
+        """Say what became of the job after Ctrl-C, and how to resume; cancel it if asked."""
+        server = self.client.server_url
+        resume = (
+            f"To resume, run the same command again with the server {server}"
+            f" (state in {self.state_file})."
+        )
+        job = self.job
+        if job is None:
+            self.out.note(f"Interrupted before a job was known to run on {server}.")
+            self.out.note(resume)
+            return
+        if job.done:
+            self.out.note(f"Interrupted: job {job.id} ended {job.status} on {server}.")
+            self.out.note(resume.replace("To resume", "To download its results"))
+            return
+        if cancel and state is not None:
             cancelled = self.client.batch.jobs.cancel(job.id)
             self._record(state, cancelled)
-            self.out.note(f"Interrupted: cancelled job {job.id} ({cancelled.status}).")
+            self.out.note(f"Interrupted: cancelled job {job.id} ({cancelled.status}) on {server}.")
             return
-        self.out.note(f"Interrupted: job {job.id} keeps running on the server.")
-        self.out.note(f"To resume, run the same command again (state in {self.state_file}).")
-        self.out.note(f"To cancel it: mistral-batch jobs cancel {job.id}")
+        self.out.note(f"Interrupted: job {job.id} keeps running on the server {server}.")
+        self.out.note(resume)
+        self.out.note(f"To cancel it: mistral-batch --server-url {server} jobs cancel {job.id}")
 
-    def wait(self, state: RunState, job: BatchJob, timeout: float | None, cancel: bool) -> BatchJob:
-        """Watch the job until it ends; on Ctrl-C report (or cancel) and exit 130."""
+    def wait(self, state: RunState, job: BatchJob, timeout: float | None) -> BatchJob:
+        """Watch the job until it ends, recording its status in the state file."""
         try:
             return _steps.watch(
                 self.out,
@@ -150,9 +170,6 @@ class _Run:
                 timeout=timeout,
                 on_poll=lambda j: self._record(state, j),
             )
-        except KeyboardInterrupt:
-            self.interrupted(state, job, cancel)
-            raise click.exceptions.Exit(_codes.INTERRUPTED) from None
         except WaitTimeoutError:
             self.out.note(f"Job {job.id} keeps running; run the same command again to resume.")
             raise
@@ -174,9 +191,9 @@ def _check_options(
 @click.command("run", help=RUN_HELP)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--model", "-m", required=True, help="The model, e.g. mistral-small-latest.")
-@click.option("--endpoint", default="/v1/chat/completions", show_default=True)
+@endpoint_option
 @metadata_option
-@click.option("--timeout-hours", type=click.IntRange(1), help="Hours before the job times out.")
+@timeout_hours_option
 @click.option(
     "--output",
     "-o",
@@ -196,7 +213,12 @@ def _check_options(
 )
 @click.option("--fresh", is_flag=True, help="Ignore the state file: upload and create anew.")
 @click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the job on Ctrl-C.")
-@click.option("--wait-timeout", type=click.FloatRange(0), help="Stop waiting after SECONDS.")
+@click.option(
+    "--wait-timeout",
+    type=click.FloatRange(0),
+    metavar="SECONDS",
+    help="Stop waiting after SECONDS (exit 9); the job keeps running.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def run(
@@ -235,15 +257,20 @@ def run(
         "server_url": client.server_url,
     }
     runner = _Run(app, client, state_file, options)
-    state = None if fresh else runner.previous(fingerprint)
-    job = runner.resume(state) if state is not None else None
-    if state is None or job is None:
-        state = RunState(
-            input_path=str(input_path.resolve()), fingerprint=fingerprint, options=options
-        )
-        job = runner.start(state, input_path)
-    job = runner.wait(state, job, wait_timeout, cancel_on_interrupt)
-    saved = _steps.download_results(app.out, client, job, output, errors)
+    state = None
+    try:
+        state = None if fresh else runner.previous(fingerprint)
+        job = runner.resume(state) if state is not None else None
+        if state is None or job is None:
+            state = RunState(
+                input_path=str(input_path.resolve()), fingerprint=fingerprint, options=options
+            )
+            job = runner.start(state, input_path)
+        job = runner.job = runner.wait(state, job, wait_timeout)
+        saved = _steps.download_results(app.out, client, job, output, errors)
+    except KeyboardInterrupt:
+        runner.interrupted(state, cancel_on_interrupt)
+        raise click.exceptions.Exit(_codes.INTERRUPTED) from None
     code = _codes.for_status(job.status)
     if as_json:
         app.out.json(_steps.summary_json(job, saved, state=str(state_file), exit_code=code))

@@ -73,7 +73,19 @@ class RunState:
 
     def matches(self, fingerprint: Fingerprint, options: dict[str, Any]) -> bool:
         """True if this state was written for the same input content and options."""
-        return self.fingerprint == fingerprint and self.options == options
+        return not self.differences(fingerprint, options)
+
+    def differences(self, fingerprint: Fingerprint, options: dict[str, Any]) -> list[str]:
+        """What differs from the run described by `fingerprint` and `options`, in words."""
+        found = []
+        if self.fingerprint != fingerprint:
+            found.append("the input's content")
+        for name in sorted(set(self.options) | set(options)):
+            before, now = self.options.get(name), options.get(name)
+            if before != now:
+                label = _OPTION_NAMES.get(name, name)
+                found.append(f"{label} ({_shown(before)}, now {_shown(now)})")
+        return found
 
     def new_token(self) -> str:
         """Give the job about to be created a token (kept, so a lost answer can be found)."""
@@ -119,6 +131,23 @@ class RunState:
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise StateError(f"not a state file ({type(exc).__name__}: {exc})") from exc
+
+
+#: How the options recorded in a state file are named to a user.
+_OPTION_NAMES = {
+    "model": "the model",
+    "endpoint": "the endpoint",
+    "metadata": "the metadata",
+    "timeout_hours": "--timeout-hours",
+    "server_url": "the server URL",
+}
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "none"
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
+    return text if len(text) <= 60 else text[:59] + "\u2026"
 
 
 def _opt_str(value: Any) -> str | None:

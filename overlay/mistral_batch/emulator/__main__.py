@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
-from ._server import serve
+from ._server import describe_start_error, serve
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -32,15 +33,19 @@ def main(argv: Sequence[str] | None = None) -> None:
         "--hour-seconds", type=float, default=3600.0, help="real seconds in one API hour"
     )
     args = parser.parse_args(argv)
-    serve(
-        args.host,
-        args.port,
-        args.data_dir,
-        args.api_keys,
-        queue_delay=args.queue_delay,
-        requests_per_second=args.requests_per_second,
-        hour_seconds=args.hour_seconds,
-    )
+    try:
+        serve(
+            args.host,
+            args.port,
+            args.data_dir,
+            args.api_keys,
+            queue_delay=args.queue_delay,
+            requests_per_second=args.requests_per_second,
+            hour_seconds=args.hour_seconds,
+        )
+    except (ImportError, OSError) as exc:
+        # A missing extra or a busy port is the user's to fix: one line, no traceback.
+        sys.exit(f"error: {describe_start_error(exc)}")
 
 
 if __name__ == "__main__":
