@@ -75,8 +75,7 @@ def test_inline_requests_and_outputs(client: Mistral) -> None:
 def test_create_checks_locally_and_sends_nothing(client: Mistral, emu: Emulator) -> None:
     before = emu.stats.requests.get("create_batch_job", 0)
     cases: list[dict[str, Any]] = [
-        {"input_files": ["f"], "endpoint": "/v1/nope", "model": MODEL},
-        {"input_files": ["f"]},
+        {"input_files": ["f"], "endpoint": "v1/nope", "model": MODEL},
         {"input_files": ["f"], "model": MODEL, "timeout_hours": 169},
         {"input_files": ["f"], "model": MODEL, "timeout_hours": 0},
         {"input_files": ["f"], "model": MODEL, "metadata": {"": "x"}},

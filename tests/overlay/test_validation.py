@@ -8,8 +8,11 @@ from mistral_batch._validation import (
     validate_id,
     validate_job_create,
     validate_metadata_filter,
+    validate_endpoint,
     validate_page,
     validate_page_size,
+    validate_purpose,
+    validate_signed_url_expiry,
 )
 from mistral_batch.errors import InputError
 
@@ -23,6 +26,52 @@ GOOD: dict[str, Any] = {
 def test_ten_endpoints() -> None:
     assert len(ENDPOINTS) == len(set(ENDPOINTS)) == 10
     assert "/v1/audio/transcriptions" in ENDPOINTS
+
+
+@pytest.mark.parametrize(
+    ("check", "value", "known"),
+    [
+        (validate_endpoint, "/v1/embeddings", True),
+        (validate_endpoint, "/v1/chat/summaries", False),
+        (validate_endpoint, "/v2/agents", False),
+        (validate_purpose, "fine-tune", True),
+        (validate_purpose, "audio-v2", False),
+    ],
+)
+def test_newer_values_pass_with_one_warning(
+    check: Any, value: str, known: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level("WARNING", logger="mistral_batch"):
+        assert check(value) == value
+    assert len(caplog.records) == (0 if known else 1)
+
+
+@pytest.mark.parametrize(
+    ("check", "value"),
+    [
+        (validate_endpoint, "v1/chat/completions"),
+        (validate_endpoint, "/v1/chat completions"),
+        (validate_endpoint, "/v1/../admin"),
+        (validate_endpoint, "/V1/Chat"),
+        (validate_endpoint, None),
+        (validate_purpose, "Holiday Photos!"),
+        (validate_purpose, ""),
+        (validate_purpose, "x" * 65),
+        (validate_purpose, 3),
+    ],
+)
+def test_malformed_values_are_refused(check: Any, value: object) -> None:
+    with pytest.raises(InputError, match="must be one of"):
+        check(value)
+
+
+@pytest.mark.parametrize(("hours", "ok"), [(1, True), (168, True), (0, False), (169, False)])
+def test_signed_url_expiry_bounds(hours: int, ok: bool) -> None:
+    if ok:
+        assert validate_signed_url_expiry(hours) == hours
+    else:
+        with pytest.raises(InputError, match="between 1 and 168 hours"):
+            validate_signed_url_expiry(hours)
 
 
 @pytest.mark.parametrize(
@@ -55,7 +104,7 @@ def test_valid_job_create(changes: dict[str, Any]) -> None:
 @pytest.mark.parametrize(
     ("changes", "field", "words"),
     [
-        ({"endpoint": "/v1/chat"}, "endpoint", "endpoint must be one of"),
+        ({"endpoint": "/v1/chat completions"}, "endpoint", "endpoint must be one of"),
         ({"endpoint": None}, "endpoint", "endpoint must be one of"),
         ({"model": ""}, "model", "model must be a non-empty string"),
         ({"model": 3}, "model", "model must be a non-empty string"),

@@ -34,9 +34,13 @@ class BatchJobCreate:
     """ Inline requests, instead of input files. """
     model: str | Unset = UNSET
     """ The model that runs every request whose body names none. Mistral's document
-    makes it optional and nullable. We assume that without it a request naming
-    no model fails on its own, as an error line (a 400 answer in the error file),
-    while the others run.
+    makes it optional and nullable, and its guide says a request's own `model` is
+    optional when the job names one. We assume that a job without it is accepted,
+    that each request then runs with the model its body names, and that a request
+    naming none fails on its own, as a line of the error file whose response is a
+    422 with a `detail` list (`{"type": "missing", "loc": ["body", "model"], "msg":
+    "Field required"}`, as Mistral's API answers a body without a required field),
+    while the other requests run.
      """
     agent_id: str | Unset = UNSET
     """ An agent to run every request, instead of a model. """
