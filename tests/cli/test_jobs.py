@@ -103,3 +103,19 @@ def test_unknown_ids_and_results_too_early_fail_in_one_line(
     assert early.returncode == 1
     assert "results exist once it has finished" in early.stderr
     assert len(early.stderr.splitlines()) == 1
+
+
+def test_ls_starts_at_the_page_asked_for(
+    cli: CLI, client: Mistral, write_input: Callable[..., Path]
+) -> None:
+    uploaded = client.files.upload(write_input(good=1))
+    for _ in range(103):  # more than one page of 100
+        client.batch.jobs.create(
+            input_files=[uploaded.id], model="mistral-small-latest", dedupe=False
+        )
+    listed = cli.json("jobs", "ls")
+    assert len(listed) == 103
+    # --page 1 starts at the second page of 100 and walks on to the end.
+    rest = cli.json("jobs", "ls", "--page", "1")
+    assert [j["id"] for j in rest] == [j["id"] for j in listed[100:]]
+    assert cli.json("jobs", "ls", "--page", "2") == []

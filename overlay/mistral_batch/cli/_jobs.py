@@ -12,7 +12,13 @@ from mistral_batch import BatchJob, BatchResult
 from . import _codes, _steps
 from ._app import CONTEXT, App, pass_app
 from ._output import JOB_HEADERS, as_dict, job_fields, job_row, size
-from ._params import endpoint_option, json_option, metadata_option, timeout_hours_option
+from ._params import (
+    endpoint_option,
+    json_option,
+    metadata_option,
+    page_option,
+    timeout_hours_option,
+)
 
 STATUSES = (
     "QUEUED",
@@ -75,14 +81,23 @@ def create(
 )
 @metadata_option
 @click.option("--model", help="Only jobs of this model.")
+@page_option
 @json_option
 @pass_app
 def ls(
-    app: App, status: tuple[str, ...], metadata: dict[str, str], model: str | None, as_json: bool
+    app: App,
+    status: tuple[str, ...],
+    metadata: dict[str, str],
+    model: str | None,
+    page: int,
+    as_json: bool,
 ) -> None:
-    """List every job, newest first, all pages."""
+    """List every job, newest first, all pages (from --page on)."""
     listing = app.client().batch.jobs.list(
-        status=[s.upper() for s in status] or None, metadata=metadata or None, model=model
+        status=[s.upper() for s in status] or None,
+        metadata=metadata or None,
+        model=model,
+        page=page,
     )
     found = list(listing)
     if as_json:
