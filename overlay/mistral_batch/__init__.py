@@ -32,6 +32,7 @@ from .errors import (
     IncompleteDownloadError,
     InputError,
     InsecureTransportError,
+    MalformedResponseError,
     MistralBatchError,
     NotFoundError,
     PermissionDeniedError,
@@ -41,6 +42,7 @@ from .errors import (
     ServerError,
     UnexpectedStatusError,
     UnprocessableEntityError,
+    UnsafeResponseError,
     WaitTimeoutError,
 )
 from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
@@ -75,6 +77,7 @@ __all__ = [
     "InputError",
     "InputSummary",
     "InsecureTransportError",
+    "MalformedResponseError",
     "Mistral",
     "MistralBatchError",
     "NotFoundError",
@@ -92,6 +95,7 @@ __all__ = [
     "UnexpectedStatusError",
     "UnknownStatusPolicy",
     "UnprocessableEntityError",
+    "UnsafeResponseError",
     "WaitTimeoutError",
     "__version__",
     "check_input_file",

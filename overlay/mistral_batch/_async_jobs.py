@@ -21,7 +21,7 @@ from mistral_batch_api.types import UNSET
 
 from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
-from ._deadline import scope
+from ._deadline import poll_deadline, scope
 from ._http import AsyncTransport
 from ._pagination import AsyncPaginator, Page
 from ._polling import (
@@ -216,7 +216,7 @@ class AsyncJobs:
             failed: Exception | None = None
             try:
                 # The wait's deadline holds during the call too, however slow the server.
-                with scope(plan.deadline.at):
+                with scope(poll_deadline(plan.deadline.at, timeout)):
                     last = await self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):

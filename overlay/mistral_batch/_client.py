@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from types import TracebackType
 from typing import Self
 
 import httpx
 
-from ._config import ClientConfig
+from ._config import ClientConfig, _seconds
+from ._deadline import bound_io, scope
 from ._http import AsyncTransport, SyncTransport
 from ._retry import RetryPolicy
 from .batch import Batch
@@ -29,6 +32,16 @@ class _ClientBase:
         """The API's base URL."""
         return str(self._config.server_url)
 
+    def deadline(self, seconds: float) -> contextlib.AbstractContextManager[None]:
+        """A block whose operations, retries and downloads included, end within `seconds`.
+
+        ``with client.deadline(30): client.files.retrieve(file_id)``; an operation that
+        cannot finish in time raises APITimeoutError. Blocks nest: the earliest holds.
+        """
+        checked = _seconds(seconds, "seconds")
+        assert checked is not None  # a number was given
+        return scope(time.monotonic() + checked)
+
 
 class Mistral(_ClientBase):
     """The client for Mistral's Files and Batch APIs: ``client.files``, ``client.batch``.
@@ -38,6 +51,10 @@ class Mistral(_ClientBase):
     loopback, unless `allow_insecure_http=True`. Use it as a context manager, or call
     close(), to release connections. Pass `http_client` to use an httpx.Client of your
     own (its timeouts, proxies and limits apply; you close it yourself).
+
+    `timeout` bounds each read and write, and each attempt of a call as a whole (a float,
+    or an httpx.Timeout whose read value does); `deadline` bounds each operation in all,
+    its retries and a download's whole body included (see also ``client.deadline()``).
     """
 
     def __init__(
@@ -50,6 +67,7 @@ class Mistral(_ClientBase):
         retry: RetryPolicy | None = None,
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self._config = ClientConfig.resolve(
             api_key,
@@ -58,9 +76,13 @@ class Mistral(_ClientBase):
             max_retries=max_retries,
             retry=retry,
             allow_insecure_http=allow_insecure_http,
+            deadline=deadline,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=self._config.timeout, limits=LIMITS)
+        if http_client is None:
+            http_client = httpx.Client(timeout=self._config.timeout, limits=LIMITS)
+            bound_io(http_client)
+        self._http = http_client
         transport = SyncTransport(self._config, self._http)
         self.files = Files(transport)
         self.batch = Batch(Jobs(transport, self.files), self.files)
@@ -95,6 +117,7 @@ class AsyncMistral(_ClientBase):
         retry: RetryPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
+        deadline: float | None = None,
     ) -> None:
         self._config = ClientConfig.resolve(
             api_key,
@@ -103,9 +126,13 @@ class AsyncMistral(_ClientBase):
             max_retries=max_retries,
             retry=retry,
             allow_insecure_http=allow_insecure_http,
+            deadline=deadline,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=self._config.timeout, limits=LIMITS)
+        if http_client is None:
+            http_client = httpx.AsyncClient(timeout=self._config.timeout, limits=LIMITS)
+            bound_io(http_client)
+        self._http = http_client
         # Imported on first use, so that programs using only Mistral start faster.
         from ._async_jobs import AsyncBatch, AsyncJobs
 

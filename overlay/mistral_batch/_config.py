@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import logging
 import os
+import socket
 from collections.abc import Mapping
 
 import attrs
 import httpx
 
 from ._retry import RetryPolicy
+from ._secrets import clean_api_key
 from .errors import InputError, InsecureTransportError
 
 DEFAULT_SERVER_URL = "https://api.mistral.ai"
@@ -22,14 +25,30 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=120.0, write=120.0, pool=30.0
 
 
 def is_loopback(host: str) -> bool:
-    """True for localhost and loopback addresses, where plain http cannot be overheard."""
-    host = host.strip("[]").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
+    """True for loopback addresses, and for "localhost" where it resolves only to them.
+
+    Plain http cannot be overheard there. Other names ending in ".localhost" do not
+    count: many resolvers send them to DNS like any other name.
+    """
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return _localhost_is_loopback()
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+@functools.cache
+def _localhost_is_loopback() -> bool:
+    try:
+        found = socket.getaddrinfo("localhost", None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    addresses = {info[4][0] for info in found}
+    return bool(addresses) and all(
+        ipaddress.ip_address(str(a).split("%")[0]).is_loopback for a in addresses
+    )
 
 
 def parse_server_url(raw_url: str) -> httpx.URL:
@@ -76,6 +95,11 @@ class ClientConfig:
     timeout: httpx.Timeout = DEFAULT_TIMEOUT
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     allow_insecure_http: bool = False
+    #: Seconds one attempt of a call may take in all, however slowly the bytes come.
+    attempt_timeout: float | None = DEFAULT_TIMEOUT.read
+    #: Seconds one operation may take in all: its attempts, the waits between them, and
+    #: for a download the reading of the whole body. None: only the attempts are bounded.
+    deadline: float | None = None
 
     @classmethod
     def resolve(
@@ -87,13 +111,15 @@ class ClientConfig:
         max_retries: int | None,
         retry: RetryPolicy | None,
         allow_insecure_http: bool,
+        deadline: float | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> ClientConfig:
         """Build from arguments, falling back to MISTRAL_API_KEY and MISTRAL_SERVER_URL."""
         env = os.environ if environ is None else environ
         key = api_key if api_key is not None else env.get("MISTRAL_API_KEY", "")
-        if not key:
+        if not key.strip():
             raise InputError("no API key: pass api_key= or set MISTRAL_API_KEY", field="api_key")
+        key = clean_api_key(key)
         url = parse_server_url(server_url or env.get("MISTRAL_SERVER_URL") or DEFAULT_SERVER_URL)
         check_transport(url, allow_insecure_http=allow_insecure_http)
         policy = retry or RetryPolicy()
@@ -111,4 +137,19 @@ class ClientConfig:
             timeout=timeouts,
             retry=policy,
             allow_insecure_http=allow_insecure_http,
+            attempt_timeout=_seconds(
+                timeouts.read if isinstance(timeout, httpx.Timeout | None) else timeout, "timeout"
+            ),
+            deadline=_seconds(deadline, "deadline"),
         )
+
+
+def _seconds(value: float | None, name: str) -> float | None:
+    """A positive number of seconds, or None; InputError otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise InputError(
+            f"{name} must be a positive number of seconds or None, got {value!r}", field=name
+        )
+    return float(value)

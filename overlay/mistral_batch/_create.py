@@ -11,7 +11,7 @@ import attrs
 
 from ._retry import RetryPolicy
 from ._validation import parse_completion_window, validate_job_create
-from .errors import APITimeoutError, MistralBatchError, ServerError
+from .errors import APITimeoutError, MistralBatchError, ServerError, UnsafeResponseError
 
 #: The metadata key that marks a job with the token of the create call that made it,
 #: so that a create whose answer was lost can be found instead of sent twice.
@@ -70,7 +70,8 @@ class CreatePlan:
     def after_failure(self, exc: MistralBatchError) -> CreateStep:
         """The next step after `exc` ended an attempt; raises `exc` when there is none."""
         self.attempt += 1
-        if self.token is None:
+        # A redirect we refused was an answer, and not one that made a job.
+        if self.token is None or isinstance(exc, UnsafeResponseError):
             raise exc
         # A request that provably never left (refused, DNS) cannot have made a job.
         sent = getattr(exc, "request_sent", True)

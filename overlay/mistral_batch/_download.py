@@ -17,7 +17,13 @@ from typing import IO, Self
 import attrs
 import httpx
 
-from .errors import APIConnectionError, IncompleteDownloadError, MistralBatchError
+from ._deadline import awithin, expired, within
+from .errors import (
+    APIConnectionError,
+    APITimeoutError,
+    IncompleteDownloadError,
+    MistralBatchError,
+)
 
 #: Called with (bytes received so far, total bytes or None) while a download comes in.
 Progress = Callable[[int, int | None], None]
@@ -134,10 +140,18 @@ class Download(_Common):
     a context manager (or call close()) so the connection is released.
     """
 
-    def __init__(self, response: httpx.Response, reopen: Reopen, max_attempts: int) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        reopen: Reopen,
+        max_attempts: int,
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self.response = response
         self._reopen = reopen
         self._max_attempts = max_attempts
+        self._deadline = deadline
         self._total = _length(response)
         self._consumed = False
 
@@ -148,7 +162,7 @@ class Download(_Common):
         try:
             while True:
                 try:
-                    for chunk in self.response.iter_bytes():
+                    for chunk in within(self.response.iter_bytes(), self._deadline):
                         chunk = state.take(chunk)
                         if chunk:
                             yield chunk
@@ -158,8 +172,8 @@ class Download(_Common):
                 except (httpx.RequestError, IncompleteDownloadError) as exc:
                     self.response.close()
                     state.attempts += 1
-                    if state.attempts >= self._max_attempts:
-                        raise _gave_up(state, exc) from None
+                    if state.attempts >= self._max_attempts or expired(self._deadline):
+                        raise _gave_up(state, exc, self._deadline) from None
                     self.response = self._reopen(state.range_headers())
                     state.skip = state.restart_skip(self.response)
         finally:
@@ -212,10 +226,18 @@ class Download(_Common):
 class AsyncDownload(_Common):
     """The async twin of Download: ``async for``, read(), write_to(), close()."""
 
-    def __init__(self, response: httpx.Response, reopen: AsyncReopen, max_attempts: int) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        reopen: AsyncReopen,
+        max_attempts: int,
+        *,
+        deadline: float | None = None,
+    ) -> None:
         self.response = response
         self._reopen = reopen
         self._max_attempts = max_attempts
+        self._deadline = deadline
         self._total = _length(response)
         self._consumed = False
 
@@ -226,7 +248,7 @@ class AsyncDownload(_Common):
         try:
             while True:
                 try:
-                    async for chunk in self.response.aiter_bytes():
+                    async for chunk in awithin(self.response.aiter_bytes(), self._deadline):
                         chunk = state.take(chunk)
                         if chunk:
                             yield chunk
@@ -236,8 +258,8 @@ class AsyncDownload(_Common):
                 except (httpx.RequestError, IncompleteDownloadError) as exc:
                     await self.response.aclose()
                     state.attempts += 1
-                    if state.attempts >= self._max_attempts:
-                        raise _gave_up(state, exc) from None
+                    if state.attempts >= self._max_attempts or expired(self._deadline):
+                        raise _gave_up(state, exc, self._deadline) from None
                     self.response = await self._reopen(state.range_headers())
                     state.skip = state.restart_skip(self.response)
         finally:
@@ -285,7 +307,9 @@ class AsyncDownload(_Common):
         await self.close()
 
 
-def _gave_up(state: _Resume, exc: Exception) -> Exception:
+def _gave_up(state: _Resume, exc: Exception, deadline: float | None) -> Exception:
+    if expired(deadline):
+        return APITimeoutError(f"download stopped by its deadline after {state.received} bytes")
     if isinstance(exc, IncompleteDownloadError):
         return exc
     return APIConnectionError(

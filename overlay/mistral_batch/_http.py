@@ -1,7 +1,8 @@
-"""Sending one API request: the key, the retries, and typed errors. Sync and async.
+"""Sending one API request: the key, redirects, deadlines, retries and typed errors.
 
-The decisions (what to retry, how long to wait, which error to raise) are taken by
-``_Base``; the two transports only differ in how they send and sleep.
+The decisions (what to retry, how long to wait, which redirect to follow, which error to
+raise) are taken by ``_Base``; the two transports only differ in how they send and sleep.
+Every request goes with ``stream=True``: bodies are read by _answers, within bounds.
 """
 
 from __future__ import annotations
@@ -9,24 +10,40 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import attrs
 import httpx
 
 from . import __version__
+from ._answers import (
+    MAX_ERROR_BODY,
+    aread_answer,
+    aread_error_body,
+    check_encoding,
+    read_answer,
+    read_error_body,
+)
 from ._config import ClientConfig
+from ._deadline import current, earliest, expired, scope
+from ._encoding import ACCEPT_ENCODING
+from ._redirects import redirect_target, same_origin
 from ._retry import parse_retry_after
+from ._secrets import LOG_SECRETS, url_secrets
 from .errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    MalformedResponseError,
     MistralBatchError,
     RateLimitError,
+    UnsafeResponseError,
     error_from_response,
     redact,
 )
+
+__all__ = ["MAX_ERROR_BODY", "AsyncTransport", "Operation", "SyncTransport"]
 
 logger = logging.getLogger("mistral_batch")
 
@@ -36,8 +53,7 @@ USER_AGENT = f"mistral-batch/{__version__}"
 RequestFactory = Callable[[], httpx.Request]
 T = TypeVar("T")
 
-#: Reads as far into an error body as a message needs; a proxy's page can be large.
-MAX_ERROR_BODY = 64 * 1024
+_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 @attrs.frozen
@@ -48,39 +64,14 @@ class Operation:
     idempotent: bool = True
     #: The URL itself is a credential (a signed URL): logs and errors show only its host.
     secret_url: bool = False
+    #: Whether the client's timeout bounds each attempt as a whole; not for an upload,
+    #: whose body may rightly take longer to send (each write is still bounded).
+    bounded_attempt: bool = True
 
 
-class _SecretURLs(logging.Filter):
-    """Hides the URLs being fetched as credentials from httpx's own request log lines."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.urls: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if self.urls and isinstance(record.args, tuple):
-            record.args = tuple(
-                "<signed URL>" if str(arg) in self.urls else arg for arg in record.args
-            )
-        return True
-
-
-_SECRET_URLS = _SecretURLs()
-logging.getLogger("httpx").addFilter(_SECRET_URLS)
-
-
-@contextlib.contextmanager
-def _hidden(request: httpx.Request, op: Operation) -> Iterator[None]:
+def _hidden(request: httpx.Request, op: Operation) -> contextlib.AbstractContextManager[None]:
     """While sending, keep a secret URL out of httpx's log lines."""
-    if not op.secret_url:
-        yield
-        return
-    url = str(request.url)
-    _SECRET_URLS.urls.add(url)
-    try:
-        yield
-    finally:
-        _SECRET_URLS.urls.discard(url)
+    return LOG_SECRETS.hiding(request.url) if op.secret_url else contextlib.nullcontext()
 
 
 def _sent(exc: httpx.RequestError) -> bool:
@@ -98,6 +89,51 @@ def _describe(request: httpx.Request, op: Operation | None = None) -> str:
 class _Base:
     def __init__(self, config: ClientConfig) -> None:
         self.config = config
+        LOG_SECRETS.add_key(config.api_key)
+
+    def operation_deadline(self) -> float | None:
+        """When an operation starting now must end: the client's deadline, or an earlier
+        one in force (client.deadline(), or a wait's)."""
+        own = self.config.deadline
+        return earliest(None if own is None else time.monotonic() + own, current())
+
+    def attempt_deadline(self, op: Operation, at: float | None) -> float | None:
+        """When an attempt starting now must end, within its operation's deadline `at`."""
+        bound = self.config.attempt_timeout if op.bounded_attempt else None
+        return earliest(at, None if bound is None else time.monotonic() + bound)
+
+    def next_hop(
+        self,
+        request: httpx.Request,
+        response: httpx.Response,
+        factory: RequestFactory,
+        seen: list[httpx.URL],
+        *,
+        replayable: bool,
+    ) -> httpx.Request:
+        """The request a redirect asks for, if it is safe to follow; UnsafeResponseError if not."""
+        target = redirect_target(
+            request.method, request.url, response.status_code, response.headers["location"], seen
+        )
+        seen.append(target)
+        if request.method in _SAFE_METHODS:
+            headers = httpx.Headers(request.headers)
+            stream = None
+        elif replayable:
+            fresh = factory()  # the body again: the first copy went to the redirect
+            headers, stream = httpx.Headers(fresh.headers), fresh.stream
+        else:
+            raise UnsafeResponseError(
+                f"{request.method} {request.url.path}: a redirect asked to send the body again, "
+                "and its source cannot be read twice"
+            )
+        # Given a stream, httpx.Request leaves the Host header to the caller.
+        headers["Host"] = target.netloc.decode("ascii")
+        if not same_origin(request.url, target):
+            headers.pop("authorization", None)
+        return httpx.Request(
+            request.method, target, headers=headers, stream=stream, extensions=request.extensions
+        )
 
     def build(
         self,
@@ -117,19 +153,24 @@ class _Base:
             # Empty params make httpx parse the URL a second time, to the same URL: that
             # was a third of the client's own time on a small call such as jobs.get.
             kwargs.pop("params", None)
-        merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        merged = {
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
+        }
         merged.update(kwargs.pop("headers", None) or {})
         merged.update(headers or {})
         if authenticated:
             merged["Authorization"] = f"Bearer {self.config.api_key}"
         return client.build_request(method, url, headers=merged, **kwargs)
 
-    def error_for(self, op: Operation, response: httpx.Response, body: bytes) -> APIError:
+    def error_for(
+        self, op: Operation, first: httpx.Request, response: httpx.Response, body: bytes
+    ) -> APIError:
         """The typed error for an error response, with the key (and a signed URL) redacted."""
         secrets = [self.config.api_key]
         if op.secret_url:
-            url = response.request.url
-            secrets += [str(url), url.query.decode(), *(v for _, v in url.params.multi_items())]
+            secrets += [*url_secrets(first.url), *url_secrets(response.request.url)]
         return error_from_response(response.status_code, response.headers, body, secrets=secrets)
 
     def connection_error(
@@ -138,15 +179,22 @@ class _Base:
         """The typed error for a request that got no response."""
         kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
         reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
-        secrets = (self.config.api_key, str(request.url))
+        secrets = [self.config.api_key, str(request.url)]
+        if op.secret_url:
+            secrets += url_secrets(request.url)
         return kind(redact(f"{_describe(request, op)} failed: {reason}", secrets))
+
+    def out_of_time(self, op: Operation, attempts: int) -> APITimeoutError:
+        """The error for an operation whose deadline passed before its next attempt."""
+        return APITimeoutError(f"{op.name}: the deadline passed after {attempts} attempt(s)")
 
     def malformed(
         self, op: Operation, request: httpx.Request, exc: Exception
-    ) -> APIConnectionError:
+    ) -> MalformedResponseError:
         """The error for a success status whose body could not be read as promised."""
-        return APIConnectionError(
-            f"{_describe(request, op)}: malformed response body ({type(exc).__name__}: {exc})"
+        return MalformedResponseError(
+            f"{_describe(request, op)}: malformed response body ({type(exc).__name__}: {exc})",
+            field=getattr(exc, "field", None),
         )
 
     def retry_delay(
@@ -159,10 +207,11 @@ class _Base:
         retry_after: str | None = None,
         sent: bool = True,
         replayable: bool = True,
+        deadline: float | None = None,
     ) -> float | None:
         """Seconds to wait before attempt `attempt + 1`, or None to raise `error` now."""
         policy = self.config.retry
-        if not replayable:
+        if not replayable or isinstance(error, UnsafeResponseError) or expired(deadline):
             return None
         if status is not None:
             ok = policy.should_retry(attempt, status=status, idempotent=op.idempotent)
@@ -173,7 +222,10 @@ class _Base:
         after = error.retry_after if isinstance(error, RateLimitError) else None
         if after is None and retry_after is not None:
             after = parse_retry_after(retry_after, time.time())
-        return policy.delay(attempt, retry_after=after)
+        delay = policy.delay(attempt, retry_after=after)
+        if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
+            return None  # the next attempt could not start in time
+        return delay
 
     def log_retry(self, op: Operation, attempt: int, error: BaseException, delay: float) -> None:
         """Say at INFO that an attempt failed and when the next one goes."""
@@ -208,6 +260,19 @@ class SyncTransport(_Base):
         """Send with retries and return the successful response, its body unread."""
         return self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
+    def _exchange(
+        self, op: Operation, request: httpx.Request, factory: RequestFactory, *, replayable: bool
+    ) -> httpx.Response:
+        """Send `request`, following the redirects that are safe, to the final response."""
+        seen = [request.url]
+        while True:
+            with _hidden(request, op):
+                response = self.client.send(request, stream=True, follow_redirects=False)
+            if not response.has_redirect_location:
+                return response
+            response.close()
+            request = self.next_hop(request, response, factory, seen, replayable=replayable)
+
     def _send(
         self,
         op: Operation,
@@ -218,35 +283,49 @@ class SyncTransport(_Base):
         replayable: bool,
         gone: Callable[[], T] | None,
     ) -> T:
+        deadline = self.operation_deadline()
         attempt = 0
         maybe_acted = False
         while True:
+            if expired(deadline):
+                raise self.out_of_time(op, attempt)
             attempt += 1
+            at = self.attempt_deadline(op, deadline)
             request = factory()
             status: int | None = None
             retry_after: str | None = None
             sent = True
             error: MistralBatchError
             try:
-                with _hidden(request, op):
-                    response = self.client.send(request, stream=stream, follow_redirects=True)
+                with scope(at):
+                    response = self._exchange(op, request, factory, replayable=replayable)
+                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
+                if response.is_success:
+                    if stream:
+                        try:
+                            check_encoding(response)
+                        except UnsafeResponseError:
+                            response.close()
+                            raise
+                        return parse(response)
+                    response = read_answer(response, at)
             except httpx.RequestError as exc:
                 error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
+            except ValueError as exc:  # a body that could not be inflated
+                error = self.malformed(op, request, exc)
             else:
-                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     try:
                         return parse(response)
-                    except (ValueError, KeyError, TypeError, httpx.RequestError) as exc:
-                        response.close()
+                    except (ValueError, KeyError, TypeError) as exc:
                         error = self.malformed(op, request, exc)
                 elif response.status_code == 404 and maybe_acted and gone is not None:
-                    _read_error_body(response)
+                    read_error_body(response, at)
                     return gone()
                 else:
-                    body = _read_error_body(response)
-                    error = self.error_for(op, response, body)
+                    body = read_error_body(response, at)
+                    error = self.error_for(op, request, response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
             maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
@@ -257,6 +336,7 @@ class SyncTransport(_Base):
                 retry_after=retry_after,
                 sent=sent,
                 replayable=replayable,
+                deadline=deadline,
             )
             if delay is None:
                 raise error
@@ -295,6 +375,19 @@ class AsyncTransport(_Base):
         """Send with retries and return the successful response, its body unread."""
         return await self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
+    async def _exchange(
+        self, op: Operation, request: httpx.Request, factory: RequestFactory, *, replayable: bool
+    ) -> httpx.Response:
+        """Send `request`, following the redirects that are safe, to the final response."""
+        seen = [request.url]
+        while True:
+            with _hidden(request, op):
+                response = await self.client.send(request, stream=True, follow_redirects=False)
+            if not response.has_redirect_location:
+                return response
+            await response.aclose()
+            request = self.next_hop(request, response, factory, seen, replayable=replayable)
+
     async def _send(
         self,
         op: Operation,
@@ -305,35 +398,49 @@ class AsyncTransport(_Base):
         replayable: bool,
         gone: Callable[[], T] | None,
     ) -> T:
+        deadline = self.operation_deadline()
         attempt = 0
         maybe_acted = False
         while True:
+            if expired(deadline):
+                raise self.out_of_time(op, attempt)
             attempt += 1
+            at = self.attempt_deadline(op, deadline)
             request = factory()
             status: int | None = None
             retry_after: str | None = None
             sent = True
             error: MistralBatchError
             try:
-                with _hidden(request, op):
-                    response = await self.client.send(request, stream=stream, follow_redirects=True)
+                with scope(at):
+                    response = await self._exchange(op, request, factory, replayable=replayable)
+                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
+                if response.is_success:
+                    if stream:
+                        try:
+                            check_encoding(response)
+                        except UnsafeResponseError:
+                            await response.aclose()
+                            raise
+                        return parse(response)
+                    response = await aread_answer(response, at)
             except httpx.RequestError as exc:
                 error, sent = self.connection_error(op, request, exc), _sent(exc)
                 error.request_sent = sent
+            except ValueError as exc:  # a body that could not be inflated
+                error = self.malformed(op, request, exc)
             else:
-                logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     try:
                         return parse(response)
-                    except (ValueError, KeyError, TypeError, httpx.RequestError) as exc:
-                        await response.aclose()
+                    except (ValueError, KeyError, TypeError) as exc:
                         error = self.malformed(op, request, exc)
                 elif response.status_code == 404 and maybe_acted and gone is not None:
-                    await _aread_error_body(response)
+                    await aread_error_body(response, at)
                     return gone()
                 else:
-                    body = await _aread_error_body(response)
-                    error = self.error_for(op, response, body)
+                    body = await aread_error_body(response, at)
+                    error = self.error_for(op, request, response, body)
                     status, retry_after = response.status_code, response.headers.get("retry-after")
             maybe_acted = maybe_acted or (sent and (status is None or status >= 500))
             delay = self.retry_delay(
@@ -344,36 +451,9 @@ class AsyncTransport(_Base):
                 retry_after=retry_after,
                 sent=sent,
                 replayable=replayable,
+                deadline=deadline,
             )
             if delay is None:
                 raise error
             self.log_retry(op, attempt, error, delay)
             await self.sleep(delay)
-
-
-def _read_error_body(response: httpx.Response) -> bytes:
-    body = b""
-    try:
-        for chunk in response.iter_bytes():
-            body += chunk
-            if len(body) >= MAX_ERROR_BODY:
-                break
-    except httpx.RequestError:
-        pass
-    finally:
-        response.close()
-    return body
-
-
-async def _aread_error_body(response: httpx.Response) -> bytes:
-    body = b""
-    try:
-        async for chunk in response.aiter_bytes():
-            body += chunk
-            if len(body) >= MAX_ERROR_BODY:
-                break
-    except httpx.RequestError:
-        pass
-    finally:
-        await response.aclose()
-    return body

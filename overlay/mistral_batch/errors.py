@@ -5,7 +5,8 @@ MistralBatchError
         BadRequestError 400, AuthenticationError 401, PermissionDeniedError 403,
         NotFoundError 404, ConflictError 409, RequestTooLargeError 413,
         UnprocessableEntityError 422, RateLimitError 429, ServerError 5xx
-    APIConnectionError (and APITimeoutError): no response at all
+    APIConnectionError (and APITimeoutError, MalformedResponseError, UnsafeResponseError):
+        no usable response
     InsecureTransportError, IncompleteDownloadError
     InputError (also a ValueError): local validation failed, nothing was sent
     ResultDecodeError, UnexpectedStatusError, WaitTimeoutError (also a TimeoutError)
@@ -13,6 +14,7 @@ MistralBatchError
 
 from __future__ import annotations
 
+import contextlib
 import html
 import http
 import json
@@ -21,6 +23,7 @@ import time
 from collections.abc import Iterable, Mapping
 from os import PathLike
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 __all__ = [
     "APIConnectionError",
@@ -32,6 +35,7 @@ __all__ = [
     "IncompleteDownloadError",
     "InputError",
     "InsecureTransportError",
+    "MalformedResponseError",
     "MistralBatchError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -41,9 +45,11 @@ __all__ = [
     "ServerError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
+    "UnsafeResponseError",
     "WaitTimeoutError",
     "error_from_response",
     "redact",
+    "secret_forms",
 ]
 
 #: How much of a response body an APIError keeps: enough to debug, not a whole HTML page.
@@ -184,7 +190,23 @@ class APIConnectionError(MistralBatchError):
 
 
 class APITimeoutError(APIConnectionError):
-    """Raised when connecting, sending or reading took longer than the configured timeout."""
+    """Raised when connecting, sending or reading took longer than the configured timeout,
+    or an attempt or operation passed its deadline."""
+
+
+class MalformedResponseError(APIConnectionError):
+    """Raised when a success answer's body is not what the API promises: not JSON, too
+    deep, or a field of the wrong type or missing (named in ``field`` where known)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnsafeResponseError(APIConnectionError):
+    """Raised, never retried, when an answer breaks a rule the client holds to: a redirect
+    to plain http, to another origin for a create or upload, or in a loop; a content
+    encoding not asked for; an answer that inflates past its bound."""
 
 
 class InsecureTransportError(MistralBatchError):
@@ -255,11 +277,24 @@ class WaitTimeoutError(MistralBatchError, TimeoutError):
 # --- Building errors from responses --------------------------------------------------------
 
 
+def secret_forms(secret: str) -> set[str]:
+    """The ways `secret` can be printed: as is, escaped as in a str or bytes repr or in
+    JSON, and percent-encoded."""
+    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+    forms.add(secret.encode("unicode_escape").decode("ascii"))
+    for encoding in ("utf-8", "latin-1"):
+        with contextlib.suppress(UnicodeEncodeError):
+            forms.add(repr(secret.encode(encoding))[2:-1])
+    forms.update((quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)))
+    return {form for form in forms if form}
+
+
 def redact(text: str, secrets: Iterable[str]) -> str:
-    """Return text with every occurrence of each non-empty secret replaced by [REDACTED]."""
+    """Return text with every non-empty secret, in any of its forms, replaced by [REDACTED]."""
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
     # Longest first, so that a secret containing another is removed whole.
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
     return text
 
 

@@ -27,7 +27,7 @@ from mistral_batch_api.models import (
 from mistral_batch_api.types import UNSET, Unset
 
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
-from ._deadline import scope
+from ._deadline import poll_deadline, scope
 from ._http import Operation, SyncTransport
 from ._pagination import Page, SyncPaginator
 from ._polling import (
@@ -292,7 +292,7 @@ class Jobs:
             failed: Exception | None = None
             try:
                 # The wait's deadline holds during the call too, however slow the server.
-                with scope(plan.deadline.at):
+                with scope(poll_deadline(plan.deadline.at, timeout)):
                     last = self.get(job_id)
             except NotFoundError:
                 if not plan.tolerate_not_found(time.monotonic()):

@@ -1,0 +1,128 @@
+"""Keeping secrets secret: a key checked before use, and log lines cleaned of keys and URLs.
+
+httpx and httpcore log requests and response headers themselves (INFO and DEBUG); a
+server that echoes the key in a header, or a signed URL that redirects, would put a
+secret in those lines. The filter here is installed on every logger they use.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections import Counter
+
+import httpx
+
+from .errors import REDACTED, InputError, redact
+
+__all__ = ["LOG_SECRETS", "clean_api_key", "url_secrets"]
+
+#: The loggers that can print a request's URL or a response's headers.
+_LOGGERS = (
+    "mistral_batch",
+    "httpx",
+    "httpcore.connection",
+    "httpcore.http11",
+    "httpcore.http2",
+    "httpcore.proxy",
+    "httpcore.socks",
+)
+
+#: Shorter "keys" (a test's "k") are not real ones; redacting them would mangle words.
+MIN_KEY_LENGTH = 8
+
+#: A Location header as httpcore's DEBUG lines print it: (b'Location', b'...').
+_LOCATION = re.compile(r"(\(b'location', b')[^']*('\))", re.IGNORECASE)
+
+#: Path segments at least this long are taken as possible tokens; shorter ones ("v1",
+#: "files", "content") are words that redaction would only mangle.
+_TOKEN_SEGMENT = 12
+
+
+def clean_api_key(raw: str) -> str:
+    """The key without surrounding whitespace; InputError if it holds anything else unsafe.
+
+    A key read from a file keeps its newline; any character that cannot travel in an
+    HTTP header would make httpx raise an error that prints the key.
+    """
+    key = raw.strip()
+    for position, char in enumerate(key, start=1):
+        if not "\x21" <= char <= "\x7e":
+            name = unicodedata.name(char, "a control character")
+            raise InputError(
+                f"the API key holds U+{ord(char):04X} ({name}) at character {position}; "
+                "a key is printable ASCII without spaces",
+                field="api_key",
+            )
+    if not key:
+        raise InputError("the API key is empty", field="api_key")
+    return key
+
+
+def url_secrets(url: httpx.URL) -> list[str]:
+    """The parts of a signed URL that can be credentials: itself, its query, its tokens."""
+    parts = [str(url), url.query.decode("ascii", "replace"), url.path]
+    parts += [value for _, value in url.params.multi_items()]
+    parts += [seg for seg in url.path.split("/") if len(seg) >= _TOKEN_SEGMENT]
+    return [part for part in parts if part and part != "/"]
+
+
+class _LogSecrets(logging.Filter):
+    """Redacts known keys and the signed URLs being fetched from log records."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._lock = threading.Lock()
+        self._keys: set[str] = set()
+        # Counted, not a set: two overlapping downloads of one URL each hold it.
+        self._urls: Counter[str] = Counter()
+
+    def add_key(self, key: str) -> None:
+        """Redact `key` from every log line from now on."""
+        if len(key) < MIN_KEY_LENGTH:
+            return
+        with self._lock:
+            self._keys.add(key)
+
+    def hiding(self, url: httpx.URL) -> _Hiding:
+        """A context in which the parts of `url` are redacted from log lines."""
+        return _Hiding(self, url_secrets(url))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        with self._lock:
+            secrets, fetching = [*self._keys, *self._urls], bool(self._urls)
+        if secrets:
+            message = record.getMessage()
+            cleaned = redact(message, secrets)
+            if fetching and record.name.startswith("httpcore"):
+                # Where a signed URL redirects is a signed URL too, and httpcore prints
+                # the answer's headers before anyone has seen the target.
+                cleaned = _LOCATION.sub(rf"\1{REDACTED}\2", cleaned)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return True
+
+
+class _Hiding:
+    def __init__(self, registry: _LogSecrets, parts: list[str]) -> None:
+        self._registry = registry
+        self._parts = parts
+
+    def __enter__(self) -> None:
+        with self._registry._lock:
+            self._registry._urls.update(self._parts)
+
+    def __exit__(self, *exc: object) -> None:
+        with self._registry._lock:
+            self._registry._urls.subtract(self._parts)
+            for part in self._parts:
+                if self._registry._urls[part] <= 0:
+                    del self._registry._urls[part]
+
+
+#: The process's one registry: every client adds its key when it is made.
+LOG_SECRETS = _LogSecrets()
+for _name in _LOGGERS:
+    logging.getLogger(_name).addFilter(LOG_SECRETS)
