@@ -13,6 +13,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 import click
@@ -21,6 +22,7 @@ from mistral_batch import InsecureTransportError, Mistral, __version__
 
 from . import _codes
 from ._globals import global_options
+from ._keys import FROM_STDIN, KeySourceError, read_key_file, read_key_stdin
 from ._output import Output
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class App:
         self,
         *,
         api_key: str | None = None,
+        api_key_file: Path | None = None,
         server_url: str | None = None,
         use_emulator: bool = False,
         verbose: int = 0,
@@ -53,22 +56,37 @@ class App:
         allow_insecure_http: bool = False,
     ) -> None:
         self.allow_insecure_http = allow_insecure_http
-        self.api_key = api_key or None
         self.server_url = server_url or None
         self.use_emulator = use_emulator
         self.verbose = verbose
         self.max_retries = max_retries
-        self.out = Output(progress=progress, secrets=[k for k in (self.api_key,) if k])
+        self.out = Output(progress=progress)
+        self.api_key: str | None = None
+        self.set_key(api_key, api_key_file)
         self.emulator: Emulator | None = None
         self._client: Mistral | None = None
         self._logging = False
 
+    def set_key(self, api_key: str | None, api_key_file: Path | None = None) -> None:
+        """Take the key: from `api_key_file` if given, from stdin for ``-``, else as given."""
+        try:
+            if api_key_file is not None:
+                api_key = read_key_file(api_key_file)
+            elif api_key == FROM_STDIN:
+                api_key = read_key_stdin()
+        except KeySourceError as exc:
+            raise CommandError(str(exc), _codes.AUTH) from None
+        # Surrounding whitespace (a pasted newline) would make a header no server accepts.
+        self.api_key = (api_key or "").strip() or None
+        if self.api_key:
+            self.out.secrets.append(self.api_key)
+
     def override(self, name: str, value: Any) -> None:
         """Take a global option given after the command (it wins over the one before)."""
         if name == "api_key":
-            self.api_key = value or None
-            if self.api_key:
-                self.out.secrets.append(self.api_key)
+            self.set_key(value)
+        elif name == "api_key_file":
+            self.set_key(None, value)
         elif name == "verbose":
             self.verbose += value
             self.setup_logging()
@@ -220,6 +238,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 def cli(
     ctx: click.Context,
     api_key: str | None,
+    api_key_file: Path | None,
     server_url: str | None,
     use_emulator: bool,
     verbose: int,
@@ -236,8 +255,12 @@ def cli(
 
     The options below may also come after the command.
     """
+    given = ctx.get_parameter_source("api_key") is click.core.ParameterSource.COMMANDLINE
+    if api_key_file is not None and given:
+        raise click.UsageError("pass --api-key or --api-key-file, not both")
     app = App(
         api_key=api_key,
+        api_key_file=api_key_file,
         server_url=server_url,
         use_emulator=use_emulator,
         verbose=verbose,

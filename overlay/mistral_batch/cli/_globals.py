@@ -9,6 +9,7 @@ and a value given there, on the command line, overrides the group's.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -33,7 +34,18 @@ def _server_url(ctx: click.Context, param: click.Parameter, value: str | None) -
 
 #: Each global option: its declarations and settings (without the environment variable).
 GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
-    (("--api-key",), {"metavar": "KEY", "help": "Mistral API key."}),
+    (
+        ("--api-key",),
+        {"metavar": "KEY", "help": "Mistral API key; - reads it from standard input."},
+    ),
+    (
+        ("--api-key-file",),
+        {
+            "type": click.Path(path_type=Path, dir_okay=False),
+            "metavar": "FILE",
+            "help": "Read the API key from FILE, which only you may read (chmod 600).",
+        },
+    ),
     (
         ("--server-url",),
         {
