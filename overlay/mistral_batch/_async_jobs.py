@@ -32,7 +32,7 @@ from ._polling import (
     is_transient,
     timeout_message,
 )
-from ._results_io import AsyncResultStream
+from ._results_io import AsyncResultStream, expected_results
 from ._upload import Progress
 from ._validation import validate_metadata_filter, validate_page_size
 from .batch import Requests, input_path
@@ -260,7 +260,8 @@ class AsyncJobs:
         file_id = result_file_id(current, which)
         if file_id is None:
             return AsyncResultStream.empty()
-        return AsyncResultStream(await self._files.download(file_id))
+        download = await self._files.download(file_id)
+        return AsyncResultStream(download, expected=expected_results(current, which))
 
 
 @attrs.frozen

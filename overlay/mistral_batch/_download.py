@@ -49,9 +49,19 @@ class _Resume:
     skip: int = 0
 
     def take(self, chunk: bytes) -> bytes:
-        """The part of `chunk` the reader does not have yet, counted as received."""
+        """The part of `chunk` the reader does not have yet, counted as received.
+
+        Raises IncompleteDownloadError for bytes past the file's size: a server that
+        sends more than the file holds is not trusted for the rest either.
+        """
         if self.skip:
             chunk, self.skip = chunk[self.skip :], max(0, self.skip - len(chunk))
+        if self.total is not None and self.received + len(chunk) > self.total:
+            raise IncompleteDownloadError(
+                f"the server sent more than the file's {self.total} bytes",
+                expected=self.total,
+                received=self.received + len(chunk),
+            )
         self.received += len(chunk)
         return chunk
 
@@ -121,8 +131,21 @@ class _Common:
 
     @property
     def content_length(self) -> int | None:
-        """The file's size as the server first announced it, if it did."""
+        """The file's size: from its metadata where known, else as the server first
+        announced it (None: neither said)."""
         return self._total
+
+    def expect(self, size: int | None) -> Self:
+        """Check the download against `size` bytes, the file's size from its metadata.
+
+        A proxy or a storage fault can cut a file and send a Content-Length that agrees
+        with the cut, or end a body without one; only the metadata's size tells. A
+        short body is then resumed from where it stopped, or raises
+        IncompleteDownloadError. None keeps the check against what the server announces.
+        """
+        if size is not None:
+            self._total = size
+        return self
 
     def _claim(self) -> None:
         # The body can be read once; a second read would find the stream spent.

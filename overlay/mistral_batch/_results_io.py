@@ -8,18 +8,40 @@ from typing import Self
 
 from ._download import AsyncDownload, Download
 from ._jsonl import aiter_jsonl, iter_jsonl
+from .errors import IncompleteDownloadError
+from .models import BatchJob
 from .results import BatchResult
+
+
+def expected_results(job: BatchJob, which: str) -> int:
+    """How many lines the job's `which` file ("output_file" or "error_file") should hold,
+    by the job's own counters."""
+    return job.succeeded_requests if which == "output_file" else job.failed_requests
+
+
+def check_result_count(lines: int, expected: int | None) -> None:
+    """Raise IncompleteDownloadError when a result file held fewer lines than the job
+    counts: a file cut at a line's end decodes cleanly, and only the count tells."""
+    if expected is not None and lines < expected:
+        raise IncompleteDownloadError(
+            f"the result file holds {lines} results where the job counts {expected}",
+            expected=expected,
+            received=lines,
+        )
 
 
 class ResultStream:
     """Iterates the results of a result file as it downloads; closes on every path.
 
     Use it in a ``with`` block, or iterate it to the end: either way the connection
-    is released, also when the loop stops early or a line fails to decode.
+    is released, also when the loop stops early or a line fails to decode. With
+    `expected` (the job's count), a file with fewer lines raises IncompleteDownloadError
+    at its end.
     """
 
-    def __init__(self, download: Download | None) -> None:
+    def __init__(self, download: Download | None, *, expected: int | None = None) -> None:
         self._download = download
+        self._expected = expected
 
     @classmethod
     def empty(cls) -> ResultStream:
@@ -30,11 +52,14 @@ class ResultStream:
         if self._download is None:
             return
         from_json = BatchResult.from_json
+        lines = 0
         try:
             for line, value in iter_jsonl(self._download.iter_bytes()):
+                lines += 1
                 yield from_json(value, line)
         finally:
             self.close()
+        check_result_count(lines, self._expected)
 
     def close(self) -> None:
         """Release the connection."""
@@ -60,8 +85,9 @@ class AsyncResultStream:
     it, that waits for the event loop to finalize the abandoned iterator.
     """
 
-    def __init__(self, download: AsyncDownload | None) -> None:
+    def __init__(self, download: AsyncDownload | None, *, expected: int | None = None) -> None:
         self._download = download
+        self._expected = expected
 
     @classmethod
     def empty(cls) -> AsyncResultStream:
@@ -71,11 +97,14 @@ class AsyncResultStream:
     async def _iterate(self) -> AsyncIterator[BatchResult]:
         if self._download is None:
             return
+        lines = 0
         try:
             async for line, value in aiter_jsonl(self._download.iter_bytes()):
+                lines += 1
                 yield BatchResult.from_json(value, line)
         finally:
             await self.close()
+        check_result_count(lines, self._expected)
 
     def __aiter__(self) -> AsyncIterator[BatchResult]:
         return self._iterate()

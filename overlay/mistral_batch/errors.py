@@ -214,7 +214,8 @@ class InsecureTransportError(MistralBatchError):
 
 
 class IncompleteDownloadError(MistralBatchError):
-    """Raised when a download ends with fewer or more bytes than announced, after retries."""
+    """Raised when a download ends with fewer or more bytes than the file holds, after
+    retries, or a result file with fewer lines than its job counts."""
 
     def __init__(self, message: str, *, expected: int | None = None, received: int | None = None):
         super().__init__(message)

@@ -234,8 +234,13 @@ class Files:
         )
 
     def download(self, file_id: str) -> Download:
-        """The file's content as a stream: iterate, read(), or write_to(path)."""
+        """The file's content as a stream: iterate, read(), or write_to(path).
+
+        Checked against the file's size from its metadata where it gives one: a body
+        cut short is resumed, or raises IncompleteDownloadError.
+        """
         checked = _file_id(file_id)
+        size = self.retrieve(checked).bytes
         at = self._t.operation_deadline()
 
         def send(extra: dict[str, str]) -> httpx.Response:
@@ -245,7 +250,8 @@ class Files:
                     DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
                 )
 
-        return Download(send({}), send, self._t.config.retry.max_attempts, deadline=at)
+        download = Download(send({}), send, self._t.config.retry.max_attempts, deadline=at)
+        return download.expect(size)
 
     def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""
@@ -351,8 +357,12 @@ class AsyncFiles:
         )
 
     async def download(self, file_id: str) -> AsyncDownload:
-        """The file's content as a stream: ``async for``, read(), or write_to(path)."""
+        """The file's content as a stream: ``async for``, read(), or write_to(path).
+
+        Checked against the file's size from its metadata (see Files.download).
+        """
         checked = _file_id(file_id)
+        size = (await self.retrieve(checked)).bytes
         at = self._t.operation_deadline()
 
         async def send(extra: dict[str, str]) -> httpx.Response:
@@ -362,7 +372,10 @@ class AsyncFiles:
                     DOWNLOAD, lambda: self._t.build(self._t.client, kwargs, headers=ACCEPT_BYTES)
                 )
 
-        return AsyncDownload(await send({}), send, self._t.config.retry.max_attempts, deadline=at)
+        download = AsyncDownload(
+            await send({}), send, self._t.config.retry.max_attempts, deadline=at
+        )
+        return download.expect(size)
 
     async def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""

@@ -38,7 +38,7 @@ from ._polling import (
     is_transient,
     timeout_message,
 )
-from ._results_io import ResultStream
+from ._results_io import ResultStream, expected_results
 from ._status import result_file
 from ._validation import (
     validate_id,
@@ -334,4 +334,5 @@ class Jobs:
         file_id = result_file_id(current, which)
         if file_id is None:
             return ResultStream.empty()
-        return ResultStream(self._files.download(file_id))
+        download = self._files.download(file_id)
+        return ResultStream(download, expected=expected_results(current, which))

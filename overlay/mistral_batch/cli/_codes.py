@@ -25,7 +25,7 @@ INTERRUPTED = 130
 #: The table shown by ``run --help``; the package docstring holds the same lines.
 EXIT_CODES_TABLE = """\
   0    the job ended SUCCESS (or the command did what it was asked)
-  1    an API error not listed here, or an unexpected error
+  1    an API error not listed here, a result file shorter than its job, or an unexpected error
   2    usage error: a bad option or argument
   3    bad input: a local check failed (line number on stderr); nothing was sent
   4    authentication: the API key is missing, wrong or not allowed (401, 403)

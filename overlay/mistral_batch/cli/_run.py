@@ -272,10 +272,18 @@ def run(
         runner.interrupted(state, cancel_on_interrupt)
         raise click.exceptions.Exit(_codes.INTERRUPTED) from None
     code = _codes.for_status(job.status)
+    short = [item for item in saved if item.short]
+    if short and not code:
+        code = _codes.ERROR  # a run whose results are not all on disk did not succeed
     if as_json:
         app.out.json(_steps.summary_json(job, saved, state=str(state_file), exit_code=code))
     else:
         for line in _steps.summary_lines(job, saved):
             app.out.line(line)
+    for item in short:
+        app.out.warn(
+            f"{item.path} holds {plural(item.lines, 'line')} where the job counts "
+            f"{item.expected}: the file is short; run the same command again to download it again"
+        )
     if code:
         raise click.exceptions.Exit(code)

@@ -55,19 +55,32 @@ def download(out: Output, client: Mistral, file_id: str, path: Path, label: str)
 
 @attrs.frozen
 class Saved:
-    """A result file written to disk."""
+    """A result file written to disk: its lines as counted there, and as the job counts."""
 
     kind: str
     file_id: str
     path: Path
     bytes: int
     lines: int
+    expected: int
+
+    @property
+    def short(self) -> bool:
+        """True when the file on disk holds fewer lines than the job counts."""
+        return self.lines < self.expected
+
+
+def count_lines(path: Path) -> int:
+    """The lines of a result file that hold something, read from disk."""
+    with path.open("rb") as stream:
+        return sum(1 for line in stream if line.strip())
 
 
 def download_results(
     out: Output, client: Mistral, job: BatchJob, output: Path, errors: Path
 ) -> list[Saved]:
-    """Download the job's output and error files, those it has."""
+    """Download the job's output and error files, those it has; their lines are counted
+    on disk, since the job's counters say what should be there, not what is."""
     saved = []
     for kind, file_id, path, lines in (
         ("output", job.output_file, output, job.succeeded_requests),
@@ -76,7 +89,12 @@ def download_results(
         if file_id is None:
             continue
         written = download(out, client, file_id, path, f"download {kind}")
-        saved.append(Saved(kind=kind, file_id=file_id, path=path, bytes=written, lines=lines))
+        on_disk = count_lines(path)
+        saved.append(
+            Saved(
+                kind=kind, file_id=file_id, path=path, bytes=written, lines=on_disk, expected=lines
+            )
+        )
     return saved
 
 
@@ -100,6 +118,8 @@ def summary_lines(job: BatchJob, saved: list[Saved]) -> list[str]:
     for item in saved:
         name = "Output file" if item.kind == "output" else "Error file"
         lines.append(f"{name}: {item.path} ({plural(item.lines, 'line')}, {size(item.bytes)})")
+        if item.short:
+            lines.append(f"{name} is short: the job counts {plural(item.expected, 'line')}")
     if not any(item.kind == "errors" for item in saved):
         lines.append("Error file: none (no request failed)")
     for error in job.errors:
@@ -116,7 +136,13 @@ def summary_json(job: BatchJob, saved: list[Saved], **extra: Any) -> dict[str, A
         "percent_done": percent_done(job),
         "duration_seconds": job_duration(job),
         "files": {
-            item.kind: {"file_id": item.file_id, "path": str(item.path), "bytes": item.bytes}
+            item.kind: {
+                "file_id": item.file_id,
+                "path": str(item.path),
+                "bytes": item.bytes,
+                "lines": item.lines,
+                "expected_lines": item.expected,
+            }
             for item in saved
         },
         **extra,
