@@ -23,7 +23,11 @@ from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._deadline import poll_deadline, scope
 from ._http import AsyncTransport
+from ._jsonl import MAX_LINE_BYTES
 from ._pagination import AsyncPaginator, Page
+from ._parse import batch_job as _job
+from ._parse import job_deleted as _deleted
+from ._parse import job_page as _page
 from ._polling import (
     Backoff,
     StatusAction,
@@ -51,11 +55,8 @@ from .jobs import (
     GET,
     LIST,
     LOOKUP,
-    _deleted,
-    _job,
     _job_id,
     _list_kwargs,
-    _page,
     result_file_id,
 )
 from .models import BatchJob, Deleted, FileObject
@@ -247,21 +248,29 @@ class AsyncJobs:
                 raise WaitTimeoutError(message, job=last) from failed
             await asyncio.sleep(delay)
 
-    async def results(self, job: BatchJob | str) -> AsyncResultStream:
+    async def results(
+        self, job: BatchJob | str, *, max_line_bytes: int = MAX_LINE_BYTES
+    ) -> AsyncResultStream:
         """The job's successful results, decoded lazily (``async for``)."""
-        return await self._result_file(job, "output_file")
+        return await self._result_file(job, "output_file", max_line_bytes)
 
-    async def errors(self, job: BatchJob | str) -> AsyncResultStream:
+    async def errors(
+        self, job: BatchJob | str, *, max_line_bytes: int = MAX_LINE_BYTES
+    ) -> AsyncResultStream:
         """The job's failed requests, decoded lazily (``async for``)."""
-        return await self._result_file(job, "error_file")
+        return await self._result_file(job, "error_file", max_line_bytes)
 
-    async def _result_file(self, job: BatchJob | str, which: str) -> AsyncResultStream:
+    async def _result_file(
+        self, job: BatchJob | str, which: str, max_line_bytes: int
+    ) -> AsyncResultStream:
         current = job if isinstance(job, BatchJob) else await self.get(job)
         file_id = result_file_id(current, which)
         if file_id is None:
             return AsyncResultStream.empty()
         download = await self._files.download(file_id)
-        return AsyncResultStream(download, expected=expected_results(current, which))
+        return AsyncResultStream(
+            download, expected=expected_results(current, which), max_line_bytes=max_line_bytes
+        )
 
 
 @attrs.frozen

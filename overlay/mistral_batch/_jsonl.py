@@ -30,7 +30,11 @@ try:
 except ImportError:  # pragma: no cover - orjson is a dependency, but optional in spirit
     orjson = None  # type: ignore[assignment]
 
-__all__ = ["JsonlDecoder", "aiter_jsonl", "iter_jsonl", "loads", "pure_loads"]
+__all__ = ["MAX_LINE_BYTES", "JsonlDecoder", "aiter_jsonl", "iter_jsonl", "loads", "pure_loads"]
+
+#: The longest line decoded by default: a result line holds one answer, and a line past
+#: this is far more likely a broken or hostile file than an answer. Settable per decoder.
+MAX_LINE_BYTES = 100 * 1024 * 1024
 
 Loads = Callable[[Any], Any]
 """A JSON parser taking bytes (and str, for the standard library's)."""
@@ -54,10 +58,12 @@ class JsonlDecoder:
     After a ResultDecodeError the decoder is spent: make a new one to start again.
     """
 
-    def __init__(self, *, loads: Loads | None = None) -> None:
+    def __init__(self, *, loads: Loads | None = None, max_line_bytes: int = MAX_LINE_BYTES) -> None:
         # Looked up at call time, so that patching the module's `loads` takes effect.
         self._loads: Loads = loads or globals()["loads"]
+        self._max_line = max_line_bytes
         self._parts: list[bytes] = []  # the unterminated tail, kept as pieces: no O(n^2) joins
+        self._pending = 0  # the bytes in _parts
         self._line = 0  # lines completed so far
         self._at_start = True
         self._text = self._loads is json.loads
@@ -101,16 +107,34 @@ class JsonlDecoder:
                 return None
         if b"\n" not in chunk:
             if chunk:
-                self._parts.append(chunk)
+                self._keep(chunk)
             return None
         if self._parts:
+            self._check_length(self._pending + chunk.find(b"\n"))
             self._parts.append(chunk)
             chunk = b"".join(self._parts)
             self._parts.clear()
+            self._pending = 0
         end = chunk.rfind(b"\n")
         if end + 1 < len(chunk):
-            self._parts.append(chunk[end + 1 :])
+            self._keep(chunk[end + 1 :])
         return chunk[:end]
+
+    def _keep(self, piece: bytes) -> None:
+        """Hold bytes of a line not yet ended, refusing a line past the limit."""
+        self._pending += len(piece)
+        self._check_length(self._pending)
+        self._parts.append(piece)
+
+    def _check_length(self, length: int) -> None:
+        if length > self._max_line:
+            number = self._line + 1
+            raise ResultDecodeError(
+                f"line {number} is longer than {self._max_line:,} bytes, the limit "
+                "(max_line_bytes); the file is broken, or holds answers larger than expected",
+                line=number,
+                excerpt="",
+            )
 
     def _tail(self) -> bytes:
         """The last line when no newline ended it (b"" if none); the decoder is then empty."""
@@ -119,6 +143,7 @@ class JsonlDecoder:
             self._at_start = False
         tail = b"".join(self._parts)
         self._parts.clear()
+        self._pending = 0
         return tail
 
     def _strip_bom(self, chunk: bytes) -> bytes:
@@ -126,9 +151,11 @@ class JsonlDecoder:
         if len(head) < len(_BOM) and _BOM.startswith(head):
             # Too short to tell yet whether the stream starts with a BOM.
             self._parts = [head] if head else []
+            self._pending = len(head)
             return b""
         self._at_start = False
         self._parts = []
+        self._pending = 0
         return head[len(_BOM) :] if head.startswith(_BOM) else head
 
     def _values(self, region: bytes) -> Iterator[tuple[int, Any]]:
@@ -141,8 +168,13 @@ class JsonlDecoder:
         number = self._line
         self._line += len(lines)
         parse: Loads = self._scan_whole if lines and isinstance(lines[0], str) else self._loads
+        limit = self._max_line
         for raw in lines:
             number += 1
+            if len(raw) > limit:
+                # Lines that arrived within one chunk; longer ones never got this far.
+                self._line = number - 1
+                self._check_length(len(raw))
             try:
                 value = parse(raw)
             except (StopIteration, *_PARSE_ERRORS):
@@ -194,15 +226,16 @@ def _decode_error(number: int, raw: bytes | str, exc: BaseException) -> ResultDe
 
 
 def iter_jsonl(
-    chunks: Iterable[bytes], *, loads: Loads | None = None
+    chunks: Iterable[bytes], *, loads: Loads | None = None, max_line_bytes: int = MAX_LINE_BYTES
 ) -> Generator[tuple[int, Any], None, None]:
     """Yield (line_number, value) for each non-blank line of the JSONL in `chunks`.
 
     Values of the lines before a malformed one are yielded before ResultDecodeError is
-    raised. If `chunks` has a close() (a generator, a response stream) it is called when
-    this iterator finishes, fails, or is closed early.
+    raised, and so it is at a line longer than `max_line_bytes`. If `chunks` has a close()
+    (a generator, a response stream) it is called when this iterator finishes, fails, or
+    is closed early.
     """
-    decoder = JsonlDecoder(loads=loads)
+    decoder = JsonlDecoder(loads=loads, max_line_bytes=max_line_bytes)
     iterator = iter(chunks)
     try:
         for chunk in iterator:
@@ -219,13 +252,16 @@ def iter_jsonl(
 
 
 async def aiter_jsonl(
-    chunks: AsyncIterable[bytes], *, loads: Loads | None = None
+    chunks: AsyncIterable[bytes],
+    *,
+    loads: Loads | None = None,
+    max_line_bytes: int = MAX_LINE_BYTES,
 ) -> AsyncGenerator[tuple[int, Any], None]:
     """Yield (line_number, value) for each non-blank line, from async chunks.
 
     Behaves as iter_jsonl, calling aclose() on `chunks` when it has one.
     """
-    decoder = JsonlDecoder(loads=loads)
+    decoder = JsonlDecoder(loads=loads, max_line_bytes=max_line_bytes)
     iterator = aiter(chunks)
     try:
         async for chunk in iterator:

@@ -9,6 +9,7 @@ and must yield each item once even when items shift between pages while we walk
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +26,11 @@ T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 100
 #: A walk stops after this many pages whatever the server says: 10 million items at 100.
 DEFAULT_MAX_PAGES = 100_000
+#: A walk stops after this many pages in a row that bring no item it has not met.
+MAX_BARREN_PAGES = 3
+#: Ids remembered exactly (some 100 MB at most); past that, those of RECENT_PAGES pages.
+MAX_REMEMBERED_IDS = 1_000_000
+RECENT_PAGES = 4
 
 ItemId = Callable[[Any], Hashable | None]
 
@@ -59,8 +65,8 @@ def plan_next_page(
 ) -> int | None:
     """Return the number of the page to fetch after `page`, or None when the walk is over.
 
-    It is over at an empty page; at a page that repeats the previous one (a server
-    ignoring the page number); after `max_pages` pages; when `items_seen` (distinct
+    It is over at an empty page; at a `repeated` page (one met before, or a run that
+    brings nothing new); after `max_pages` pages; when `items_seen` (distinct
     items so far) reaches a reported `total`; and at a short page when no total is
     reported. With a total, a short page does not end the walk while items remain,
     since a server may cap page_size below what was asked.
@@ -76,8 +82,41 @@ def plan_next_page(
 
 
 @attrs.define
+class _Seen:
+    """The ids a walk has met, in bounded memory.
+
+    Every id is remembered exactly up to `limit`; past it, only the ids of the last
+    `recent` pages are, which still catches items shifting between neighbouring pages
+    (the cause of repeats in a healthy listing) while memory stays bounded.
+    """
+
+    limit: int = MAX_REMEMBERED_IDS
+    recent: int = RECENT_PAGES
+    exact: set[Hashable] = attrs.field(factory=set)
+    window: deque[set[Hashable]] = attrs.field(factory=deque)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self.exact or any(key in page for page in self.window)
+
+    def add_page(self, keys: set[Hashable]) -> None:
+        """Remember the new ids of one page."""
+        room = self.limit - len(self.exact)
+        if room >= len(keys):
+            self.exact.update(keys)
+            return
+        self.window.append(keys)
+        while len(self.window) > self.recent:
+            self.window.popleft()
+
+
+@attrs.define
 class _Walk(Generic[T]):
-    """The state of one walk: the pure core that the sync and async loops drive."""
+    """The state of one walk: the pure core that the sync and async loops drive.
+
+    It stops, besides where plan_next_page says, at a page met before at any distance
+    (the same ids in any order: a server ignoring the page number, or cycling through a
+    few pages), and after MAX_BARREN_PAGES pages in a row that bring nothing new.
+    """
 
     page_size: int
     max_pages: int
@@ -86,8 +125,10 @@ class _Walk(Generic[T]):
     next_page: int | None
     #: Items on the pages before the first one fetched, which a reported total counts.
     skipped: int = 0
-    seen: set[Hashable] = attrs.field(factory=set)
-    previous_ids: list[Hashable | None] | None = None
+    seen: _Seen = attrs.field(factory=_Seen)
+    #: One fingerprint per page met: 8 bytes or so a page, however long the walk.
+    fingerprints: set[int] = attrs.field(factory=set)
+    barren: int = 0
     pages_seen: int = 0
     distinct: int = 0
     yielded: int = 0
@@ -97,22 +138,30 @@ class _Walk(Generic[T]):
         # The number we asked for, not page.page: a fetch function could mislabel it.
         number = self.next_page if self.next_page is not None else page.page
         ids = [self.item_id(item) for item in page.items]
-        repeated = bool(ids) and ids == self.previous_ids and None not in ids
-        self.previous_ids = ids
+        repeated = self._met_before(ids)
         self.pages_seen += 1
         fresh: list[T] = []
+        new_keys: set[Hashable] = set()
         for item, key in zip(page.items, ids, strict=True):
             if key is not None:
-                if key in self.seen:
+                if key in new_keys or key in self.seen:
                     continue
-                self.seen.add(key)
+                new_keys.add(key)
             fresh.append(item)
+        self.seen.add_page(new_keys)
         self.distinct += len(fresh)
+        self.barren = self.barren + 1 if ids and not fresh else 0
         if self.limit is not None:
             fresh = fresh[: max(0, self.limit - self.yielded)]
         self.yielded += len(fresh)
         if repeated:
-            logger.warning("page %d repeats the previous page; stopped listing", number)
+            logger.warning("page %d repeats a page met before; stopped listing", number)
+        elif self.barren >= MAX_BARREN_PAGES:
+            logger.warning(
+                "%d pages in a row brought nothing new; stopped listing at page %d",
+                self.barren,
+                number,
+            )
         self.next_page = plan_next_page(
             page=number,
             item_count=len(page.items),
@@ -121,11 +170,20 @@ class _Walk(Generic[T]):
             items_seen=self.skipped + self.distinct,
             pages_seen=self.pages_seen,
             max_pages=self.max_pages,
-            repeated=repeated,
+            repeated=repeated or self.barren >= MAX_BARREN_PAGES,
         )
         if self.limit is not None and self.yielded >= self.limit:
             self.next_page = None
         return fresh
+
+    def _met_before(self, ids: list[Hashable | None]) -> bool:
+        if not ids or None in ids:
+            return False
+        fingerprint = hash(frozenset(ids))
+        if fingerprint in self.fingerprints:
+            return True
+        self.fingerprints.add(fingerprint)
+        return False
 
 
 class _Paginator(Generic[T]):

@@ -7,7 +7,7 @@ from types import TracebackType
 from typing import Self
 
 from ._download import AsyncDownload, Download
-from ._jsonl import aiter_jsonl, iter_jsonl
+from ._jsonl import MAX_LINE_BYTES, aiter_jsonl, iter_jsonl
 from .errors import IncompleteDownloadError
 from .models import BatchJob
 from .results import BatchResult
@@ -36,12 +36,20 @@ class ResultStream:
     Use it in a ``with`` block, or iterate it to the end: either way the connection
     is released, also when the loop stops early or a line fails to decode. With
     `expected` (the job's count), a file with fewer lines raises IncompleteDownloadError
-    at its end.
+    at its end. A line longer than `max_line_bytes` (100 MiB by default) raises
+    ResultDecodeError rather than fill memory.
     """
 
-    def __init__(self, download: Download | None, *, expected: int | None = None) -> None:
+    def __init__(
+        self,
+        download: Download | None,
+        *,
+        expected: int | None = None,
+        max_line_bytes: int = MAX_LINE_BYTES,
+    ) -> None:
         self._download = download
         self._expected = expected
+        self._max_line = max_line_bytes
 
     @classmethod
     def empty(cls) -> ResultStream:
@@ -54,7 +62,8 @@ class ResultStream:
         from_json = BatchResult.from_json
         lines = 0
         try:
-            for line, value in iter_jsonl(self._download.iter_bytes()):
+            chunks = self._download.iter_bytes()
+            for line, value in iter_jsonl(chunks, max_line_bytes=self._max_line):
                 lines += 1
                 yield from_json(value, line)
         finally:
@@ -85,9 +94,16 @@ class AsyncResultStream:
     it, that waits for the event loop to finalize the abandoned iterator.
     """
 
-    def __init__(self, download: AsyncDownload | None, *, expected: int | None = None) -> None:
+    def __init__(
+        self,
+        download: AsyncDownload | None,
+        *,
+        expected: int | None = None,
+        max_line_bytes: int = MAX_LINE_BYTES,
+    ) -> None:
         self._download = download
         self._expected = expected
+        self._max_line = max_line_bytes
 
     @classmethod
     def empty(cls) -> AsyncResultStream:
@@ -99,7 +115,8 @@ class AsyncResultStream:
             return
         lines = 0
         try:
-            async for line, value in aiter_jsonl(self._download.iter_bytes()):
+            chunks = self._download.iter_bytes()
+            async for line, value in aiter_jsonl(chunks, max_line_bytes=self._max_line):
                 lines += 1
                 yield BatchResult.from_json(value, line)
         finally:

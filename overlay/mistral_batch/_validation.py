@@ -27,6 +27,7 @@ __all__ = [
     "validate_page",
     "validate_page_size",
     "validate_purpose",
+    "validate_signed_url",
     "validate_signed_url_expiry",
     "validate_timeout_hours",
 ]
@@ -122,6 +123,26 @@ def validate_signed_url_expiry(value: object) -> int:
             field="expiry",
         )
     return hours
+
+
+def validate_signed_url(url: object) -> str:
+    """Return `url` if it is an absolute http(s) URL with a host; else InputError.
+
+    The text of the URL is a secret, so the message does not repeat it.
+    """
+    if not isinstance(url, str):
+        raise InputError(f"a signed URL must be a string, got {json_type(url)}", field="url")
+    scheme, sep, rest = url.partition("://")
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if not sep or scheme.lower() not in ("http", "https") or not host:
+        shown = scheme if sep and len(scheme) <= 16 else "no"
+        raise InputError(
+            f"a signed URL must be an absolute http(s) URL; this one has {shown} scheme",
+            field="url",
+        )
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        raise InputError("a signed URL must not hold whitespace or control characters", field="url")
+    return url
 
 
 def _open_value(value: object, known: tuple[str, ...], shape: re.Pattern[str], what: str) -> str:

@@ -250,7 +250,8 @@ class InputError(MistralBatchError, ValueError):
 
 
 class ResultDecodeError(MistralBatchError):
-    """Raised when a line of a result file is not valid JSON or not a result object."""
+    """Raised when a line of a result file is not valid JSON, not a result object, or
+    longer than the line limit (`max_line_bytes`)."""
 
     def __init__(self, message: str, *, line: int, excerpt: str | None = None) -> None:
         super().__init__(message)

@@ -16,9 +16,7 @@ from mistral_batch_api.api.files import (
     retrieve_file,
     upload_file,
 )
-from mistral_batch_api.models import FileDeleted, FileList, FilePurpose, FileUpload, FileVisibility
-from mistral_batch_api.models import FileObject as GenFileObject
-from mistral_batch_api.models import SignedUrl as GenSignedUrl
+from mistral_batch_api.models import FilePurpose, FileUpload, FileVisibility
 from mistral_batch_api.types import UNSET
 from mistral_batch_api.types import File as GenFile
 
@@ -26,12 +24,17 @@ from ._deadline import scope
 from ._download import AsyncDownload, Download
 from ._http import AsyncTransport, Operation, SyncTransport
 from ._pagination import AsyncPaginator, Page, SyncPaginator
+from ._parse import file_deleted as _deleted
+from ._parse import file_object as _file
+from ._parse import file_page as _page
+from ._parse import signed_url as _signed
 from ._upload import MAX_UPLOAD_BYTES, Multipart, Progress, UploadSource, upload_source
 from ._validation import (
     PURPOSES,
     validate_id,
     validate_page_size,
     validate_purpose,
+    validate_signed_url,
     validate_signed_url_expiry,
 )
 from .errors import InputError
@@ -111,29 +114,6 @@ def _list_kwargs(
         purpose=_enum_or_str(FilePurpose, purpose),
         mimetypes=UNSET if mimetypes is None else list(mimetypes),
     )
-
-
-def _file(response: httpx.Response) -> FileObject:
-    return FileObject.from_generated(GenFileObject.from_dict(response.json()))
-
-
-def _page(page: int) -> Any:
-    def parse(response: httpx.Response) -> Page[FileObject]:
-        listing = FileList.from_dict(response.json())
-        total = listing.total if isinstance(listing.total, int) else None
-        items = [FileObject.from_generated(f) for f in listing.data]
-        return Page(items=items, page=page, total=total)
-
-    return parse
-
-
-def _deleted(response: httpx.Response) -> Deleted:
-    d = FileDeleted.from_dict(response.json())
-    return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
-
-
-def _signed(response: httpx.Response) -> SignedURL:
-    return SignedURL(url=GenSignedUrl.from_dict(response.json()).url)
 
 
 # identity: a compressed body would make byte counts and Range offsets meaningless.
@@ -261,7 +241,7 @@ class Files:
 
     def download_signed_url(self, url: str | SignedURL) -> Download:
         """Download from a signed URL; the API key is not sent with it."""
-        target = url.url if isinstance(url, SignedURL) else url
+        target = validate_signed_url(url.url if isinstance(url, SignedURL) else url)
         kwargs = {"method": "get", "url": target}
         at = self._t.operation_deadline()
 
@@ -387,7 +367,7 @@ class AsyncFiles:
 
     async def download_signed_url(self, url: str | SignedURL) -> AsyncDownload:
         """Download from a signed URL; the API key is not sent with it."""
-        target = url.url if isinstance(url, SignedURL) else url
+        target = validate_signed_url(url.url if isinstance(url, SignedURL) else url)
         kwargs = {"method": "get", "url": target}
         at = self._t.operation_deadline()
 

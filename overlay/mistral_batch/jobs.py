@@ -7,8 +7,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import httpx
-
 from mistral_batch_api.api.batch import (
     cancel_batch_job,
     create_batch_job,
@@ -16,20 +14,21 @@ from mistral_batch_api.api.batch import (
     get_batch_job,
     list_batch_jobs,
 )
-from mistral_batch_api.models import BatchJob as GenBatchJob
 from mistral_batch_api.models import (
     BatchJobCreate,
-    BatchJobDeleted,
-    BatchJobList,
     JobOrder,
     MetadataFilter,
 )
-from mistral_batch_api.types import UNSET, Unset
+from mistral_batch_api.types import UNSET
 
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._deadline import poll_deadline, scope
 from ._http import Operation, SyncTransport
+from ._jsonl import MAX_LINE_BYTES
 from ._pagination import Page, SyncPaginator
+from ._parse import batch_job as _job
+from ._parse import job_deleted as _deleted
+from ._parse import job_page as _page
 from ._polling import (
     Backoff,
     StatusAction,
@@ -79,24 +78,6 @@ def result_file_id(job: BatchJob, which: str) -> str | None:
         error_file=job.error_file,
         which=which,
     )
-
-
-def _job(response: httpx.Response) -> BatchJob:
-    return BatchJob.from_generated(GenBatchJob.from_dict(response.json()))
-
-
-def _page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
-    def parse(response: httpx.Response) -> Page[BatchJob]:
-        listing = BatchJobList.from_dict(response.json())
-        data = [] if isinstance(listing.data, Unset) else listing.data
-        items = [BatchJob.from_generated(j) for j in data]
-        return Page(items=items, page=page, total=listing.total)
-
-    return parse
-
-
-def _deleted(response: httpx.Response) -> Deleted:
-    return Deleted.from_job_deletion(BatchJobDeleted.from_dict(response.json()))
 
 
 def _job_id(job: BatchJob | str) -> str:
@@ -321,18 +302,20 @@ class Jobs:
                 raise WaitTimeoutError(message, job=last) from failed
             time.sleep(delay)
 
-    def results(self, job: BatchJob | str) -> ResultStream:
+    def results(self, job: BatchJob | str, *, max_line_bytes: int = MAX_LINE_BYTES) -> ResultStream:
         """The job's successful results, decoded lazily line by line (a context manager)."""
-        return self._result_file(job, "output_file")
+        return self._result_file(job, "output_file", max_line_bytes)
 
-    def errors(self, job: BatchJob | str) -> ResultStream:
+    def errors(self, job: BatchJob | str, *, max_line_bytes: int = MAX_LINE_BYTES) -> ResultStream:
         """The job's failed requests, decoded lazily line by line (a context manager)."""
-        return self._result_file(job, "error_file")
+        return self._result_file(job, "error_file", max_line_bytes)
 
-    def _result_file(self, job: BatchJob | str, which: str) -> ResultStream:
+    def _result_file(self, job: BatchJob | str, which: str, max_line_bytes: int) -> ResultStream:
         current = job if isinstance(job, BatchJob) else self.get(job)
         file_id = result_file_id(current, which)
         if file_id is None:
             return ResultStream.empty()
         download = self._files.download(file_id)
-        return ResultStream(download, expected=expected_results(current, which))
+        return ResultStream(
+            download, expected=expected_results(current, which), max_line_bytes=max_line_bytes
+        )

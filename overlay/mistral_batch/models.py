@@ -7,6 +7,7 @@ strings, and fields it does not know are in ``extra``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
@@ -19,6 +20,7 @@ from ._status import TERMINAL_STATUSES
 __all__ = [
     "BatchJob",
     "Deleted",
+    "FieldTypeError",
     "FileObject",
     "RequestCounts",
     "SignedURL",
@@ -31,9 +33,39 @@ def _opt(value: T | Unset) -> T | None:
     return None if isinstance(value, Unset) else value
 
 
-def _text(value: object) -> str:
+def _text(value: Any) -> Any:
     # Plain strings: a generated StrEnum member prints as its value, but reprs badly.
-    return str(value)
+    # Anything else is left for the field's check to refuse.
+    return str(value) if isinstance(value, str) else value
+
+
+class FieldTypeError(TypeError):
+    """A field whose value is not of the type the contract gives; `field` names it."""
+
+    def __init__(self, field: str, value: object, expected: str) -> None:
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        super().__init__(f"field {field!r} is {shown}, not {expected}")
+        self.field = field
+
+
+_NAMES = {str: "a string", int: "an integer", bool: "a boolean", list: "a list", dict: "an object"}
+
+
+def _of(*kinds: type, optional: bool = False) -> Callable[[Any, attrs.Attribute[Any], Any], None]:
+    """An attrs validator: the value is one of `kinds` (None too when optional)."""
+    expected = " or ".join(_NAMES.get(kind, kind.__name__) for kind in kinds)
+    expected += " or null" if optional else ""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None and optional:
+            return
+        # bool is an int to Python, but true is no timestamp or count.
+        if isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds):
+            return
+        raise FieldTypeError(attribute.name, value, expected)
+
+    return check
 
 
 def _dict(value: Any) -> dict[str, Any] | None:
@@ -46,20 +78,20 @@ def _dict(value: Any) -> dict[str, Any] | None:
 class FileObject:
     """A stored file: its id, name, size and what it is for."""
 
-    id: str
-    filename: str
-    bytes: int | None
-    created_at: int
-    purpose: str
-    sample_type: str
-    source: str
-    num_lines: int | None = None
-    mimetype: str | None = None
-    signature: str | None = None
-    expires_at: int | None = None
-    visibility: str | None = None
-    deleted: bool | None = None
-    object: str = "file"
+    id: str = attrs.field(validator=_of(str))
+    filename: str = attrs.field(validator=_of(str))
+    bytes: int | None = attrs.field(validator=_of(int, optional=True))
+    created_at: int = attrs.field(validator=_of(int))
+    purpose: str = attrs.field(validator=_of(str))
+    sample_type: str = attrs.field(validator=_of(str))
+    source: str = attrs.field(validator=_of(str))
+    num_lines: int | None = attrs.field(default=None, validator=_of(int, optional=True))
+    mimetype: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    signature: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    expires_at: int | None = attrs.field(default=None, validator=_of(int, optional=True))
+    visibility: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    deleted: bool | None = attrs.field(default=None, validator=_of(bool, optional=True))
+    object: str = attrs.field(default="file", validator=_of(str))
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     @classmethod
@@ -104,25 +136,27 @@ class BatchJob:
     other providers' batch APIs).
     """
 
-    id: str
-    status: str
-    endpoint: str
-    input_files: list[str]
-    created_at: int
-    total_requests: int
-    completed_requests: int
-    succeeded_requests: int
-    failed_requests: int
-    errors: list[dict[str, Any]] = attrs.field(factory=list)
-    model: str | None = None
-    agent_id: str | None = None
-    metadata: dict[str, Any] | None = None
-    output_file: str | None = None
-    error_file: str | None = None
-    outputs: list[dict[str, Any]] | None = None
-    started_at: int | None = None
-    completed_at: int | None = None
-    object: str = "batch"
+    id: str = attrs.field(validator=_of(str))
+    status: str = attrs.field(validator=_of(str))
+    endpoint: str = attrs.field(validator=_of(str))
+    input_files: list[str] = attrs.field(validator=_of(list))
+    created_at: int = attrs.field(validator=_of(int))
+    total_requests: int = attrs.field(validator=_of(int))
+    completed_requests: int = attrs.field(validator=_of(int))
+    succeeded_requests: int = attrs.field(validator=_of(int))
+    failed_requests: int = attrs.field(validator=_of(int))
+    errors: list[dict[str, Any]] = attrs.field(factory=list, validator=_of(list))
+    model: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    agent_id: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    metadata: dict[str, Any] | None = attrs.field(default=None, validator=_of(dict, optional=True))
+    output_file: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    error_file: str | None = attrs.field(default=None, validator=_of(str, optional=True))
+    outputs: list[dict[str, Any]] | None = attrs.field(
+        default=None, validator=_of(list, optional=True)
+    )
+    started_at: int | None = attrs.field(default=None, validator=_of(int, optional=True))
+    completed_at: int | None = attrs.field(default=None, validator=_of(int, optional=True))
+    object: str = attrs.field(default="batch", validator=_of(str))
     extra: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
     @classmethod

@@ -169,3 +169,26 @@ def test_round_trip_any_values_any_chunking(
     got = list(iter_jsonl(chunks, loads=pure_loads if pure else None))
     assert [n for n, _ in got] == list(range(1, len(values) + 1))
     assert [v for _, v in got] == values
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 10_000])
+def test_a_line_of_exactly_the_limit_passes_and_one_byte_more_does_not(chunk: int) -> None:
+    value = {"k": "v" * 80}
+    line = json.dumps(value).encode()
+    limit = len(line)
+    body = line + b"\n" + line + b"x\n"
+    pieces = [body[i : i + chunk] for i in range(0, len(body), chunk)]
+    got = []
+    with pytest.raises(ResultDecodeError, match=f"line 2 is longer than {limit} bytes") as info:
+        for number, decoded in iter_jsonl(pieces, max_line_bytes=limit):
+            got.append((number, decoded))
+    assert got == [(1, value)]
+    assert info.value.line == 2
+
+
+def test_an_unterminated_last_line_past_the_limit_is_refused() -> None:
+    decoder = JsonlDecoder(max_line_bytes=10)
+    assert decoder.feed(b'{"a": 1}\n') == [(1, {"a": 1})]
+    decoder.feed(b'{"b": ')
+    with pytest.raises(ResultDecodeError, match="line 2"):
+        decoder.feed(b'"0123456789"')

@@ -5,7 +5,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mistral_batch._pagination import AsyncPaginator, Page, SyncPaginator, plan_next_page
+from mistral_batch._pagination import (
+    DEFAULT_MAX_PAGES,
+    AsyncPaginator,
+    Page,
+    SyncPaginator,
+    _Seen,
+    _Walk,
+    default_item_id,
+    plan_next_page,
+)
 from mistral_batch.errors import InputError
 
 
@@ -155,3 +164,67 @@ def test_plan_next_page(kwargs: dict[str, object], expected: int | None) -> None
     args: dict[str, object] = {"page": 2, "page_size": 5, "items_seen": 0, "pages_seen": 3}
     plan: Callable[..., int | None] = plan_next_page
     assert plan(**{**args, **kwargs}) == expected
+
+
+def ids_of(page_items: list[dict[str, int]]) -> list[int]:
+    return [item["id"] for item in page_items]
+
+
+def test_alternating_pages_stop_at_the_first_page_met_again() -> None:
+    calls = []
+    a, b = items(3), [{"id": i} for i in range(10, 13)]
+
+    def alternating(page: int, size: int) -> Page[dict[str, int]]:
+        calls.append(page)
+        return Page(a if page % 2 == 0 else b, page, 10**9)
+
+    assert ids_of(list(SyncPaginator(alternating, page_size=3))) == [0, 1, 2, 10, 11, 12]
+    assert calls == [0, 1, 2]
+
+
+def test_the_same_page_shuffled_is_met_again() -> None:
+    calls = []
+
+    def shuffled(page: int, size: int) -> Page[dict[str, int]]:
+        calls.append(page)
+        order = items(3)
+        return Page(order[page % 3 :] + order[: page % 3], page, None)
+
+    assert sorted(ids_of(list(SyncPaginator(shuffled, page_size=3)))) == [0, 1, 2]
+    assert calls == [0, 1]
+
+
+def test_a_run_of_pages_that_bring_nothing_new_stops_the_walk() -> None:
+    # Every page after the first two mixes ids already met in a new combination, so no
+    # page repeats, but none brings anything new either.
+    calls = []
+    pool = items(6)
+
+    def remixed(page: int, size: int) -> Page[dict[str, int]]:
+        calls.append(page)
+        if page < 2:
+            return Page(pool[page * 3 : page * 3 + 3], page, 10**9)
+        return Page([pool[0], pool[page % 5 + 1], pool[(page + 1) % 5 + 1]], page, 10**9)
+
+    assert ids_of(list(SyncPaginator(remixed, page_size=3))) == list(range(6))
+    assert calls == [0, 1, 2, 3, 4]
+
+
+def test_a_long_walk_of_fresh_ids_remembers_a_bounded_number() -> None:
+    walk: _Walk[dict[str, int]] = _Walk(
+        page_size=10,
+        max_pages=DEFAULT_MAX_PAGES,
+        item_id=default_item_id,
+        limit=None,
+        next_page=0,
+        seen=_Seen(limit=50, recent=2),
+    )
+    for number in range(1000):
+        fresh = walk.accept(Page([{"id": number * 10 + i} for i in range(10)], number, None))
+        assert len(fresh) == 10
+        remembered = len(walk.seen.exact) + sum(len(page) for page in walk.seen.window)
+        assert remembered <= 50 + 2 * 10
+    # A shift between neighbouring pages is still caught past the exact limit.
+    shifted = walk.accept(Page([{"id": 9995 + i} for i in range(10)], 1000, None))
+    assert ids_of(shifted) == list(range(10000, 10005))
+    assert walk.next_page == 1001

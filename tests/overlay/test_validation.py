@@ -5,10 +5,10 @@ import pytest
 from mistral_batch._validation import (
     ENDPOINTS,
     parse_completion_window,
+    validate_endpoint,
     validate_id,
     validate_job_create,
     validate_metadata_filter,
-    validate_endpoint,
     validate_page,
     validate_page_size,
     validate_purpose,
