@@ -7,9 +7,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+import pytest
 from cli_helpers import CLI
 
 from mistral_batch import Mistral
+from mistral_batch.cli._app import CommandError
+from mistral_batch.cli._files import download_target
 from mistral_batch.emulator import Emulator
 
 
@@ -89,3 +92,52 @@ def test_ls_filters_by_purpose_and_name(cli: CLI, client: Mistral) -> None:
     client.files.upload({"file_name": "beta.jsonl", "content": io.BytesIO(b"{}\n")})
     assert [f["filename"] for f in cli.json("files", "ls", "--search", "alpha")] == ["alpha.jsonl"]
     assert cli.json("files", "ls", "--purpose", "ocr") == []
+
+
+# The emulator cuts names with separators to their last part and drops control
+# characters, as many servers do; test_download_target_decides_without_a_server
+# refuses those names.
+@pytest.mark.parametrize("name", [".bashrc", ".ssh"])
+def test_download_refuses_a_name_that_could_pick_a_hidden_file_or_folder(
+    cli: CLI, client: Mistral, tmp_path: Path, name: str
+) -> None:
+    file_id = client.files.upload({"file_name": name, "content": io.BytesIO(b"{}\n")}).id
+    before = sorted(tmp_path.iterdir())
+    done = cli("files", "download", file_id)
+    assert done.returncode == 2
+    assert "pass --output to name the target" in done.stderr
+    assert sorted(tmp_path.iterdir()) == before
+    # Named by the user, the same file downloads.
+    assert cli("files", "download", file_id, "--output", "safe.jsonl").returncode == 0
+    assert (tmp_path / "safe.jsonl").read_bytes() == b"{}\n"
+
+
+def test_download_never_replaces_a_file_without_force(
+    cli: CLI, client: Mistral, tmp_path: Path
+) -> None:
+    file_id = client.files.upload({"file_name": "data.jsonl", "content": io.BytesIO(b"new\n")}).id
+    mine = tmp_path / "data.jsonl"
+    mine.write_text("mine\n")
+    for args in ([], ["--output", "data.jsonl"]):
+        done = cli("files", "download", file_id, *args)
+        assert done.returncode == 2
+        assert "data.jsonl exists; pass --force to replace it" in done.stderr
+        assert mine.read_text() == "mine\n"
+    assert cli("files", "download", file_id, "--force").returncode == 0
+    assert mine.read_text() == "new\n"
+
+
+def test_download_target_decides_without_a_server(tmp_path: Path) -> None:
+    assert download_target("results.jsonl", None, force=False) == Path("results.jsonl")
+    for name in ("", ".env", "../up", "/etc/passwd", "a/b", "a\\b", "tab\there"):
+        with pytest.raises(CommandError, match="pass --output"):
+            download_target(name, None, force=False)
+    existing = tmp_path / "there"
+    existing.write_text("x")
+    with pytest.raises(CommandError, match="pass --force"):
+        download_target(".anything", existing, force=False)
+    assert download_target(".anything", existing, force=True) == existing
+    dangling = tmp_path / "link"
+    dangling.symlink_to(tmp_path / "nowhere")
+    with pytest.raises(CommandError, match="pass --force"):
+        download_target("x", dangling, force=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -9,8 +10,8 @@ import click
 from mistral_batch import check_input_file
 from mistral_batch._validation import MAX_SIGNED_URL_HOURS
 
-from . import _steps
-from ._app import CONTEXT, App, pass_app
+from . import _codes, _steps
+from ._app import CONTEXT, App, CommandError, pass_app
 from ._output import FILE_HEADERS, as_dict, file_fields, file_row, size
 from ._params import json_option, page_option
 from ._progress import transfer
@@ -88,23 +89,49 @@ def get(app: App, file_id: str, as_json: bool) -> None:
         app.out.fields(file_fields(found))
 
 
+def download_target(server_name: str, output: Path | None, force: bool) -> Path:
+    """Where `files download` may write: --output, else the server's name if it is safe.
+
+    A name chosen by whoever uploaded the file must not pick a hidden file or another
+    folder (``.bashrc``, ``../x``), and nothing already there is replaced without
+    --force. Raises CommandError saying what to pass instead.
+    """
+    if output is None:
+        name = server_name
+        unsafe = (
+            not name
+            or name.startswith(".")
+            or any(sep in name for sep in ("/", "\\", os.sep))
+            or any(ord(c) < 32 or ord(c) == 127 for c in name)
+        )
+        if unsafe:
+            raise CommandError(
+                f"the file's name {name!r} could pick a hidden file or another folder;"
+                " pass --output to name the target",
+                _codes.USAGE,
+            )
+        output = Path(name)
+    if not force and (output.exists() or output.is_symlink()):
+        raise CommandError(f"{output} exists; pass --force to replace it", _codes.USAGE)
+    return output
+
+
 @files.command("download")
 @click.argument("file_id")
 @click.option(
     "--output",
     "-o",
     type=click.Path(path_type=Path, dir_okay=False),
-    help="Where to write it [default: the file's name, here].",
+    help="Where to write it [default: the file's name, here, if it is a plain name].",
 )
+@click.option("--force", is_flag=True, help="Replace the target if it exists.")
 @json_option
 @pass_app
-def download(app: App, file_id: str, output: Path | None, as_json: bool) -> None:
-    """Download a file; the path appears only once it is complete."""
+def download(app: App, file_id: str, output: Path | None, force: bool, as_json: bool) -> None:
+    """Download a file; the path appears only once it is complete, and never replaces one."""
     client = app.client()
-    if output is None:
-        # Only the last part of the name: a server-given name must not pick the folder.
-        name = Path(client.files.retrieve(file_id).filename).name
-        output = Path(name or file_id)
+    name = client.files.retrieve(file_id).filename if output is None else ""
+    output = download_target(name, output, force)
     written = _steps.download(app.out, client, file_id, output, f"download {output.name}")
     if as_json:
         app.out.json({"id": file_id, "path": str(output), "bytes": written})
