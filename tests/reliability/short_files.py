@@ -124,6 +124,8 @@ class ShortFiles:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            timeout = 10.0  # no test waits on a silent client for longer
+
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
