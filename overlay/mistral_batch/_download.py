@@ -98,14 +98,21 @@ class _Resume:
             )
 
 
+#: The mode of the files write_to creates: results may hold personal data.
+PRIVATE_FILE_MODE = 0o600
+
+
 @contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[IO[bytes]]:
-    """A file beside `path` that becomes `path` only if the block ends without error."""
+def _atomic_file(path: Path, mode: int) -> Iterator[IO[bytes]]:
+    """A file beside `path` that becomes `path` only if the block ends without error.
+
+    It is created with `mode` (less the umask), which the rename keeps.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Not tempfile.mkstemp: its 0600 mode would survive the rename; "x" honours the umask.
     temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
     try:
-        with temp.open("xb") as out:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
+        with os.fdopen(fd, "wb") as out:
             yield out
         os.replace(temp, path)
     finally:
@@ -214,15 +221,23 @@ class Download(_Common):
         """The whole body in memory; prefer write_to() for big files."""
         return b"".join(self.iter_bytes())
 
-    def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
+    def write_to(
+        self,
+        path: str | os.PathLike[str],
+        progress: Progress | None = None,
+        *,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
         """Write the body to `path`, all or nothing, and return its size in bytes.
 
         The bytes go to a temporary file beside `path`, renamed into place only once
-        their count matches what the server announced.
+        their count matches what the server announced. The file is created with `mode`
+        less the umask: 0o600 by default, readable by its owner alone, since results
+        may hold personal data (``mode=0o666`` follows the umask alone).
         """
         total = self.content_length
         received = 0
-        with _atomic_file(Path(path)) as out:
+        with _atomic_file(Path(path), mode) as out:
             for chunk in self.iter_bytes():
                 out.write(chunk)
                 received += len(chunk)
@@ -300,11 +315,20 @@ class AsyncDownload(_Common):
         """The whole body in memory; prefer write_to() for big files."""
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
-    async def write_to(self, path: str | os.PathLike[str], progress: Progress | None = None) -> int:
-        """Write the body to `path`, all or nothing (see Download.write_to)."""
+    async def write_to(
+        self,
+        path: str | os.PathLike[str],
+        progress: Progress | None = None,
+        *,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
+        """Write the body to `path`, all or nothing, 0o600 unless `mode` says otherwise.
+
+        See Download.write_to.
+        """
         total = self.content_length
         received = 0
-        with _atomic_file(Path(path)) as out:
+        with _atomic_file(Path(path), mode) as out:
             async for chunk in self.iter_bytes():
                 out.write(chunk)
                 received += len(chunk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import signal
 import subprocess
 from collections.abc import Callable
@@ -217,7 +218,7 @@ def test_bad_job_options_fail_before_the_upload(
     cli: CLI, emu: Emulator, write_input: Callable[..., Path]
 ) -> None:
     source = write_input(good=1)
-    done = cli("run", str(source), "--model", "m", "--endpoint", "/v1/nowhere")
+    done = cli("run", str(source), "--model", "m", "--endpoint", "v1/nowhere")
     assert done.returncode == 3
     assert "endpoint must be one of" in done.stderr
     assert sum(emu.stats.requests.values()) == 0
@@ -372,3 +373,28 @@ def test_another_model_is_named_when_the_state_does_not_match(
     assert "the model (mistral-small-latest, now mistral-large-latest)" in done.stderr
     assert "the input's content" not in done.stderr
     assert len(list(client.batch.jobs.list())) == 2
+
+
+def _mode(path: Path) -> int:
+    return path.stat().st_mode & 0o777
+
+
+def test_results_errors_and_state_are_yours_alone_unless_asked(
+    cli: CLI, client: Mistral, write_input: Callable[..., Path], tmp_path: Path
+) -> None:
+    source = write_input(good=2, bad=1)
+    done = cli("run", str(source), "--model", "mistral-small-latest")
+    assert done.returncode == 0, done.stderr
+    written = ["requests.results.jsonl", "requests.errors.jsonl"]
+    written.append("requests.results.jsonl.state.json")
+    assert {name: _mode(tmp_path / name) for name in written} == dict.fromkeys(written, 0o600)
+
+    umask = os.umask(0)
+    os.umask(umask)
+    job = client.batch.jobs.list().data[0]
+    assert job.output_file is not None
+    shared = cli("files", "download", job.output_file, "-o", "shared.jsonl", "--file-mode", "644")
+    assert shared.returncode == 0, shared.stderr
+    assert _mode(tmp_path / "shared.jsonl") == 0o644 & ~umask
+    bad = cli("files", "download", job.output_file, "-o", "x.jsonl", "--file-mode", "999")
+    assert bad.returncode == 2

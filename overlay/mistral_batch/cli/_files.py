@@ -13,7 +13,7 @@ from mistral_batch._validation import MAX_SIGNED_URL_HOURS
 from . import _codes, _steps
 from ._app import CONTEXT, App, CommandError, pass_app
 from ._output import FILE_HEADERS, as_dict, file_fields, file_row, size
-from ._params import json_option, page_option
+from ._params import file_mode_option, json_option, page_option
 from ._progress import transfer
 
 
@@ -125,14 +125,18 @@ def download_target(server_name: str, output: Path | None, force: bool) -> Path:
     help="Where to write it [default: the file's name, here, if it is a plain name].",
 )
 @click.option("--force", is_flag=True, help="Replace the target if it exists.")
+@file_mode_option
 @json_option
 @pass_app
-def download(app: App, file_id: str, output: Path | None, force: bool, as_json: bool) -> None:
+def download(
+    app: App, file_id: str, output: Path | None, force: bool, file_mode: int, as_json: bool
+) -> None:
     """Download a file; the path appears only once it is complete, and never replaces one."""
     client = app.client()
     name = client.files.retrieve(file_id).filename if output is None else ""
     output = download_target(name, output, force)
-    written = _steps.download(app.out, client, file_id, output, f"download {output.name}")
+    label = f"download {output.name}"
+    written = _steps.download(app.out, client, file_id, output, label, file_mode)
     if as_json:
         app.out.json({"id": file_id, "path": str(output), "bytes": written})
     else:

@@ -14,6 +14,7 @@ from ._app import CONTEXT, App, pass_app
 from ._output import JOB_HEADERS, as_dict, job_fields, job_row, size
 from ._params import (
     endpoint_option,
+    file_mode_option,
     json_option,
     metadata_option,
     page_option,
@@ -187,9 +188,17 @@ def _answer(result: BatchResult) -> str:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Save the file here instead of printing it.",
 )
+@file_mode_option
 @json_option
 @pass_app
-def results(app: App, job_id: str, which: str | None, output: Path | None, as_json: bool) -> None:
+def results(
+    app: App,
+    job_id: str,
+    which: str | None,
+    output: Path | None,
+    file_mode: int,
+    as_json: bool,
+) -> None:
     """Show a finished job's results (or, with --errors, its failed requests)."""
     client = app.client()
     job = client.batch.jobs.get(job_id)
@@ -197,7 +206,8 @@ def results(app: App, job_id: str, which: str | None, output: Path | None, as_js
         file_id = job.error_file if which == "errors" else job.output_file
         if file_id is None:
             raise click.ClickException(f"job {job.id} ({job.status}) has no such file")
-        written = _steps.download(app.out, client, file_id, output, f"download {output.name}")
+        label = f"download {output.name}"
+        written = _steps.download(app.out, client, file_id, output, label, file_mode)
         app.out.line(f"Downloaded {file_id} to {output} ({size(written)})")
         return
     stream = client.batch.jobs.errors(job) if which == "errors" else client.batch.jobs.results(job)

@@ -68,6 +68,28 @@ def page_option(f: F) -> F:
     )(f)
 
 
+def _octal_mode(ctx: click.Context, param: click.Parameter, value: str) -> int:
+    try:
+        mode = int(value, 8)
+    except ValueError:
+        mode = -1
+    if not 0 <= mode <= 0o777:
+        raise click.BadParameter(f"expected an octal mode such as 600 or 644, got {value!r}")
+    return mode
+
+
+def file_mode_option(f: F) -> F:
+    """``--file-mode 600``: the mode of the files a command writes, as an int."""
+    return click.option(
+        "--file-mode",
+        default="600",
+        show_default=True,
+        metavar="OCTAL",
+        callback=_octal_mode,
+        help="Mode of the files written, less the umask (600: yours alone; 644: all may read).",
+    )(f)
+
+
 def json_option(f: F) -> F:
     """``--json``: one JSON document on stdout instead of a table."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)

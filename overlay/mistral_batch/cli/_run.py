@@ -16,11 +16,12 @@ from mistral_batch import (
     check_input_file,
     validate_job_create,
 )
+from mistral_batch._download import PRIVATE_FILE_MODE
 
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app
 from ._output import plural, size
-from ._params import endpoint_option, metadata_option, timeout_hours_option
+from ._params import endpoint_option, file_mode_option, metadata_option, timeout_hours_option
 from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
 
 #: Stands in for the input file's id while the job's options are checked before uploading.
@@ -46,8 +47,16 @@ Exit codes:
 class _Run:
     """One invocation of `run`: its options, its client, its state file."""
 
-    def __init__(self, app: App, client: Mistral, state_file: Path, options: dict[str, Any]):
+    def __init__(
+        self,
+        app: App,
+        client: Mistral,
+        state_file: Path,
+        options: dict[str, Any],
+        file_mode: int = PRIVATE_FILE_MODE,
+    ):
         self.app = app
+        self.file_mode = file_mode
         self.out = app.out
         self.client = client
         self.state_file = state_file
@@ -109,7 +118,7 @@ class _Run:
     def start(self, state: RunState, path: Path) -> BatchJob:
         """Upload the input, then create the job, recording each step."""
         state.input_file_id = _steps.upload(self.out, self.client, path).id
-        save_state(self.state_file, state)
+        save_state(self.state_file, state, self.file_mode)
         return self.create(state)
 
     def create(self, state: RunState) -> BatchJob:
@@ -117,7 +126,7 @@ class _Run:
         assert state.input_file_id is not None
         metadata = dict(self.options["metadata"])
         metadata[CREATE_TOKEN_KEY] = state.new_token()
-        save_state(self.state_file, state)
+        save_state(self.state_file, state, self.file_mode)
         job = self.client.batch.jobs.create(
             input_files=[state.input_file_id],
             model=self.options["model"],
@@ -133,7 +142,7 @@ class _Run:
         self.job = job
         if (state.job_id, state.status) != (job.id, job.status):
             state.job_id, state.status = job.id, job.status
-            save_state(self.state_file, state)
+            save_state(self.state_file, state, self.file_mode)
 
     def interrupted(self, state: RunState | None, cancel: bool) -> None:
         """Say what became of the job after Ctrl-C, and how to resume; cancel it if asked."""
@@ -219,6 +228,7 @@ def _check_options(
     metavar="SECONDS",
     help="Stop waiting after SECONDS (exit 9); the job keeps running.",
 )
+@file_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def run(
@@ -234,6 +244,7 @@ def run(
     fresh: bool,
     cancel_on_interrupt: bool,
     wait_timeout: float | None,
+    file_mode: int,
     as_json: bool,
 ) -> None:
     """Run a batch job over INPUT and download its results (see RUN_HELP)."""
@@ -256,7 +267,7 @@ def run(
         "timeout_hours": timeout_hours,
         "server_url": client.server_url,
     }
-    runner = _Run(app, client, state_file, options)
+    runner = _Run(app, client, state_file, options, file_mode)
     state = None
     try:
         state = None if fresh else runner.previous(fingerprint)
@@ -267,7 +278,7 @@ def run(
             )
             job = runner.start(state, input_path)
         job = runner.job = runner.wait(state, job, wait_timeout)
-        saved = _steps.download_results(app.out, client, job, output, errors)
+        saved = _steps.download_results(app.out, client, job, output, errors, file_mode)
     except KeyboardInterrupt:
         runner.interrupted(state, cancel_on_interrupt)
         raise click.exceptions.Exit(_codes.INTERRUPTED) from None

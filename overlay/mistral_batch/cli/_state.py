@@ -174,12 +174,17 @@ def load_state(path: Path) -> RunState | None:
     return RunState.from_json(data)
 
 
-def save_state(path: Path, state: RunState) -> None:
-    """Write the state atomically: a temporary file beside it, synced, then renamed."""
+def save_state(path: Path, state: RunState, mode: int = 0o600) -> None:
+    """Write the state atomically: a temporary file beside it, synced, then renamed.
+
+    The file is created with `mode` less the umask (0o600: it names the input and the
+    job, which are no one else's business).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
-        with temp.open("x", encoding="utf-8") as stream:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
             json.dump(state.to_json(), stream, indent=2)
             stream.write("\n")
             stream.flush()

@@ -9,6 +9,7 @@ from typing import Any
 import attrs
 
 from mistral_batch import Backoff, BatchJob, FileObject, Mistral
+from mistral_batch._download import PRIVATE_FILE_MODE
 
 from ._output import Output, as_dict, duration, job_duration, plural, size
 from ._progress import JobMonitor, transfer
@@ -44,13 +45,21 @@ def watch(
         return client.batch.jobs.wait(job, timeout=timeout, on_progress=progress, backoff=POLL)
 
 
-def download(out: Output, client: Mistral, file_id: str, path: Path, label: str) -> int:
-    """Write a file's content to `path` (all or nothing) with a progress bar; its size."""
+def download(
+    out: Output,
+    client: Mistral,
+    file_id: str,
+    path: Path,
+    label: str,
+    mode: int = PRIVATE_FILE_MODE,
+) -> int:
+    """Write a file's content to `path` (all or nothing, created with `mode`) with a
+    progress bar; return its size."""
     with (
         client.files.download(file_id) as stream,
         transfer(out, label, stream.content_length) as bar,
     ):
-        return stream.write_to(path, progress=bar)
+        return stream.write_to(path, progress=bar, mode=mode)
 
 
 @attrs.frozen
@@ -77,7 +86,12 @@ def count_lines(path: Path) -> int:
 
 
 def download_results(
-    out: Output, client: Mistral, job: BatchJob, output: Path, errors: Path
+    out: Output,
+    client: Mistral,
+    job: BatchJob,
+    output: Path,
+    errors: Path,
+    mode: int = PRIVATE_FILE_MODE,
 ) -> list[Saved]:
     """Download the job's output and error files, those it has; their lines are counted
     on disk, since the job's counters say what should be there, not what is."""
@@ -88,7 +102,7 @@ def download_results(
     ):
         if file_id is None:
             continue
-        written = download(out, client, file_id, path, f"download {kind}")
+        written = download(out, client, file_id, path, f"download {kind}", mode)
         on_disk = count_lines(path)
         saved.append(
             Saved(
