@@ -75,6 +75,8 @@ def test_the_emulator_keeps_the_contract_for_every_operation(tmp_path: Path, rec
             "-q",
             "-p",
             "schemathesis_counter",
+            # Its temporary folders inside this test's, so that $TMPDIR keeps nothing.
+            f"--basetemp={tmp_path / 'child'}",
         ],
         cwd=TESTS.parent,
         env=env,
