@@ -1,22 +1,18 @@
 """Sending one API request: the key, redirects, deadlines, retries and typed errors.
 
 The decisions (what to retry, how long to wait, which redirect to follow, which error to
-raise) are taken by ``_Base``; the two transports only differ in how they send and sleep.
-Every request goes with ``stream=True``: bodies are read by _answers, within bounds.
+raise) are taken by TransportBase; the two transports only differ in how they send and
+sleep. Every request goes with ``stream=True``: bodies are read by _answers, within bounds.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
-import attrs
 import httpx
 
-from . import __version__
 from ._answers import (
     MAX_ERROR_BODY,
     aread_answer,
@@ -26,213 +22,24 @@ from ._answers import (
     read_error_body,
 )
 from ._config import ClientConfig
-from ._deadline import current, earliest, expired, scope
-from ._encoding import ACCEPT_ENCODING
-from ._redirects import redirect_target, same_origin
-from ._retry import parse_retry_after
-from ._secrets import LOG_SECRETS, url_secrets
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    MalformedResponseError,
-    MistralBatchError,
-    RateLimitError,
-    UnsafeResponseError,
-    error_from_response,
-    redact,
+from ._deadline import expired, scope
+from ._transport_base import (
+    Operation,
+    RequestFactory,
+    TransportBase,
+    _describe,
+    _hidden,
+    _sent,
+    logger,
 )
+from .errors import MistralBatchError, UnsafeResponseError
 
 __all__ = ["MAX_ERROR_BODY", "AsyncTransport", "Operation", "SyncTransport"]
 
-logger = logging.getLogger("mistral_batch")
-
-USER_AGENT = f"mistral-batch/{__version__}"
-
-#: Builds a fresh request for each attempt (an upload re-opens its source).
-RequestFactory = Callable[[], httpx.Request]
 T = TypeVar("T")
 
-_SAFE_METHODS = frozenset({"GET", "HEAD"})
 
-
-@attrs.frozen
-class Operation:
-    """What the retry logic needs to know about an API operation."""
-
-    name: str
-    idempotent: bool = True
-    #: The URL itself is a credential (a signed URL): logs and errors show only its host.
-    secret_url: bool = False
-    #: Whether the client's timeout bounds each attempt as a whole; not for an upload,
-    #: whose body may rightly take longer to send (each write is still bounded).
-    bounded_attempt: bool = True
-
-
-def _hidden(request: httpx.Request, op: Operation) -> contextlib.AbstractContextManager[None]:
-    """While sending, keep a secret URL out of httpx's log lines."""
-    return LOG_SECRETS.hiding(request.url) if op.secret_url else contextlib.nullcontext()
-
-
-def _sent(exc: httpx.RequestError) -> bool:
-    """False only when the request provably never reached the server."""
-    return not isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout))
-
-
-def _describe(request: httpx.Request, op: Operation | None = None) -> str:
-    # Never the query string, and for a signed URL not even the path: both can be secrets.
-    if op is not None and op.secret_url:
-        return f"{request.method} {request.url.scheme}://{request.url.host}/..."
-    return f"{request.method} {request.url.path}"
-
-
-class _Base:
-    def __init__(self, config: ClientConfig) -> None:
-        self.config = config
-        LOG_SECRETS.add_key(config.api_key)
-
-    def operation_deadline(self) -> float | None:
-        """When an operation starting now must end: the client's deadline, or an earlier
-        one in force (client.deadline(), or a wait's)."""
-        own = self.config.deadline
-        return earliest(None if own is None else time.monotonic() + own, current())
-
-    def attempt_deadline(self, op: Operation, at: float | None) -> float | None:
-        """When an attempt starting now must end, within its operation's deadline `at`."""
-        bound = self.config.attempt_timeout if op.bounded_attempt else None
-        return earliest(at, None if bound is None else time.monotonic() + bound)
-
-    def next_hop(
-        self,
-        request: httpx.Request,
-        response: httpx.Response,
-        factory: RequestFactory,
-        seen: list[httpx.URL],
-        *,
-        replayable: bool,
-    ) -> httpx.Request:
-        """The request a redirect asks for, if it is safe to follow; UnsafeResponseError if not."""
-        target = redirect_target(
-            request.method, request.url, response.status_code, response.headers["location"], seen
-        )
-        seen.append(target)
-        if request.method in _SAFE_METHODS:
-            headers = httpx.Headers(request.headers)
-            stream = None
-        elif replayable:
-            fresh = factory()  # the body again: the first copy went to the redirect
-            headers, stream = httpx.Headers(fresh.headers), fresh.stream
-        else:
-            raise UnsafeResponseError(
-                f"{request.method} {request.url.path}: a redirect asked to send the body again, "
-                "and its source cannot be read twice"
-            )
-        # Given a stream, httpx.Request leaves the Host header to the caller.
-        headers["Host"] = target.netloc.decode("ascii")
-        if not same_origin(request.url, target):
-            headers.pop("authorization", None)
-        return httpx.Request(
-            request.method, target, headers=headers, stream=stream, extensions=request.extensions
-        )
-
-    def build(
-        self,
-        client: httpx.Client | httpx.AsyncClient,
-        kwargs: dict[str, Any],
-        *,
-        authenticated: bool = True,
-        headers: dict[str, str] | None = None,
-    ) -> httpx.Request:
-        """Turn a generated operation's `_get_kwargs` into a request to our server."""
-        kwargs = dict(kwargs)
-        method = kwargs.pop("method").upper()
-        url = kwargs.pop("url")
-        if not url.startswith(("http://", "https://")):
-            url = str(self.config.server_url) + url
-        if not kwargs.get("params") and "?" not in url:
-            # Empty params make httpx parse the URL a second time, to the same URL: that
-            # was a third of the client's own time on a small call such as jobs.get.
-            kwargs.pop("params", None)
-        merged = {
-            "User-Agent": USER_AGENT,
-            "Accept": "application/json",
-            "Accept-Encoding": ACCEPT_ENCODING,
-        }
-        merged.update(kwargs.pop("headers", None) or {})
-        merged.update(headers or {})
-        if authenticated:
-            merged["Authorization"] = f"Bearer {self.config.api_key}"
-        return client.build_request(method, url, headers=merged, **kwargs)
-
-    def error_for(
-        self, op: Operation, first: httpx.Request, response: httpx.Response, body: bytes
-    ) -> APIError:
-        """The typed error for an error response, with the key (and a signed URL) redacted."""
-        secrets = [self.config.api_key]
-        if op.secret_url:
-            secrets += [*url_secrets(first.url), *url_secrets(response.request.url)]
-        return error_from_response(response.status_code, response.headers, body, secrets=secrets)
-
-    def connection_error(
-        self, op: Operation, request: httpx.Request, exc: httpx.RequestError
-    ) -> APIConnectionError:
-        """The typed error for a request that got no response."""
-        kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
-        secrets = [self.config.api_key, str(request.url)]
-        if op.secret_url:
-            secrets += url_secrets(request.url)
-        return kind(redact(f"{_describe(request, op)} failed: {reason}", secrets))
-
-    def out_of_time(self, op: Operation, attempts: int) -> APITimeoutError:
-        """The error for an operation whose deadline passed before its next attempt."""
-        return APITimeoutError(f"{op.name}: the deadline passed after {attempts} attempt(s)")
-
-    def malformed(
-        self, op: Operation, request: httpx.Request, exc: Exception
-    ) -> MalformedResponseError:
-        """The error for a success status whose body could not be read as promised."""
-        return MalformedResponseError(
-            f"{_describe(request, op)}: malformed response body ({type(exc).__name__}: {exc})",
-            field=getattr(exc, "field", None),
-        )
-
-    def retry_delay(
-        self,
-        op: Operation,
-        attempt: int,
-        *,
-        error: MistralBatchError,
-        status: int | None = None,
-        retry_after: str | None = None,
-        sent: bool = True,
-        replayable: bool = True,
-        deadline: float | None = None,
-    ) -> float | None:
-        """Seconds to wait before attempt `attempt + 1`, or None to raise `error` now."""
-        policy = self.config.retry
-        if not replayable or isinstance(error, UnsafeResponseError) or expired(deadline):
-            return None
-        if status is not None:
-            ok = policy.should_retry(attempt, status=status, idempotent=op.idempotent)
-        else:
-            ok = policy.should_retry(attempt, error=error, idempotent=op.idempotent, sent=sent)
-        if not ok:
-            return None
-        after = error.retry_after if isinstance(error, RateLimitError) else None
-        if after is None and retry_after is not None:
-            after = parse_retry_after(retry_after, time.time())
-        delay = policy.delay(attempt, retry_after=after)
-        if delay is not None and deadline is not None and time.monotonic() + delay >= deadline:
-            return None  # the next attempt could not start in time
-        return delay
-
-    def log_retry(self, op: Operation, attempt: int, error: BaseException, delay: float) -> None:
-        """Say at INFO that an attempt failed and when the next one goes."""
-        logger.info("%s attempt %d failed (%s); retrying in %.2fs", op.name, attempt, error, delay)
-
-
-class SyncTransport(_Base):
+class SyncTransport(TransportBase):
     """Sends requests on an httpx.Client, retrying as the policy allows."""
 
     def __init__(self, config: ClientConfig, client: httpx.Client) -> None:
@@ -344,7 +151,7 @@ class SyncTransport(_Base):
             self.sleep(delay)
 
 
-class AsyncTransport(_Base):
+class AsyncTransport(TransportBase):
     """Sends requests on an httpx.AsyncClient, retrying as the policy allows."""
 
     def __init__(self, config: ClientConfig, client: httpx.AsyncClient) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import zlib
 from collections.abc import Callable
 
 import httpx
@@ -258,3 +259,43 @@ def test_a_lag_is_a_fault_of_its_own(client: httpx.Client) -> None:
     assert answer.status_code == 200 and answer.json()["data"][0]["lag"] == 0.5
     refused = client.post("/_emulator/faults", json={"lag": "soon"})
     assert refused.status_code == 422 and "lag" in refused.text
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate", "gzip, gzip"])
+def test_an_answer_compressed_whatever_was_asked(
+    emulator: Emulator, client: httpx.Client, encoding: str
+) -> None:
+    job = create_job(client, requests=[chat_line(0)])
+    emulator.inject("get_batch_job", encoding=encoding)
+    before = emulator.stats.faults.get("compress", 0)
+    raw_client = api_client(emulator, contract=False)  # the contract check reads the body
+    with (
+        raw_client,
+        raw_client.stream(
+            "GET", f"/v1/batch/jobs/{job['id']}", headers={"Accept-Encoding": "identity"}
+        ) as response,
+    ):
+        raw = b"".join(response.iter_raw())
+    assert response.headers["content-encoding"] == encoding
+    assert int(response.headers["content-length"]) == len(raw)
+    for coding in reversed([c.strip() for c in encoding.split(",")]):
+        raw = zlib.decompress(raw, 16 + zlib.MAX_WBITS if coding == "gzip" else zlib.MAX_WBITS)
+    assert orjson.loads(raw)["id"] == job["id"]
+    assert emulator.stats.faults["compress"] == before + 1
+
+
+def test_a_drip_fed_answer_comes_a_byte_at_a_time(emulator: Emulator, client: httpx.Client) -> None:
+    job = create_job(client, requests=[chat_line(0)])
+    emulator.inject("get_batch_job", drip=0.001)
+    raw_client = api_client(emulator, contract=False)
+    with raw_client, raw_client.stream("GET", f"/v1/batch/jobs/{job['id']}") as response:
+        chunks = list(response.iter_raw())
+    assert len(chunks) > 10 and max(len(c) for c in chunks) < 10
+    assert orjson.loads(b"".join(chunks))["id"] == job["id"]
+    assert emulator.stats.faults["drip"] >= 1
+
+
+@pytest.mark.parametrize("rule", [{"encoding": "br"}, {"encoding": ""}, {"drip": -1}])
+def test_bad_encoding_or_drip_rules_are_refused(rule: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        Fault(operation="get_batch_job", **rule)  # type: ignore[arg-type]

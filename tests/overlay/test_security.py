@@ -43,6 +43,16 @@ class Recorder(BaseHTTPRequestHandler):
             self.send_header("Location", self.path)
             self.end_headers()
             return
+        if self.path == "/v1/files/f-1":  # the metadata a download reads first
+            body = (
+                b'{"id": "f-1", "object": "file", "bytes": 7, "created_at": 1, "filename": "a",'
+                b' "purpose": "batch", "sample_type": "batch_result", "source": "mistral"}'
+            )
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
         if self.path.startswith("/v1/files/") and self.path.endswith("/content"):
             self.send_response(302)
             self.send_header("Location", type(self).target)
@@ -117,7 +127,7 @@ def test_the_key_is_not_sent_to_another_origin_on_redirect(
     handler.target = base.replace("127.0.0.1", "localhost") + "/elsewhere"
     with Mistral(api_key=SECRET, server_url=base) as client:
         assert client.files.download("f-1").read() == b"payload"
-    first, second = handler.seen
+    _, first, second = handler.seen
     assert first["authorization"] == f"Bearer {SECRET}"
     assert second["path"] == "/elsewhere"
     assert "authorization" not in second

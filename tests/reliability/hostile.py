@@ -12,6 +12,7 @@ import socket
 import ssl
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -35,6 +36,17 @@ class Received:
 
 #: Answers one request on its connection: write to the socket, sleep, close...
 Script = Callable[[Received, socket.socket], None]
+
+_SERVING = threading.local()
+
+
+def pause(seconds: float) -> None:
+    """Sleep in a script; cut short (OSError) when its server stops, so no test waits on it."""
+    stop: threading.Event | None = getattr(_SERVING, "stop", None)
+    if stop is None:
+        time.sleep(seconds)
+    elif stop.wait(seconds):
+        raise ConnectionAbortedError("the server is stopping")
 
 
 def _read_request(conn: socket.socket) -> Received | None:
@@ -145,6 +157,7 @@ class Hostile:
             self._threads.append(thread)
 
     def _serve(self, conn: socket.socket) -> None:
+        _SERVING.stop = self._stop
         with conn:
             while not self._stop.is_set():
                 try:

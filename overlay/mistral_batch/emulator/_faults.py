@@ -9,7 +9,21 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FAULT_KINDS = ("status", "delay", "late", "reset", "truncate", "html", "drop", "mutate", "lag")
+FAULT_KINDS = (
+    "status",
+    "delay",
+    "late",
+    "reset",
+    "truncate",
+    "html",
+    "drop",
+    "mutate",
+    "lag",
+    "compress",
+    "drip",
+)
+#: The content codings the ``encoding`` fault can apply, each any number of times.
+ENCODINGS = ("gzip", "deflate")
 
 _BOOL_FIELDS = ("retry_after_date", "reset", "truncate", "html", "unknown_enums", "extra_fields")
 
@@ -35,7 +49,11 @@ class Fault:
     - ``unknown_enums`` / ``extra_fields``: do the work and send enum values and fields
       the contract does not know (status ``VALIDATING``, purpose ``audio-v2``...);
     - ``lag``: a job listing that lags behind creates, as an eventually consistent store's
-      does: jobs created less than this many seconds ago are left out of the answer.
+      does: jobs created less than this many seconds ago are left out of the answer;
+    - ``encoding``: do the work and send the body compressed with these codings, in order
+      (``"gzip"``, ``"gzip, gzip"``, ``"deflate"``), whatever the client asked for;
+    - ``drip``: do the work, then send the body one byte every this many seconds, as a
+      slow or hostile server would (each byte resets a client's read timeout).
     """
 
     operation: str = "*"
@@ -52,6 +70,8 @@ class Fault:
     unknown_enums: bool = False
     extra_fields: bool = False
     lag: float = 0.0
+    encoding: str | None = None
+    drip: float = 0.0
     id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     def __post_init__(self) -> None:
@@ -63,15 +83,24 @@ class Fault:
             raise ValueError("delay, late, lag and retry_after must not be negative")
         if self.drop_after is not None and self.drop_after < 0:
             raise ValueError("drop_after must not be negative")
+        if self.drip < 0:
+            raise ValueError("drip must not be negative")
+        if self.encoding is not None and (
+            not self.encoding.strip()
+            or any(c.strip() not in ENCODINGS for c in self.encoding.split(","))
+        ):
+            raise ValueError(f"encoding must list codings among {', '.join(ENCODINGS)}")
         answers = [self.reset, self.status is not None or self.html, self.truncate]
         answers.append(self.drop_after is not None)
         answers.append(self.unknown_enums or self.extra_fields)
         answers.append(self.late > 0)
         answers.append(self.lag > 0)
+        answers.append(self.encoding is not None)
+        answers.append(self.drip > 0)
         if sum(answers) > 1:
             raise ValueError(
                 "choose one of: status/html, reset, truncate, drop_after, late, "
-                "unknown_enums/extra_fields, lag (delay combines with any)"
+                "unknown_enums/extra_fields, lag, encoding, drip (delay combines with any)"
             )
         if sum(answers) == 0 and self.delay == 0:
             raise ValueError("a fault needs an effect")
@@ -99,13 +128,15 @@ class Fault:
             value = values.get(name)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
                 raise ValueError(f"{name} must be an integer")
-        for name in ("delay", "late", "lag", "retry_after"):
+        if not isinstance(values.get("encoding") or "", str):
+            raise ValueError("encoding must be a string")
+        for name in ("delay", "late", "lag", "drip", "retry_after"):
             value = values.get(name)
             if value is not None and (
                 not isinstance(value, int | float) or isinstance(value, bool)
             ):
                 raise ValueError(f"{name} must be a number")
-        for name in ("delay", "late", "lag"):
+        for name in ("delay", "late", "lag", "drip"):
             if name in values and values[name] is None:
                 values[name] = 0.0
         if not isinstance(values.get("operation", "*"), str):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gzip
 import time
+import zlib
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -160,6 +162,25 @@ class _DropAfter:
         await self._send(message)
 
 
+def compress(body: bytes, encoding: str) -> bytes:
+    """`body` compressed with each coding of a Content-Encoding value, in order."""
+    for coding in (c.strip() for c in encoding.split(",")):
+        body = gzip.compress(body, mtime=0) if coding == "gzip" else zlib.compress(body)
+    return body
+
+
+async def _drip(send: Send, body: bytes, seconds: float) -> None:
+    """Send `body` a byte at a time, `seconds` apart, until done or the client has gone."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    for i in range(len(body)):
+        if transport is not None and transport.is_closing():
+            return
+        more = i + 1 < len(body)
+        await send({"type": "http.response.body", "body": body[i : i + 1], "more_body": more})
+        if more:
+            await asyncio.sleep(seconds)
+
+
 async def apply_fault(
     fault: Fault, app: ASGIApp, scope: Scope, receive: Receive, send: Send, stats: StatsCounter
 ) -> None:
@@ -197,6 +218,21 @@ async def apply_fault(
         await asyncio.sleep(fault.late)
         await send(start)
         await send({"type": "http.response.body", "body": body})
+        return
+    if fault.encoding is not None:
+        stats.fault("compress")
+        start, body = await _capture(app, scope, receive)
+        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-encoding"]
+        body = compress(body, fault.encoding)
+        headers.append((b"content-encoding", fault.encoding.encode()))
+        await send({**start, "headers": _with_length(headers, len(body))})
+        await send({"type": "http.response.body", "body": body})
+        return
+    if fault.drip:
+        stats.fault("drip")
+        start, body = await _capture(app, scope, receive)
+        await send(start)
+        await _drip(send, body, fault.drip)
         return
     if not (fault.truncate or fault.unknown_enums or fault.extra_fields):
         await app(scope, receive, send)

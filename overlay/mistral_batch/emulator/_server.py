@@ -289,6 +289,8 @@ class Emulator:
         unknown_enums: bool = False,
         extra_fields: bool = False,
         lag: float = 0.0,
+        encoding: str | None = None,
+        drip: float = 0.0,
     ) -> Fault:
         """Break the next ``count`` requests of ``operation`` (an operationId, or ``"*"``).
 
@@ -297,7 +299,8 @@ class Emulator:
         ``emu.inject("list_files", status=429, retry_after=1)`` or
         ``emu.inject("download_file", drop_after=1000)``, or
         ``emu.inject("list_batch_jobs", lag=2, count=None)`` (a listing that lags
-        behind creates by two seconds). Raises ValueError for a rule
+        behind creates by two seconds), ``emu.inject("get_batch_job", encoding="gzip")``
+        or ``emu.inject("retrieve_file", drip=0.5)``. Raises ValueError for a rule
         without an effect or with effects that exclude each other.
         """
         fault = Fault(
@@ -315,6 +318,8 @@ class Emulator:
             unknown_enums=unknown_enums,
             extra_fields=extra_fields,
             lag=lag,
+            encoding=encoding,
+            drip=drip,
         )
         return self._faults.add(fault)
 
