@@ -300,7 +300,7 @@ def test_every_request_the_client_sends_fits_the_contract(
         ("GET", "/v1/files/abc?verbose=1", None),
         ("GET", "/v1/batch/jobs?created_after=yesterday", None),
         ("POST", "/v1/batch/jobs", {"endpoint": "/v1/chat/completions", "timeout_hours": 0}),
-        ("POST", "/v1/batch/jobs", {"endpoint": "/v1/images"}),
+        ("POST", "/v1/batch/jobs", {"endpoint": 42}),
         ("DELETE", "/v1/batch/jobs", None),
     ],
 )
