@@ -25,7 +25,6 @@ __all__ = [
     "current",
     "earliest",
     "expired",
-    "left",
     "poll_deadline",
     "scope",
     "within",
@@ -42,11 +41,6 @@ _AT: contextvars.ContextVar[float | None] = contextvars.ContextVar(
 def current() -> float | None:
     """The deadline in force here, on the monotonic clock (None: none)."""
     return _AT.get()
-
-
-def left(at: float | None) -> float | None:
-    """Seconds until `at` (never below 0), or None without a deadline."""
-    return None if at is None else max(0.0, at - time.monotonic())
 
 
 def expired(at: float | None) -> bool:

@@ -220,8 +220,9 @@ class Files:
         cut short is resumed, or raises IncompleteDownloadError.
         """
         checked = _file_id(file_id)
-        size = self.retrieve(checked).bytes
         at = self._t.operation_deadline()
+        with scope(at):
+            size = self.retrieve(checked).bytes
 
         def send(extra: dict[str, str]) -> httpx.Response:
             kwargs = _download_kwargs(checked, extra)
@@ -342,8 +343,9 @@ class AsyncFiles:
         Checked against the file's size from its metadata (see Files.download).
         """
         checked = _file_id(file_id)
-        size = (await self.retrieve(checked)).bytes
         at = self._t.operation_deadline()
+        with scope(at):
+            size = (await self.retrieve(checked)).bytes
 
         async def send(extra: dict[str, str]) -> httpx.Response:
             kwargs = _download_kwargs(checked, extra)

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from hostile import Hostile, Received, pause
-from reliability_helpers import MODEL, chat
+from reliability_helpers import MODEL, chat, jsonl
 
 from mistral_batch import (
     APITimeoutError,
@@ -190,3 +190,25 @@ def test_a_deadline_must_be_a_positive_number(value: Any) -> None:
         AsyncMistral(KEY, "http://127.0.0.1:9", deadline=value)
     with Mistral(KEY, "http://127.0.0.1:9") as client, pytest.raises(InputError):
         client.deadline(value)
+
+
+@pytest.mark.parametrize("operation", ["retrieve_file", "download_file"])
+def test_a_download_and_the_metadata_it_reads_first_share_one_deadline(
+    make_emulator: Callable[..., Emulator], operation: str, recorder: Any
+) -> None:
+    recorder.tried_one("Hostile servers: slow", f"emulator drip on {operation}")
+    emu = make_emulator()
+    with Mistral(emu.api_key, emu.url, retry=TWO) as client:
+        file_id = client.files.upload(jsonl([chat("a")]), file_name="in.jsonl").id
+    emu.inject(operation, drip=DRIP, count=None)
+
+    async def aact(client: AsyncMistral) -> Any:
+        return await (await client.files.download(file_id)).read()
+
+    outcomes = sync_and_async(
+        lambda cls: cls(emu.api_key, emu.url, retry=TWO, deadline=0.5),
+        lambda c: c.files.download(file_id).read(),
+        aact,
+    )
+    emu.clear_faults()
+    assert all(isinstance(o, APITimeoutError) for o in outcomes), outcomes
