@@ -153,7 +153,9 @@ class _Run:
         )
         job = self.job
         if job is None:
-            self.out.note(f"Interrupted before a job was known to run on {server}.")
+            recorded = state.job_id if state is not None else None
+            where = f"job {recorded}" if recorded else "no job yet"
+            self.out.note(f"Interrupted: {where} on {server}, as far as this run knows.")
             self.out.note(resume)
             return
         if job.done:
