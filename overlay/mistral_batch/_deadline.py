@@ -8,7 +8,6 @@ as the timeout of each read and write, and the transport checks it between chunk
 
 from __future__ import annotations
 
-import contextlib
 import contextvars
 import ssl
 import time
@@ -54,14 +53,22 @@ def earliest(*points: float | None) -> float | None:
     return min(real) if real else None
 
 
-@contextlib.contextmanager
-def scope(at: float | None) -> Iterator[None]:
+class scope:
     """Within the block, I/O ends by `at`, or by an earlier deadline already in force."""
-    token = _AT.set(earliest(at, _AT.get()))
-    try:
-        yield
-    finally:
-        _AT.reset(token)
+
+    # A class rather than @contextmanager: it is entered twice on every call.
+    __slots__ = ("_at", "_token")
+
+    def __init__(self, at: float | None) -> None:
+        self._at = at
+
+    def __enter__(self) -> None:
+        outer = _AT.get()
+        at = self._at
+        self._token = _AT.set(outer if at is None else at if outer is None else min(at, outer))
+
+    def __exit__(self, *exc: object) -> None:
+        _AT.reset(self._token)
 
 
 def within(chunks: Iterable[T], at: float | None) -> Iterator[T]:

@@ -3,6 +3,7 @@ how far, how deadlines nest, and the forms of a key that redaction removes."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import time
 import zlib
@@ -10,7 +11,13 @@ import zlib
 import httpx
 import pytest
 
-from mistral_batch import InputError, UnsafeResponseError
+from mistral_batch import (
+    AsyncMistral,
+    InputError,
+    Mistral,
+    NotFoundError,
+    UnsafeResponseError,
+)
 from mistral_batch._deadline import current, earliest, poll_deadline, scope
 from mistral_batch._encoding import BoundedDecoder, codings
 from mistral_batch._redirects import MAX_REDIRECTS, redirect_target
@@ -148,3 +155,36 @@ def test_the_secret_parts_of_a_signed_url() -> None:
     url = httpx.URL("https://s.example.test/v1/blob/TOKEN0123456789abc?sig=SIG&se=2030")
     parts = url_secrets(url)
     assert "TOKEN0123456789abc" in parts and "SIG" in parts and "v1" not in parts
+
+
+FILE_JSON = (
+    b'{"id": "file-1", "object": "file", "bytes": 4, "created_at": 1, "filename": "a.jsonl",'
+    b' "purpose": "batch", "sample_type": "batch_request", "source": "upload"}'
+)
+
+
+def answer_whole(request: httpx.Request) -> httpx.Response:
+    # httpx.MockTransport hands its answers over already read, unlike a network transport.
+    if request.url.path.endswith("/missing"):
+        return httpx.Response(404, json={"message": "No file missing"})
+    return httpx.Response(200, content=FILE_JSON)
+
+
+def test_answers_a_transport_hands_over_whole_are_read_too() -> None:
+    mock = httpx.MockTransport(answer_whole)
+    http = httpx.Client(transport=mock)
+    with http, Mistral("sk-test-0123456789", "https://api.example.test", http_client=http) as c:
+        assert c.files.retrieve("file-1").bytes == 4
+        with pytest.raises(NotFoundError, match="No file missing"):
+            c.files.retrieve("missing")
+
+    async def in_async() -> None:
+        async with (
+            httpx.AsyncClient(transport=mock) as http,
+            AsyncMistral("sk-test-0123456789", "https://api.example.test", http_client=http) as c,
+        ):
+            assert (await c.files.retrieve("file-1")).bytes == 4
+            with pytest.raises(NotFoundError, match="No file missing"):
+                await c.files.retrieve("missing")
+
+    asyncio.run(in_async())
