@@ -10,11 +10,12 @@ import asyncio
 import json
 import socket
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from hostile import Hostile, Received, pause
+from hostile import Hostile, Received, pause, self_signed
 from reliability_helpers import MODEL, chat, jsonl
 
 from mistral_batch import (
@@ -212,3 +213,22 @@ def test_a_download_and_the_metadata_it_reads_first_share_one_deadline(
     )
     emu.clear_faults()
     assert all(isinstance(o, APITimeoutError) for o in outcomes), outcomes
+
+
+def test_the_deadline_holds_over_https_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, recorder: Any
+) -> None:
+    recorder.tried_one("Hostile servers: slow", "drip-fed over https")
+    contexts = self_signed(tmp_path)
+    if contexts is None:
+        pytest.skip("openssl is needed to serve https on loopback")
+    # Our own clients trust what SSL_CERT_FILE names, as httpx's do.
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "cert.pem"))
+    with Hostile(drip(json.dumps(JOB).encode(), headers_too=True), tls=contexts[0]) as server:
+        outcomes = sync_and_async(
+            lambda cls: cls(KEY, server.url, timeout=0.5, retry=TWO),
+            lambda c: c.batch.jobs.get("job-1"),
+            lambda c: c.batch.jobs.get("job-1"),
+        )
+    assert all(isinstance(o, APITimeoutError) for o in outcomes), outcomes
+    assert len(server.received) == 4
