@@ -2,14 +2,15 @@
 
 Tests report what they tried into the session's `recorder`: faults injected (taken from
 the emulators' own counters when each emulator stops), bad inputs, property examples,
-contract cases, and what was checked for loss. When the whole of tests/reliability ran
-and passed, in one process, `pytest_sessionfinish` writes those figures to RELIABILITY.md
-at the repository's root; a partial run (-k, a single file, a failure) leaves it alone.
+contract cases, and what was checked for loss. Only `scripts/reliability` writes them
+down: it names the report in $RELIABILITY_REPORT, and when the whole of
+tests/reliability ran and passed, in one process, `pytest_sessionfinish` writes the
+figures there. Any other run, `scripts/test` included, leaves the tree as it was.
 """
 
 from __future__ import annotations
 
-import datetime
+import os
 import platform
 import sys
 from collections import Counter
@@ -29,7 +30,11 @@ from mistral_batch import Mistral
 from mistral_batch.emulator import FAULT_KINDS, Emulator
 
 HERE = Path(__file__).resolve().parent
-REPORT = HERE.parents[1] / "RELIABILITY.md"
+#: Set by scripts/reliability to the report's path; unset, nothing is written.
+REPORT_VARIABLE = "RELIABILITY_REPORT"
+#: Fault kinds whose count follows the clock, not the code: every request made while a
+#: listing lags, or while an answer drips, counts. The report says they were used.
+TIMED_KINDS = ("lag", "drip")
 _DESELECTED = pytest.StashKey[bool]()
 
 
@@ -57,23 +62,35 @@ class Recorder:
         self.checked[what] += checked
         self.lost[what] += lost
 
+    def counted_faults(self) -> int:
+        """Faults injected, the timed kinds apart."""
+        return sum(n for kind, n in self.faults.items() if kind not in TIMED_KINDS)
+
+    def fault_count(self, kind: str) -> str:
+        """The count shown for a fault kind; for a timed kind, whether it was used."""
+        n = self.faults.get(kind, 0)
+        if kind in TIMED_KINDS:
+            return "used, timed (not counted)" if n else "0"
+        return str(n)
+
     def markdown(self) -> str:
         """The report: what was tried, what was lost, what is known not to work yet."""
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         outcomes = ", ".join(f"{n} {name}" for name, n in sorted(self.outcomes.items()))
+        python = ".".join(platform.python_version_tuple()[:2])
         out = [
             "# Reliability figures",
             "",
-            "Written by the last full, passing run of `python -m pytest tests/reliability`",
-            f"({now}, Python {platform.python_version()}: {outcomes}); not edited by hand.",
-            "Each test of tests/reliability/ counts what it tried; the fault counts are the",
-            "emulators' own.",
+            f"Written by `scripts/reliability` (Python {python}: {outcomes}); not edited by",
+            "hand. Each test of tests/reliability/ counts what it tried; the fault counts are",
+            "the emulators' own. Random choices come from fixed seeds, so the figures are the",
+            "same from run to run.",
             "",
             "## What the suite tried",
             "",
             "| what | count |",
             "|---|---:|",
-            f"| faults injected (counted by the emulators) | {sum(self.faults.values())} |",
+            "| faults injected (counted by the emulators, timed kinds apart) |"
+            f" {self.counted_faults()} |",
         ]
         out += [f"| {cat.lower()} | {sum(c.values())} |" for cat, c in sorted(self.tried.items())]
         out += ["", "## What was lost", "", "| checked | count | lost |", "|---|---:|---:|"]
@@ -82,7 +99,7 @@ class Recorder:
         out.append(f"| **total** | **{checked}** | **{lost}** |")
         out += ["", "## Faults injected, by kind", "", "| kind | injected |", "|---|---:|"]
         kinds = [*FAULT_KINDS, *sorted(set(self.faults) - set(FAULT_KINDS))]
-        out += [f"| {kind} | {self.faults.get(kind, 0)} |" for kind in kinds]
+        out += [f"| {kind} | {self.fault_count(kind)} |" for kind in kinds]
         for category in sorted(self.tried):
             counts = self.tried[category]
             out += ["", f"## {category}", ""]
@@ -164,11 +181,12 @@ def _whole_suite_ran(session: pytest.Session) -> bool:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write RELIABILITY.md after a full, passing run of this suite."""
-    if exitstatus != 0 or session.testsfailed or RECORDER.outcomes["failed"]:
+    """Write the report scripts/reliability asked for, after a full, passing run."""
+    report = os.environ.get(REPORT_VARIABLE)
+    if not report or exitstatus != 0 or session.testsfailed or RECORDER.outcomes["failed"]:
         return
     if _whole_suite_ran(session):
-        REPORT.write_text(RECORDER.markdown(), encoding="utf-8")
+        Path(report).write_text(RECORDER.markdown(), encoding="utf-8")
 
 
 # --- Emulators whose faults are counted ----------------------------------------------------

@@ -98,6 +98,11 @@ def examples(n: int) -> settings:
     The fixtures (an emulator, a client) are shared on purpose: every example talks to the
     same server, and each example sets up what it needs itself.
     """
+    # derandomize: the same examples every run, so RELIABILITY.md's counts do not move.
     return settings(
-        max_examples=n, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+        max_examples=n,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
