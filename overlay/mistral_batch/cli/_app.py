@@ -107,7 +107,7 @@ class App:
         """Start an in-process emulator (once) and say so, in one line on stderr."""
         if self.emulator is None:
             from mistral_batch.emulator import Emulator
-            from mistral_batch.emulator._server import describe_start_error
+            from mistral_batch.emulator._serve import describe_start_error
 
             try:
                 self.emulator = Emulator(requests_per_second=requests_per_second).start()

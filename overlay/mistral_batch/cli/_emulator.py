@@ -59,7 +59,7 @@ def emulator(
     MISTRAL_SERVER_URL=http://HOST:PORT and MISTRAL_API_KEY=KEY.
     """
     from mistral_batch.emulator import serve
-    from mistral_batch.emulator._server import describe_start_error
+    from mistral_batch.emulator._serve import describe_start_error
 
     try:
         serve(

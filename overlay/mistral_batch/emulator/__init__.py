@@ -46,6 +46,7 @@ Fault kinds counted in the stats: ``status``, ``delay``, ``late``, ``reset``, ``
 """
 
 from ._faults import FAULT_KINDS, EmulatorStats, Fault
-from ._server import Emulator, serve
+from ._serve import serve
+from ._server import Emulator
 
 __all__ = ["FAULT_KINDS", "Emulator", "EmulatorStats", "Fault", "serve"]

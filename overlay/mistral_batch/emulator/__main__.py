@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ._server import describe_start_error, serve
+from ._serve import describe_start_error, serve
 
 
 def main(argv: Sequence[str] | None = None) -> None:
