@@ -37,3 +37,18 @@ def test_the_emulator_command_serves_until_interrupted(tmp_path: Path) -> None:
         server.send_signal(signal.SIGINT)
         assert server.wait(timeout=15) == 0
     assert (tmp_path / "data").is_dir()
+
+
+def test_a_busy_port_is_named_in_one_line(tmp_path: Path) -> None:
+    from mistral_batch.emulator import Emulator
+
+    with Emulator() as running:
+        done = subprocess.run(
+            [sys.executable, "-m", "mistral_batch.cli", "emulator", "--port", str(running.port)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=tmp_path,
+        )
+    assert done.returncode == 1
+    assert done.stderr == f"error: port {running.port} is in use on 127.0.0.1: pick another\n"

@@ -7,8 +7,9 @@
     mistral-batch demo
 
 Global options come before the command or after it: ``--api-key`` (or
-MISTRAL_API_KEY), ``--server-url`` (or MISTRAL_SERVER_URL), ``--emulator``,
-``-v``/``-vv``, ``--no-progress``, ``--max-retries``. Errors are one line on stderr (a
+MISTRAL_API_KEY; ``--api-key -`` reads standard input), ``--api-key-file``,
+``--server-url`` (or MISTRAL_SERVER_URL), ``--emulator``, ``-v``/``-vv``,
+``--no-progress``, ``--max-retries``. Errors are one line on stderr (a
 traceback only with ``-v``); the API key never appears in output, logs or state files.
 
 Exit codes (also in ``mistral-batch run --help``)::
