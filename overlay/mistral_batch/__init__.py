@@ -10,13 +10,14 @@ with Mistral() as client:                      # MISTRAL_API_KEY from the enviro
 
 __version__ = "0.1.0"
 
+from ._backoff import Backoff
 from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
 from ._client import AsyncMistral, Mistral
 from ._create import CREATE_TOKEN_KEY
 from ._download import AsyncDownload, Download
 from ._input import InputSummary, check_input_file, write_requests
 from ._pagination import AsyncPaginator, Page, SyncPaginator
-from ._polling import Backoff, UnknownStatusPolicy
+from ._polling import UnknownStatusPolicy
 from ._results_io import AsyncResultStream, ResultStream
 from ._retry import RetryPolicy
 from ._upload import File

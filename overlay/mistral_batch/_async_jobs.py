@@ -19,17 +19,18 @@ from mistral_batch_api.api.batch import (
 from mistral_batch_api.models import BatchJobCreate
 from mistral_batch_api.types import UNSET
 
+from ._backoff import Backoff
 from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._deadline import poll_deadline, scope
 from ._http import AsyncTransport
 from ._jsonl import MAX_LINE_BYTES
+from ._local_files import Progress
 from ._pagination import AsyncPaginator, Page
 from ._parse import batch_job as _job
 from ._parse import job_deleted as _deleted
 from ._parse import job_page as _page
 from ._polling import (
-    Backoff,
     StatusAction,
     UnknownStatusPolicy,
     WaitPlan,
@@ -37,7 +38,6 @@ from ._polling import (
     timeout_message,
 )
 from ._results_io import AsyncResultStream, expected_results
-from ._upload import Progress
 from ._validation import validate_metadata_filter, validate_page_size
 from .batch import Requests, input_path
 from .errors import (

@@ -6,18 +6,17 @@ send the request it builds with ``stream=True`` instead.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Self
+from typing import Self
 
 import attrs
 import httpx
 
 from ._deadline import awithin, expired, within
+from ._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -25,8 +24,6 @@ from .errors import (
     MistralBatchError,
 )
 
-#: Called with (bytes received so far, total bytes or None) while a download comes in.
-Progress = Callable[[int, int | None], None]
 #: Sends the download request again, with extra headers (Range), and returns the response.
 Reopen = Callable[[dict[str, str]], httpx.Response]
 AsyncReopen = Callable[[dict[str, str]], Awaitable[httpx.Response]]
@@ -96,28 +93,6 @@ class _Resume:
                 expected=self.total,
                 received=self.received,
             )
-
-
-#: The mode of the files write_to creates: results may hold personal data.
-PRIVATE_FILE_MODE = 0o600
-
-
-@contextlib.contextmanager
-def _atomic_file(path: Path, mode: int) -> Iterator[IO[bytes]]:
-    """A file beside `path` that becomes `path` only if the block ends without error.
-
-    It is created with `mode` (less the umask), which the rename keeps.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), mode)
-        with os.fdopen(fd, "wb") as out:
-            yield out
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
 
 
 class _Common:
@@ -237,7 +212,7 @@ class Download(_Common):
         """
         total = self.content_length
         received = 0
-        with _atomic_file(Path(path), mode) as out:
+        with atomic_file(Path(path), mode) as out:
             for chunk in self.iter_bytes():
                 out.write(chunk)
                 received += len(chunk)
@@ -328,7 +303,7 @@ class AsyncDownload(_Common):
         """
         total = self.content_length
         received = 0
-        with _atomic_file(Path(path), mode) as out:
+        with atomic_file(Path(path), mode) as out:
             async for chunk in self.iter_bytes():
                 out.write(chunk)
                 received += len(chunk)

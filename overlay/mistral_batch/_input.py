@@ -7,17 +7,17 @@ custom_id) is caught here with the line number, before an upload that would fail
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import secrets
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 import attrs
 
+from mistral_batch._jsonl import BOM
+from mistral_batch._local_files import atomic_file
 from mistral_batch._validation import json_type
 from mistral_batch.errors import InputError
 
@@ -37,7 +37,6 @@ __all__ = [
 
 #: The largest file the Files API accepts.
 MAX_INPUT_BYTES = 512 * 1024 * 1024
-_BOM = b"\xef\xbb\xbf"
 _MISSING: Any = object()
 
 StrPath = str | os.PathLike[str]
@@ -161,22 +160,15 @@ def write_requests(
     path = Path(dest)
     if path.is_dir():
         raise InputError("is a directory", path=path)
-    # Not tempfile.mkstemp: its 0600 mode would survive the rename; "x" honours the umask.
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with tmp.open("xb") as out:
-            summary = _write_lines(requests, out, max_bytes, path)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    # 0o666 less the umask: an input file is the user's own, not private by default.
+    with atomic_file(path, 0o666, make_parents=False) as out:
+        summary = _write_lines(requests, out, max_bytes, path)
     return summary
 
 
 def _check_line(raw: bytes, number: int, path: StrPath | None) -> str:
     """Return the custom_id of one raw input line (newline included); InputError if bad."""
-    if number == 1 and raw.startswith(_BOM):
+    if number == 1 and raw.startswith(BOM):
         raise InputError(
             "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
             line=1,

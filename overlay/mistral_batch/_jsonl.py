@@ -46,7 +46,8 @@ loads: Loads = orjson.loads if orjson is not None else pure_loads
 
 # The C scanner json.loads wraps; typeshed does not declare the attribute.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-_BOM = b"\xef\xbb\xbf"
+#: The UTF-8 byte order mark, which a file saved by some editors starts with.
+BOM = b"\xef\xbb\xbf"
 _EXCERPT_CHARS = 80
 # What json and orjson raise on bad input; orjson.JSONDecodeError is a ValueError.
 _PARSE_ERRORS = (ValueError, TypeError, RecursionError)
@@ -148,7 +149,7 @@ class JsonlDecoder:
 
     def _strip_bom(self, chunk: bytes) -> bytes:
         head = b"".join(self._parts) + chunk if self._parts else chunk
-        if len(head) < len(_BOM) and _BOM.startswith(head):
+        if len(head) < len(BOM) and BOM.startswith(head):
             # Too short to tell yet whether the stream starts with a BOM.
             self._parts = [head] if head else []
             self._pending = len(head)
@@ -156,7 +157,7 @@ class JsonlDecoder:
         self._at_start = False
         self._parts = []
         self._pending = 0
-        return head[len(_BOM) :] if head.startswith(_BOM) else head
+        return head[len(BOM) :] if head.startswith(BOM) else head
 
     def _values(self, region: bytes) -> Iterator[tuple[int, Any]]:
         """(line_number, value) for the lines of `region` (whole lines joined by b"\\n",

@@ -12,7 +12,7 @@ from email.utils import parsedate_to_datetime
 
 import attrs
 
-from mistral_batch._polling import Jitter, RandomLike, backoff_delay
+from mistral_batch._backoff import Jitter, RandomLike, backoff_delay
 from mistral_batch.errors import APIConnectionError
 
 __all__ = ["DEFAULT_RETRY_STATUSES", "NON_IDEMPOTENT_RETRY_STATUSES", "RetryPolicy"]

@@ -7,17 +7,45 @@ secret in those lines. The filter here is installed on every logger they use.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
 
 import httpx
 
-from .errors import REDACTED, InputError, redact
+from .errors import InputError
 
-__all__ = ["LOG_SECRETS", "clean_api_key", "url_secrets"]
+__all__ = ["LOG_SECRETS", "REDACTED", "clean_api_key", "redact", "secret_forms", "url_secrets"]
+
+REDACTED = "[REDACTED]"
+
+
+def secret_forms(secret: str) -> set[str]:
+    """The ways `secret` can be printed: as is, escaped as in a str or bytes repr or in
+    JSON, and percent-encoded."""
+    forms = {secret, repr(secret)[1:-1], json.dumps(secret)[1:-1]}
+    forms.add(secret.encode("unicode_escape").decode("ascii"))
+    for encoding in ("utf-8", "latin-1"):
+        with contextlib.suppress(UnicodeEncodeError):
+            forms.add(repr(secret.encode(encoding))[2:-1])
+    forms.update((quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret)))
+    return {form for form in forms if form}
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """Return text with every non-empty secret, in any of its forms, replaced by [REDACTED]."""
+    forms = {form for secret in secrets if secret for form in secret_forms(secret)}
+    # Longest first, so that a secret containing another is removed whole.
+    for form in sorted(forms, key=len, reverse=True):
+        text = text.replace(form, REDACTED)
+    return text
+
 
 #: The loggers that can print a request's URL or a response's headers.
 _LOGGERS = (

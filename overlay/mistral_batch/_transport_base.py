@@ -17,9 +17,10 @@ from . import __version__
 from ._config import ClientConfig
 from ._deadline import current, earliest, expired
 from ._encoding import ACCEPT_ENCODING
+from ._error_answers import error_from_response
 from ._redirects import redirect_target, same_origin
 from ._retry import parse_retry_after
-from ._secrets import LOG_SECRETS, url_secrets
+from ._secrets import LOG_SECRETS, redact, url_secrets
 from .errors import (
     APIConnectionError,
     APIError,
@@ -28,8 +29,6 @@ from .errors import (
     MistralBatchError,
     RateLimitError,
     UnsafeResponseError,
-    error_from_response,
-    redact,
 )
 
 __all__ = ["USER_AGENT", "Operation", "RequestFactory", "TransportBase"]

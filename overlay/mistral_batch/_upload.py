@@ -17,13 +17,11 @@ from typing import IO, Any, cast
 
 import attrs
 
+from ._input import MAX_INPUT_BYTES
+from ._local_files import Progress
 from .errors import InputError
 
 CHUNK = 1024 * 1024
-MAX_UPLOAD_BYTES = 512 * 1024 * 1024
-
-#: Called with (bytes sent so far, total bytes) while an upload goes out.
-Progress = Callable[[int, int | None], None]
 
 
 @attrs.define
@@ -218,9 +216,9 @@ class Multipart:
         try:
             while chunk := stream.read(CHUNK):
                 sent += len(chunk)
-                if sent > MAX_UPLOAD_BYTES:
+                if sent > MAX_INPUT_BYTES:
                     raise InputError(
-                        f"the file is larger than the {MAX_UPLOAD_BYTES // 2**20} MB limit",
+                        f"the file is larger than the {MAX_INPUT_BYTES // 2**20} MB limit",
                         field="file",
                     )
                 if self.progress is not None:

@@ -13,8 +13,8 @@ import attrs
 
 from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._input import check_input_file, write_requests
+from ._local_files import Progress
 from ._results_io import ResultStream
-from ._upload import Progress
 from .files import Files
 from .jobs import Jobs, OnProgress
 from .models import BatchJob, FileObject

@@ -23,12 +23,14 @@ from mistral_batch_api.types import File as GenFile
 from ._deadline import scope
 from ._download import AsyncDownload, Download
 from ._http import AsyncTransport, Operation, SyncTransport
+from ._input import MAX_INPUT_BYTES
+from ._local_files import Progress
 from ._pagination import AsyncPaginator, Page, SyncPaginator
 from ._parse import file_deleted as _deleted
 from ._parse import file_object as _file
 from ._parse import file_page as _page
 from ._parse import signed_url as _signed
-from ._upload import MAX_UPLOAD_BYTES, Multipart, Progress, UploadSource, upload_source
+from ._upload import Multipart, UploadSource, upload_source
 from ._validation import (
     PURPOSES,
     validate_id,
@@ -64,9 +66,9 @@ def _upload_parts(
     source: UploadSource, purpose: str | None, visibility: str | None, expiry: int | None
 ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
     """The generated module's request, and its form fields other than the file."""
-    if source.size is not None and source.size > MAX_UPLOAD_BYTES:
+    if source.size is not None and source.size > MAX_INPUT_BYTES:
         raise InputError(
-            f"{source.name} is {source.size} bytes; the limit is {MAX_UPLOAD_BYTES} (512 MB)",
+            f"{source.name} is {source.size} bytes; the limit is {MAX_INPUT_BYTES} (512 MB)",
             field="file",
         )
     if purpose is not None:

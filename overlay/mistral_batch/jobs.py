@@ -21,6 +21,7 @@ from mistral_batch_api.models import (
 )
 from mistral_batch_api.types import UNSET
 
+from ._backoff import Backoff
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._deadline import poll_deadline, scope
 from ._http import Operation, SyncTransport
@@ -30,7 +31,6 @@ from ._parse import batch_job as _job
 from ._parse import job_deleted as _deleted
 from ._parse import job_page as _page
 from ._polling import (
-    Backoff,
     StatusAction,
     UnknownStatusPolicy,
     WaitPlan,

@@ -3,6 +3,8 @@ import pickle
 
 import pytest
 
+from mistral_batch._error_answers import error_from_response
+from mistral_batch._secrets import redact
 from mistral_batch.errors import (
     APIConnectionError,
     APIError,
@@ -19,8 +21,6 @@ from mistral_batch.errors import (
     ServerError,
     UnprocessableEntityError,
     WaitTimeoutError,
-    error_from_response,
-    redact,
 )
 
 KEY = "sk-test-0123456789abcdef"

@@ -3,21 +3,18 @@ import random
 
 import pytest
 
+from mistral_batch._backoff import Backoff, Jitter, backoff_delay
 from mistral_batch._polling import (
-    ACTIVE_STATUSES,
-    TERMINAL_STATUSES,
-    Backoff,
     Deadline,
-    Jitter,
     StatusAction,
     UnknownStatusPolicy,
     WaitPlan,
-    backoff_delay,
     classify_status,
     is_transient,
     timeout_message,
     tolerate_not_found,
 )
+from mistral_batch._status import ACTIVE_STATUSES, TERMINAL_STATUSES
 from mistral_batch.errors import (
     APIConnectionError,
     APIError,

@@ -21,8 +21,7 @@ from mistral_batch import (
 from mistral_batch._deadline import current, earliest, poll_deadline, scope
 from mistral_batch._encoding import BoundedDecoder, codings
 from mistral_batch._redirects import MAX_REDIRECTS, redirect_target
-from mistral_batch._secrets import clean_api_key, url_secrets
-from mistral_batch.errors import redact, secret_forms
+from mistral_batch._secrets import clean_api_key, redact, secret_forms, url_secrets
 
 API = httpx.URL("https://api.example.test/v1/files/f/content")
 

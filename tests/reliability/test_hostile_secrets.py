@@ -167,7 +167,7 @@ def test_a_key_echoed_in_headers_stays_out_of_every_log_line(
 
 
 def test_the_forms_of_a_key_are_all_redacted() -> None:
-    from mistral_batch.errors import redact
+    from mistral_batch._secrets import redact
 
     odd = "sk-\u00e9t\u00e9/+="
     texts = [
