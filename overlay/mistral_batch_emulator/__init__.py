@@ -9,13 +9,14 @@ that were running. Each API key is its own workspace.
 
 Start one in Python::
 
-    from mistral_batch.emulator import Emulator
+    from mistral_batch_emulator import Emulator
 
     with Emulator() as emu:
         ...  # a client with server_url=emu.url and api_key=emu.api_key
 
-or from a shell with ``python -m mistral_batch.emulator --port 8000 --api-key KEY``.
+or from a shell with ``python -m mistral_batch_emulator --port 8000 --api-key KEY``.
 Pytest suites get the ``mistral_emulator`` and ``mistral_emulator_session`` fixtures.
+The package imports nothing of the client; ``mistral_batch.emulator`` re-exports it.
 
 Signed URLs (``GET /v1/files/{id}/url``) point at ``/signed/<token>``, which serves the
 content without an API key until the token expires (then 403).

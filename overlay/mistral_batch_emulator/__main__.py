@@ -1,4 +1,4 @@
-"""``python -m mistral_batch.emulator``: run the emulator until Ctrl-C."""
+"""``python -m mistral_batch_emulator``: run the emulator until Ctrl-C."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from ._serve import describe_start_error, serve
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def main(argv: Sequence[str] | None = None, prog: str = "python -m mistral_batch_emulator") -> None:
     """Parse the command line and serve."""
     parser = argparse.ArgumentParser(
-        prog="python -m mistral_batch.emulator",
+        prog=prog,
         description="A local emulator of Mistral's Files and Batch API.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")

@@ -23,7 +23,7 @@ from ._errors import ApiError, ValidationFailed, error_body, json_response
 from ._inject import ConnectionDropped, Receive, Scope, Send, apply_fault
 from ._state import EmulatorState
 
-_log = logging.getLogger("mistral_batch.emulator")
+_log = logging.getLogger("mistral_batch_emulator")
 
 Handler = Callable[[Request], Awaitable[Response]]
 

@@ -17,7 +17,7 @@ from ._runner import InputUnreadable, JobRunner, cut_to, file_signature
 from ._settings import Settings
 from ._store import Store
 
-_log = logging.getLogger("mistral_batch.emulator")
+_log = logging.getLogger("mistral_batch_emulator")
 
 _STEP_LINES = 4000
 _PACED_STEPS_PER_SECOND = 20

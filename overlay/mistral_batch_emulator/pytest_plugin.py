@@ -6,7 +6,7 @@ the ``emulator`` extra makes two fixtures available to every test suite:
 - ``mistral_emulator``: a fresh emulator for one test (its own data and key);
 - ``mistral_emulator_session``: one emulator shared by the whole session.
 
-Each yields a running :class:`mistral_batch.emulator.Emulator`; use ``.url`` as the
+Each yields a running :class:`mistral_batch_emulator.Emulator`; use ``.url`` as the
 client's server URL and ``.api_key`` as its key. Starlette and uvicorn are imported only
 when a fixture is used, so the plugin costs nothing to suites that do not use it.
 """
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from mistral_batch.emulator import Emulator
+    from mistral_batch_emulator import Emulator
 
 
 def _running_emulator() -> Iterator[Emulator]:
-    from mistral_batch.emulator import Emulator
+    from mistral_batch_emulator import Emulator
 
     with Emulator() as emulator:
         yield emulator

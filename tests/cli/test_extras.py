@@ -28,7 +28,7 @@ sys.argv = ["mistral-batch", *{args!r}]
 """
 
 COMMAND = "from mistral_batch.cli import main\nmain()"
-EMULATOR_MODULE = "import runpy\nrunpy.run_module('mistral_batch.emulator', run_name='__main__')"
+EMULATOR_MODULE = "import runpy\nrunpy.run_module({module!r}, run_name='__main__')"
 CLI_EXTRA = "pip install 'mistral-batch[cli]'"
 EMULATOR_EXTRA = "pip install 'mistral-batch[emulator]'"
 
@@ -76,7 +76,9 @@ def test_emulator_commands_without_the_emulator_extra(args: list[str], tmp_path:
     assert list(tmp_path.iterdir()) in ([], [tmp_path / "mistral-batch-demo"])
 
 
-def test_python_dash_m_emulator_without_the_extra(tmp_path: Path) -> None:
-    done = run_without({"starlette", "uvicorn"}, ["--port", "0"], tmp_path, EMULATOR_MODULE)
+@pytest.mark.parametrize("module", ["mistral_batch_emulator", "mistral_batch.emulator"])
+def test_python_dash_m_emulator_without_the_extra(module: str, tmp_path: Path) -> None:
+    entry = EMULATOR_MODULE.format(module=module)
+    done = run_without({"starlette", "uvicorn"}, ["--port", "0"], tmp_path, entry)
     assert done.returncode == 1
     assert done.stderr == f"error: the emulator needs the 'emulator' extra: {EMULATOR_EXTRA}\n"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from mistral_batch.emulator._endpoints import CHECKS, ENDPOINTS
+from mistral_batch_emulator._endpoints import CHECKS, ENDPOINTS
 
 SPEC = Path(__file__).resolve().parents[2] / "openapi.yaml"
 

@@ -119,10 +119,15 @@ def test_a_start_that_fails_later_removes_its_temporary_folder(private_tmpdir: P
         assert again.port == emulator.port
 
 
-def test_python_dash_m_names_a_busy_port_in_one_line() -> None:
+#: The emulator's own package, and the client's re-export of it.
+MODULES = ["mistral_batch_emulator", "mistral_batch.emulator"]
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_python_dash_m_names_a_busy_port_in_one_line(module: str) -> None:
     with Emulator() as running:
         done = subprocess.run(
-            [sys.executable, "-m", "mistral_batch.emulator", "--port", str(running.port)],
+            [sys.executable, "-m", module, "--port", str(running.port)],
             capture_output=True,
             text=True,
             timeout=30,
@@ -218,9 +223,44 @@ def test_the_session_fixture(mistral_emulator_session: Emulator) -> None:
         assert client.get("/v1/batch/jobs").status_code == 200
 
 
+@pytest.mark.parametrize("module", MODULES)
+def test_python_dash_m_help_names_the_module_it_was_run_as(module: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", module, "--help"], capture_output=True, text=True, timeout=30
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: python -m {module} ")
+
+
+def test_the_client_name_is_the_same_emulator() -> None:
+    import mistral_batch.emulator
+    import mistral_batch_emulator
+
+    assert mistral_batch.emulator.__all__ == mistral_batch_emulator.__all__
+    for name in mistral_batch_emulator.__all__:
+        assert getattr(mistral_batch.emulator, name) is getattr(mistral_batch_emulator, name)
+
+
+def test_a_running_emulator_loads_nothing_of_the_client() -> None:
+    # import-linter checks the import statements; this checks what a real run loads.
+    code = (
+        "import sys, httpx\n"
+        "from mistral_batch_emulator import Emulator\n"
+        "with Emulator() as emu:\n"
+        "    auth = {'Authorization': f'Bearer {emu.api_key}'}\n"
+        "    files = {'file': ('a.jsonl', b'{}\\n')}\n"
+        "    assert httpx.post(f'{emu.url}/v1/files', headers=auth, files=files).is_success\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules if m.startswith('mistral')}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "['mistral_batch_emulator']"
+
+
 def test_the_plugin_module_imports_no_server_stack() -> None:
     code = (
-        "import sys, mistral_batch.emulator.pytest_plugin;"
+        "import sys, mistral_batch_emulator.pytest_plugin;"
         "print(any(m.split('.')[0] in ('uvicorn', 'starlette') for m in sys.modules))"
     )
     result = subprocess.run(

@@ -26,7 +26,7 @@ from ._keys import FROM_STDIN, KeySourceError, read_key_file, read_key_stdin
 from ._output import Output
 
 if TYPE_CHECKING:
-    from mistral_batch.emulator import Emulator
+    from mistral_batch_emulator import Emulator
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -106,8 +106,8 @@ class App:
     def start_emulator(self, requests_per_second: float | None = None, why: str = "") -> Emulator:
         """Start an in-process emulator (once) and say so, in one line on stderr."""
         if self.emulator is None:
-            from mistral_batch.emulator import Emulator
-            from mistral_batch.emulator._serve import describe_start_error
+            from mistral_batch_emulator import Emulator
+            from mistral_batch_emulator._serve import describe_start_error
 
             try:
                 self.emulator = Emulator(requests_per_second=requests_per_second).start()

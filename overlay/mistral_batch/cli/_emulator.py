@@ -58,8 +58,8 @@ def emulator(
     Prints its URL and keys; point the client at it with
     MISTRAL_SERVER_URL=http://HOST:PORT and MISTRAL_API_KEY=KEY.
     """
-    from mistral_batch.emulator import serve
-    from mistral_batch.emulator._serve import describe_start_error
+    from mistral_batch_emulator import serve
+    from mistral_batch_emulator._serve import describe_start_error
 
     try:
         serve(
