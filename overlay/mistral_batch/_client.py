@@ -9,16 +9,13 @@ from typing import Self
 
 import httpx
 
-from ._config import ClientConfig, _seconds
+from ._config import ClientConfig, _seconds, own_pool
 from ._deadline import bound_io, scope
 from ._http import AsyncTransport, SyncTransport
 from ._retry import RetryPolicy
 from .batch import Batch
 from .files import AsyncFiles, Files
 from .jobs import Jobs
-
-#: Enough parallel connections for concurrent downloads; idle ones are kept for reuse.
-LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10)
 
 
 class _ClientBase:
@@ -55,6 +52,13 @@ class Mistral(_ClientBase):
     `timeout` bounds each read and write, and each attempt of a call as a whole (a float,
     or an httpx.Timeout whose read value does); `deadline` bounds each operation in all,
     its retries and a download's whole body included (see also ``client.deadline()``).
+
+    `max_concurrency` (default 64) bounds the requests in flight among the threads that
+    share the client; the others wait their turn, without a timeout of their own. A
+    download holds its place until it is read to the end or closed. The client makes
+    that many connections; an `http_client` of your own should allow as many
+    (``httpx.Limits(max_connections=...)``, 100 by default) so that no request waits
+    for a connection, and may then time out, in its pool.
     """
 
     def __init__(
@@ -68,6 +72,7 @@ class Mistral(_ClientBase):
         http_client: httpx.Client | None = None,
         allow_insecure_http: bool = False,
         deadline: float | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         self._config = ClientConfig.resolve(
             api_key,
@@ -77,10 +82,12 @@ class Mistral(_ClientBase):
             retry=retry,
             allow_insecure_http=allow_insecure_http,
             deadline=deadline,
+            max_concurrency=max_concurrency,
         )
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.Client(timeout=self._config.timeout, limits=LIMITS)
+            timeout, limits = own_pool(self._config)
+            http_client = httpx.Client(timeout=timeout, limits=limits)
             bound_io(http_client)
         self._http = http_client
         transport = SyncTransport(self._config, self._http)
@@ -105,7 +112,13 @@ class Mistral(_ClientBase):
 
 
 class AsyncMistral(_ClientBase):
-    """The asyncio client: the same resources as Mistral, with ``await`` and ``async for``."""
+    """The asyncio client: the same resources as Mistral, with ``await`` and ``async for``.
+
+    Its arguments are Mistral's. `max_concurrency` (default 64) bounds the requests in
+    flight among the tasks sharing the client: thousands of concurrent calls queue in a
+    plain FIFO in front of the connection pool, never in it, and a wait for a turn is
+    never an error (a deadline, if one is set, still holds).
+    """
 
     def __init__(
         self,
@@ -118,6 +131,7 @@ class AsyncMistral(_ClientBase):
         http_client: httpx.AsyncClient | None = None,
         allow_insecure_http: bool = False,
         deadline: float | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         self._config = ClientConfig.resolve(
             api_key,
@@ -127,10 +141,12 @@ class AsyncMistral(_ClientBase):
             retry=retry,
             allow_insecure_http=allow_insecure_http,
             deadline=deadline,
+            max_concurrency=max_concurrency,
         )
         self._owns_http = http_client is None
         if http_client is None:
-            http_client = httpx.AsyncClient(timeout=self._config.timeout, limits=LIMITS)
+            timeout, limits = own_pool(self._config)
+            http_client = httpx.AsyncClient(timeout=timeout, limits=limits)
             bound_io(http_client)
         self._http = http_client
         # Imported on first use, so that programs using only Mistral start faster.

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 import attrs
 import httpx
 
+from ._limiter import DEFAULT_MAX_CONCURRENCY, check_max_concurrency
 from ._retry import RetryPolicy
 from ._secrets import clean_api_key
 from .errors import InputError, InsecureTransportError
@@ -100,6 +101,8 @@ class ClientConfig:
     #: Seconds one operation may take in all: its attempts, the waits between them, and
     #: for a download the reading of the whole body. None: only the attempts are bounded.
     deadline: float | None = None
+    #: Requests one client may have in flight; more wait their turn (see _limiter).
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
 
     @classmethod
     def resolve(
@@ -112,6 +115,7 @@ class ClientConfig:
         retry: RetryPolicy | None,
         allow_insecure_http: bool,
         deadline: float | None = None,
+        max_concurrency: int | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> ClientConfig:
         """Build from arguments, falling back to MISTRAL_API_KEY and MISTRAL_SERVER_URL."""
@@ -141,7 +145,21 @@ class ClientConfig:
                 timeouts.read if isinstance(timeout, httpx.Timeout | None) else timeout, "timeout"
             ),
             deadline=_seconds(deadline, "deadline"),
+            max_concurrency=check_max_concurrency(max_concurrency),
         )
+
+
+def own_pool(config: ClientConfig) -> tuple[httpx.Timeout, httpx.Limits]:
+    """The timeouts and limits of an httpx client we make: a connection for every request
+    let through the gate, and no pool timeout, since waiting for one is never an error."""
+    n = config.max_concurrency
+    timeout = httpx.Timeout(
+        connect=config.timeout.connect,
+        read=config.timeout.read,
+        write=config.timeout.write,
+        pool=None,
+    )
+    return timeout, httpx.Limits(max_connections=n, max_keepalive_connections=n)
 
 
 def _seconds(value: float | None, name: str) -> float | None:

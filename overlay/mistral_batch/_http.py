@@ -23,6 +23,7 @@ from ._answers import (
 )
 from ._config import ClientConfig
 from ._deadline import expired, scope
+from ._limiter import AsyncGate, Gate, Slot
 from ._transport_base import (
     Operation,
     RequestFactory,
@@ -45,6 +46,7 @@ class SyncTransport(TransportBase):
     def __init__(self, config: ClientConfig, client: httpx.Client) -> None:
         super().__init__(config)
         self.client = client
+        self.gate = Gate(config.max_concurrency)
         self.sleep: Callable[[float], None] = time.sleep
 
     def call(
@@ -68,17 +70,27 @@ class SyncTransport(TransportBase):
         return self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
     def _exchange(
-        self, op: Operation, request: httpx.Request, factory: RequestFactory, *, replayable: bool
+        self,
+        op: Operation,
+        request: httpx.Request,
+        factory: RequestFactory,
+        replayable: bool,
+        slot: Slot,
     ) -> httpx.Response:
-        """Send `request`, following the redirects that are safe, to the final response."""
+        """Send `request`, following the redirects that are safe, to the final response;
+        `slot` is let go when that response is closed."""
         seen = [request.url]
-        while True:
-            with _hidden(request, op):
-                response = self.client.send(request, stream=True, follow_redirects=False)
-            if not response.has_redirect_location:
-                return response
-            response.close()
-            request = self.next_hop(request, response, factory, seen, replayable=replayable)
+        try:
+            while True:
+                with _hidden(request, op):
+                    response = self.client.send(request, stream=True, follow_redirects=False)
+                if not response.has_redirect_location:
+                    return slot.held_by(response)
+                response.close()
+                request = self.next_hop(request, response, factory, seen, replayable=replayable)
+        except BaseException:
+            slot.release()
+            raise
 
     def _send(
         self,
@@ -97,15 +109,19 @@ class SyncTransport(TransportBase):
             if expired(deadline):
                 raise self.out_of_time(op, attempt)
             attempt += 1
-            at = self.attempt_deadline(op, deadline)
             request = factory()
+            # The wait for a slot is no part of the attempt: it must not eat its timeout.
+            slot = self.gate.enter(deadline)
+            if slot is None:
+                raise self.out_of_time(op, attempt - 1)
+            at = self.attempt_deadline(op, deadline)
             status: int | None = None
             retry_after: str | None = None
             sent = True
             error: MistralBatchError
             try:
                 with scope(at):
-                    response = self._exchange(op, request, factory, replayable=replayable)
+                    response = self._exchange(op, request, factory, replayable, slot)
                 logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     if stream:
@@ -157,6 +173,7 @@ class AsyncTransport(TransportBase):
     def __init__(self, config: ClientConfig, client: httpx.AsyncClient) -> None:
         super().__init__(config)
         self.client = client
+        self.gate = AsyncGate(config.max_concurrency)
         # asyncio is imported here, not at the top: a sync-only program never needs it.
         import asyncio
 
@@ -183,17 +200,27 @@ class AsyncTransport(TransportBase):
         return await self._send(op, factory, lambda r: r, stream=True, replayable=True, gone=None)
 
     async def _exchange(
-        self, op: Operation, request: httpx.Request, factory: RequestFactory, *, replayable: bool
+        self,
+        op: Operation,
+        request: httpx.Request,
+        factory: RequestFactory,
+        replayable: bool,
+        slot: Slot,
     ) -> httpx.Response:
-        """Send `request`, following the redirects that are safe, to the final response."""
+        """Send `request`, following the redirects that are safe, to the final response;
+        `slot` is let go when that response is closed."""
         seen = [request.url]
-        while True:
-            with _hidden(request, op):
-                response = await self.client.send(request, stream=True, follow_redirects=False)
-            if not response.has_redirect_location:
-                return response
-            await response.aclose()
-            request = self.next_hop(request, response, factory, seen, replayable=replayable)
+        try:
+            while True:
+                with _hidden(request, op):
+                    response = await self.client.send(request, stream=True, follow_redirects=False)
+                if not response.has_redirect_location:
+                    return slot.held_by(response)
+                await response.aclose()
+                request = self.next_hop(request, response, factory, seen, replayable=replayable)
+        except BaseException:
+            slot.release()
+            raise
 
     async def _send(
         self,
@@ -212,15 +239,19 @@ class AsyncTransport(TransportBase):
             if expired(deadline):
                 raise self.out_of_time(op, attempt)
             attempt += 1
-            at = self.attempt_deadline(op, deadline)
             request = factory()
+            # The wait for a slot is no part of the attempt: it must not eat its timeout.
+            slot = await self.gate.enter(deadline)
+            if slot is None:
+                raise self.out_of_time(op, attempt - 1)
+            at = self.attempt_deadline(op, deadline)
             status: int | None = None
             retry_after: str | None = None
             sent = True
             error: MistralBatchError
             try:
                 with scope(at):
-                    response = await self._exchange(op, request, factory, replayable=replayable)
+                    response = await self._exchange(op, request, factory, replayable, slot)
                 logger.debug("%s %s -> %d", op.name, _describe(request, op), response.status_code)
                 if response.is_success:
                     if stream:
