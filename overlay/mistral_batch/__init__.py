@@ -21,7 +21,7 @@ from ._polling import UnknownStatusPolicy
 from ._results_io import AsyncResultStream, ResultStream
 from ._retry import RetryPolicy
 from ._upload import File
-from ._validation import ENDPOINTS, validate_job_create
+from ._validation import validate_job_create
 from .batch import BatchRun
 from .errors import (
     APIConnectionError,
@@ -104,3 +104,12 @@ __all__ = [
     "validate_job_create",
     "write_requests",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # ENDPOINTS comes from the generated enums, loaded on first use rather than on import.
+    if name == "ENDPOINTS":
+        from ._validation import ENDPOINTS
+
+        return ENDPOINTS
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,15 +10,7 @@ from typing import Any
 
 import attrs
 
-from mistral_batch_api.api.batch import (
-    cancel_batch_job,
-    create_batch_job,
-    delete_batch_job,
-    get_batch_job,
-)
-from mistral_batch_api.models import BatchJobCreate
-from mistral_batch_api.types import UNSET
-
+from . import _generated as gen
 from ._backoff import Backoff
 from ._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
@@ -97,7 +89,7 @@ class AsyncJobs:
             completion_window=completion_window,
             dedupe=dedupe,
         )
-        kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
+        kwargs = gen.create_batch_job(args.body)
         started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
         plan = CreatePlan(token=args.token, policy=self._t.config.retry)
         while True:
@@ -135,9 +127,7 @@ class AsyncJobs:
 
     async def get(self, job_id: BatchJob | str, *, inline: bool | None = None) -> BatchJob:
         """The job as it is now."""
-        kwargs = get_batch_job._get_kwargs(
-            _job_id(job_id), inline=UNSET if inline is None else inline
-        )
+        kwargs = gen.get_batch_job(_job_id(job_id), inline=inline)
         return await self._t.call(GET, lambda: self._t.build(self._t.client, kwargs), _job)
 
     def list(
@@ -177,13 +167,13 @@ class AsyncJobs:
 
     async def cancel(self, job_id: BatchJob | str) -> BatchJob:
         """Ask the job to stop."""
-        kwargs = cancel_batch_job._get_kwargs(_job_id(job_id))
+        kwargs = gen.cancel_batch_job(_job_id(job_id))
         return await self._t.call(CANCEL, lambda: self._t.build(self._t.client, kwargs), _job)
 
     async def delete(self, job_id: BatchJob | str) -> Deleted:
         """Delete a finished job."""
         checked = _job_id(job_id)
-        kwargs = delete_batch_job._get_kwargs(checked)
+        kwargs = gen.delete_batch_job(checked)
         return await self._t.call(
             DELETE,
             lambda: self._t.build(self._t.client, kwargs),

@@ -15,12 +15,7 @@ from typing import Any, TypeVar
 import httpx
 import orjson
 
-from mistral_batch_api.models import BatchJob as GenBatchJob
-from mistral_batch_api.models import BatchJobDeleted, BatchJobList, FileDeleted, FileList
-from mistral_batch_api.models import FileObject as GenFileObject
-from mistral_batch_api.models import SignedUrl as GenSignedUrl
-from mistral_batch_api.types import Unset
-
+from . import _generated as gen
 from ._pagination import Page
 from .models import BatchJob, Deleted, FieldTypeError, FileObject, SignedURL
 
@@ -108,7 +103,7 @@ def _containers(body: dict[str, Any], where: str = "") -> None:
 
 
 def _total(value: object) -> int | None:
-    if value is None or isinstance(value, Unset):
+    if value is None or isinstance(value, gen.Unset):
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise AnswerShapeError(f"'total' is {value!r}, not a count", "total")
@@ -116,7 +111,7 @@ def _total(value: object) -> int | None:
 
 
 def _items(value: object) -> list[Any]:
-    if isinstance(value, Unset):
+    if isinstance(value, gen.Unset):
         return []
     if not isinstance(value, list):
         raise AnswerShapeError(f"'data' is a {type(value).__name__}, not a list", "data")
@@ -126,7 +121,7 @@ def _items(value: object) -> list[Any]:
 @_shaped("a file")
 def file_object(response: httpx.Response) -> FileObject:
     """A file from an upload or retrieve answer."""
-    return FileObject.from_generated(GenFileObject.from_dict(_object(response)))
+    return FileObject.from_generated(gen.file_object(_object(response)))
 
 
 def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
@@ -135,8 +130,8 @@ def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
     @_shaped("a page of files")
     def parse(response: httpx.Response) -> Page[FileObject]:
         body = _object(response)
-        _items(body.get("data", Unset()))
-        listing = FileList.from_dict(body)
+        _items(body.get("data", []))
+        listing = gen.file_list(body)
         items = [FileObject.from_generated(f) for f in listing.data]
         return Page(items=items, page=page, total=_total(listing.total))
 
@@ -146,14 +141,14 @@ def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
 @_shaped("a file deletion")
 def file_deleted(response: httpx.Response) -> Deleted:
     """The answer to a file deletion."""
-    d = FileDeleted.from_dict(_object(response))
+    d = gen.file_deleted(_object(response))
     return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
 
 
 @_shaped("a signed URL")
 def signed_url(response: httpx.Response) -> SignedURL:
     """A signed URL's answer."""
-    url = GenSignedUrl.from_dict(_object(response)).url
+    url = gen.signed_url(_object(response)).url
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
         raise AnswerShapeError("'url' is not an http(s) URL", "url")
     return SignedURL(url=url)
@@ -164,7 +159,7 @@ def batch_job(response: httpx.Response) -> BatchJob:
     """A job from a create, get or cancel answer."""
     body = _object(response)
     _containers(body)
-    return BatchJob.from_generated(GenBatchJob.from_dict(body))
+    return BatchJob.from_generated(gen.batch_job(body))
 
 
 def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
@@ -173,12 +168,12 @@ def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
     @_shaped("a page of jobs")
     def parse(response: httpx.Response) -> Page[BatchJob]:
         body = _object(response)
-        for index, job in enumerate(_items(body.get("data", Unset()))):
+        for index, job in enumerate(_items(body.get("data", []))):
             if not isinstance(job, dict):
                 raise AnswerShapeError(f"'data[{index}]' is not an object", f"data[{index}]")
             _containers(job, f"data[{index}].")
-        listing = BatchJobList.from_dict(body)
-        data = [] if isinstance(listing.data, Unset) else listing.data
+        listing = gen.batch_job_list(body)
+        data = [] if isinstance(listing.data, gen.Unset) else listing.data
         items = [BatchJob.from_generated(j) for j in data]
         return Page(items=items, page=page, total=_total(listing.total))
 
@@ -188,4 +183,4 @@ def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
 @_shaped("a job deletion")
 def job_deleted(response: httpx.Response) -> Deleted:
     """The answer to a job deletion, where only the id is required."""
-    return Deleted.from_job_deletion(BatchJobDeleted.from_dict(_object(response)))
+    return Deleted.from_job_deletion(gen.batch_job_deleted(_object(response)))

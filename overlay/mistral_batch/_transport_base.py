@@ -133,7 +133,7 @@ class TransportBase:
         authenticated: bool = True,
         headers: dict[str, str] | None = None,
     ) -> httpx.Request:
-        """Turn a generated operation's `_get_kwargs` into a request to our server."""
+        """Turn a generated request's arguments (see _generated) into a request to our server."""
         kwargs = dict(kwargs)
         method = kwargs.pop("method").upper()
         url = kwargs.pop("url")

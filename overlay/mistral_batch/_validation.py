@@ -10,9 +10,10 @@ import logging
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
+from mistral_batch._generated import endpoints, purposes
 from mistral_batch.errors import InputError
-from mistral_batch_api.models import ApiEndpoint, FilePurpose
 
 __all__ = [
     "ENDPOINTS",
@@ -32,10 +33,6 @@ __all__ = [
     "validate_timeout_hours",
 ]
 
-#: The batch endpoints this version knows, from openapi.yaml's ApiEndpoint.
-ENDPOINTS: tuple[str, ...] = tuple(endpoint.value for endpoint in ApiEndpoint)
-#: The file purposes this version knows, from openapi.yaml's FilePurpose.
-PURPOSES: tuple[str, ...] = tuple(purpose.value for purpose in FilePurpose)
 MAX_INLINE_REQUESTS = 10_000
 MAX_TIMEOUT_HOURS = 168
 MAX_SIGNED_URL_HOURS = 168
@@ -50,6 +47,21 @@ _ENDPOINT_SHAPE = re.compile(r"/v[0-9]+(/[a-z][a-z0-9_-]*)+")
 _PURPOSE_SHAPE = re.compile(r"[a-z][a-z0-9_-]{0,63}")
 
 logger = logging.getLogger("mistral_batch")
+
+if TYPE_CHECKING:
+    #: The batch endpoints this version knows, from openapi.yaml's ApiEndpoint.
+    ENDPOINTS: tuple[str, ...]
+    #: The file purposes this version knows, from openapi.yaml's FilePurpose.
+    PURPOSES: tuple[str, ...]
+
+
+def __getattr__(name: str) -> tuple[str, ...]:
+    # Derived from the generated enums, which are loaded on first use, not on import.
+    if name == "ENDPOINTS":
+        return endpoints()
+    if name == "PURPOSES":
+        return purposes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def json_type(value: object) -> str:
@@ -161,12 +173,12 @@ def _open_value(value: object, known: tuple[str, ...], shape: re.Pattern[str], w
 
 def validate_endpoint(endpoint: object) -> str:
     """Return a known endpoint, or a well-formed newer one with a warning; else InputError."""
-    return _open_value(endpoint, ENDPOINTS, _ENDPOINT_SHAPE, "endpoint")
+    return _open_value(endpoint, endpoints(), _ENDPOINT_SHAPE, "endpoint")
 
 
 def validate_purpose(purpose: object) -> str:
     """Return a known purpose, or a well-formed newer one with a warning; else InputError."""
-    return _open_value(purpose, PURPOSES, _PURPOSE_SHAPE, "purpose")
+    return _open_value(purpose, purposes(), _PURPOSE_SHAPE, "purpose")
 
 
 def validate_timeout_hours(value: object, field: str = "timeout_hours") -> int:

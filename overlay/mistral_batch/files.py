@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
-from mistral_batch_api.api.files import (
-    delete_file,
-    download_file,
-    get_signed_url,
-    list_files,
-    retrieve_file,
-    upload_file,
-)
-from mistral_batch_api.models import FilePurpose, FileUpload, FileVisibility
-from mistral_batch_api.types import UNSET
-from mistral_batch_api.types import File as GenFile
-
+from . import _generated as gen
 from ._deadline import scope
 from ._download import AsyncDownload, Download
 from ._http import AsyncTransport, Operation, SyncTransport
@@ -32,7 +20,6 @@ from ._parse import file_page as _page
 from ._parse import signed_url as _signed
 from ._upload import Multipart, UploadSource, upload_source
 from ._validation import (
-    PURPOSES,
     validate_id,
     validate_page_size,
     validate_purpose,
@@ -53,15 +40,6 @@ SIGNED_URL = Operation("get_signed_url")
 SIGNED_DOWNLOAD = Operation("download_signed_url", secret_url=True)
 
 
-def _enum_or_str(enum: type[Any], value: str | None) -> Any:
-    if value is None:
-        return UNSET
-    try:
-        return enum(value)
-    except ValueError:
-        return value
-
-
 def _upload_parts(
     source: UploadSource, purpose: str | None, visibility: str | None, expiry: int | None
 ) -> tuple[dict[str, Any], list[tuple[str, bytes]]]:
@@ -73,26 +51,15 @@ def _upload_parts(
         )
     if purpose is not None:
         validate_purpose(purpose)
-    if visibility is not None and visibility not in {v.value for v in FileVisibility}:
+    if visibility is not None and visibility not in gen.visibilities():
         raise InputError(f"visibility must be workspace or user, got {visibility!r}")
     if expiry is not None and (
         not isinstance(expiry, int) or isinstance(expiry, bool) or expiry < 1
     ):
         raise InputError(f"expiry must be a positive number of hours, got {expiry!r}")
-    body = FileUpload(
-        # Only the other fields are taken from here; the file itself streams separately.
-        file=GenFile(payload=io.BytesIO(), file_name=source.name),
-        purpose=FilePurpose(purpose) if purpose in PURPOSES else UNSET,
-        visibility=FileVisibility(visibility) if visibility else UNSET,
-        expiry=UNSET if expiry is None else expiry,
+    return gen.upload_file(
+        file_name=source.name, purpose=purpose, visibility=visibility, expiry=expiry
     )
-    kwargs = upload_file._get_kwargs(body=body)
-    fields = [(name, part[1]) for name, part in kwargs.pop("files") if name != "file"]
-    if purpose is not None and purpose not in PURPOSES:
-        # A purpose newer than this client: the generated form knows only the enum's.
-        fields.append(("purpose", purpose.encode()))
-    kwargs.pop("headers", None)  # the fixed "+++" boundary
-    return kwargs, fields
 
 
 def _list_kwargs(
@@ -106,15 +73,15 @@ def _list_kwargs(
     purpose: str | None,
     mimetypes: Sequence[str] | None,
 ) -> dict[str, Any]:
-    return list_files._get_kwargs(
+    return gen.list_files(
         page=page,
         page_size=page_size,
         include_total=include_total,
-        sample_type=UNSET if sample_type is None else list(sample_type),
-        source=UNSET if source is None else list(source),
-        search=UNSET if search is None else search,
-        purpose=_enum_or_str(FilePurpose, purpose),
-        mimetypes=UNSET if mimetypes is None else list(mimetypes),
+        sample_type=sample_type,
+        source=source,
+        search=search,
+        purpose=purpose,
+        mimetypes=mimetypes,
     )
 
 
@@ -127,7 +94,7 @@ ACCEPT_BYTES = {
 
 def _download_kwargs(file_id: str, extra: dict[str, str]) -> dict[str, Any]:
     """The generated download request, resuming from a Range when one is asked."""
-    return download_file._get_kwargs(file_id, range_=extra.get("Range", UNSET))
+    return {**gen.download_file(file_id), "headers": dict(extra)}
 
 
 def _file_id(value: str) -> str:
@@ -201,13 +168,13 @@ class Files:
 
     def retrieve(self, file_id: str) -> FileObject:
         """The file's description."""
-        kwargs = retrieve_file._get_kwargs(_file_id(file_id))
+        kwargs = gen.retrieve_file(_file_id(file_id))
         return self._t.call(RETRIEVE, lambda: self._t.build(self._t.client, kwargs), _file)
 
     def delete(self, file_id: str) -> Deleted:
         """Delete the file."""
         checked = _file_id(file_id)
-        kwargs = delete_file._get_kwargs(checked)
+        kwargs = gen.delete_file(checked)
         return self._t.call(
             DELETE,
             lambda: self._t.build(self._t.client, kwargs),
@@ -239,7 +206,7 @@ class Files:
     def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""
         checked = validate_signed_url_expiry(expiry)
-        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=checked)
+        kwargs = gen.get_signed_url(_file_id(file_id), expiry=checked)
         return self._t.call(SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed)
 
     def download_signed_url(self, url: str | SignedURL) -> Download:
@@ -325,13 +292,13 @@ class AsyncFiles:
 
     async def retrieve(self, file_id: str) -> FileObject:
         """The file's description."""
-        kwargs = retrieve_file._get_kwargs(_file_id(file_id))
+        kwargs = gen.retrieve_file(_file_id(file_id))
         return await self._t.call(RETRIEVE, lambda: self._t.build(self._t.client, kwargs), _file)
 
     async def delete(self, file_id: str) -> Deleted:
         """Delete the file."""
         checked = _file_id(file_id)
-        kwargs = delete_file._get_kwargs(checked)
+        kwargs = gen.delete_file(checked)
         return await self._t.call(
             DELETE,
             lambda: self._t.build(self._t.client, kwargs),
@@ -364,7 +331,7 @@ class AsyncFiles:
     async def get_signed_url(self, file_id: str, expiry: int = 24) -> SignedURL:
         """A URL that downloads the file without the key for `expiry` hours."""
         checked = validate_signed_url_expiry(expiry)
-        kwargs = get_signed_url._get_kwargs(_file_id(file_id), expiry=checked)
+        kwargs = gen.get_signed_url(_file_id(file_id), expiry=checked)
         return await self._t.call(
             SIGNED_URL, lambda: self._t.build(self._t.client, kwargs), _signed
         )

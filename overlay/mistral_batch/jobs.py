@@ -7,20 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mistral_batch_api.api.batch import (
-    cancel_batch_job,
-    create_batch_job,
-    delete_batch_job,
-    get_batch_job,
-    list_batch_jobs,
-)
-from mistral_batch_api.models import (
-    BatchJobCreate,
-    JobOrder,
-    MetadataFilter,
-)
-from mistral_batch_api.types import UNSET
-
+from . import _generated as gen
 from ._backoff import Backoff
 from ._create import CREATE_TOKEN_KEY, CreateArgs, CreatePlan
 from ._deadline import poll_deadline, scope
@@ -97,16 +84,16 @@ def _list_kwargs(
     order_by: str,
 ) -> dict[str, Any]:
     statuses = [status] if isinstance(status, str) else status
-    return list_batch_jobs._get_kwargs(
+    return gen.list_batch_jobs(
         page=page,
         page_size=page_size,
-        model=UNSET if model is None else model,
-        agent_id=UNSET if agent_id is None else agent_id,
-        metadata=UNSET if metadata is None else MetadataFilter.from_dict(dict(metadata)),
-        created_after=UNSET if created_after is None else created_after,
+        model=model,
+        agent_id=agent_id,
+        metadata=metadata,
+        created_after=created_after,
         created_by_me=created_by_me,
-        status=UNSET if statuses is None else list(statuses),
-        order_by=JobOrder(order_by),
+        status=statuses,
+        order_by=order_by,
     )
 
 
@@ -147,7 +134,7 @@ class Jobs:
             completion_window=completion_window,
             dedupe=dedupe,
         )
-        kwargs = create_batch_job._get_kwargs(body=BatchJobCreate.from_dict(args.body))
+        kwargs = gen.create_batch_job(args.body)
         started = datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=5)
         plan = CreatePlan(token=args.token, policy=self._t.config.retry)
         while True:
@@ -183,9 +170,7 @@ class Jobs:
 
     def get(self, job_id: BatchJob | str, *, inline: bool | None = None) -> BatchJob:
         """The job as it is now (`inline=True` adds the outputs of an inline job)."""
-        kwargs = get_batch_job._get_kwargs(
-            _job_id(job_id), inline=UNSET if inline is None else inline
-        )
+        kwargs = gen.get_batch_job(_job_id(job_id), inline=inline)
         return self._t.call(GET, lambda: self._t.build(self._t.client, kwargs), _job)
 
     def list(
@@ -226,13 +211,13 @@ class Jobs:
 
     def cancel(self, job_id: BatchJob | str) -> BatchJob:
         """Ask the job to stop; it goes to CANCELLATION_REQUESTED, then CANCELLED."""
-        kwargs = cancel_batch_job._get_kwargs(_job_id(job_id))
+        kwargs = gen.cancel_batch_job(_job_id(job_id))
         return self._t.call(CANCEL, lambda: self._t.build(self._t.client, kwargs), _job)
 
     def delete(self, job_id: BatchJob | str) -> Deleted:
         """Delete a finished job."""
         checked = _job_id(job_id)
-        kwargs = delete_batch_job._get_kwargs(checked)
+        kwargs = gen.delete_batch_job(checked)
         return self._t.call(
             DELETE,
             lambda: self._t.build(self._t.client, kwargs),

@@ -1,21 +1,29 @@
 """The objects the client hands back: files, jobs and small answers, with None for absent.
 
-They are built from the generated models (``mistral_batch_api.models``) and keep every
-field the server sent, known or not: enum values this version does not know stay plain
-strings, and fields it does not know are in ``extra``.
+They are built from the generated models (``mistral_batch_api.models``, reached through
+_generated) and keep every field the server sent, known or not: enum values this version
+does not know stay plain strings, and fields it does not know are in ``extra``.
+
+Why our own classes rather than the generated ones: the generated models change shape
+with every regeneration (a renamed field, an enum gained or lost), mark absent fields
+with ``UNSET`` where users expect None, and are mutable; these are frozen, typed as users
+read them, stable across regenerations, and the only models the public API names. The
+mapping in ``from_generated`` is the one place a change in the spec shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from mistral_batch_api import models as gen
-from mistral_batch_api.types import Unset
-
+from . import _generated
 from ._status import TERMINAL_STATUSES
+
+if TYPE_CHECKING:
+    from mistral_batch_api import models as gen
+    from mistral_batch_api.types import Unset
 
 __all__ = [
     "BatchJob",
@@ -30,7 +38,7 @@ T = TypeVar("T")
 
 
 def _opt(value: T | Unset) -> T | None:
-    return None if isinstance(value, Unset) else value
+    return None if isinstance(value, _generated.Unset) else value
 
 
 def _text(value: Any) -> Any:
@@ -69,7 +77,7 @@ def _of(*kinds: type, optional: bool = False) -> Callable[[Any, attrs.Attribute[
 
 
 def _dict(value: Any) -> dict[str, Any] | None:
-    if value is None or isinstance(value, Unset):
+    if value is None or isinstance(value, _generated.Unset):
         return None
     return dict(value.to_dict()) if hasattr(value, "to_dict") else dict(value)
 
@@ -227,7 +235,7 @@ class Deleted:
         # means the job is gone.
         return cls(
             id=model.id,
-            deleted=True if isinstance(model.deleted, Unset) else model.deleted,
+            deleted=True if isinstance(model.deleted, _generated.Unset) else model.deleted,
             object=_opt(model.object_) or "batch",
         )
 
