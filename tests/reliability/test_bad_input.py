@@ -119,7 +119,9 @@ CLIENT_CASES: dict[str, tuple[Callable[[Mistral, Path], Any], str, int | None]] 
         "completion_window",
         None,
     ),
-    "unknown-endpoint": (create(endpoint="/v1/images"), "endpoint must be one of", None),
+    # A well-formed endpoint or purpose newer than this client is sent with a warning;
+    # a malformed one is refused.
+    "malformed-endpoint": (create(endpoint="chat/completions"), "endpoint must be one of", None),
     "files-and-requests": (create(requests=[chat("a")]), "exactly one of", None),
     "inline-duplicate-custom-id": (
         create(input_files=..., requests=[chat("a"), chat("a")]),
@@ -165,7 +167,7 @@ CLIENT_CASES: dict[str, tuple[Callable[[Mistral, Path], Any], str, int | None]] 
         "permission denied",
         None,
     ),
-    "unknown-purpose": (lambda c, _: c.files.upload(GOOD, purpose="photos"), "purpose", None),
+    "malformed-purpose": (lambda c, _: c.files.upload(GOOD, purpose="Photos!"), "purpose", None),
 }
 
 
