@@ -24,6 +24,7 @@ from benchmarks._work import (
     sdk,
     unlink,
 )
+from benchmarks.cases_fanout import fanout_httpx, fanout_httpx_semaphore, fanout_ours
 from benchmarks.cases_whole import e2e_ours, e2e_sdk, emulator_download, emulator_jobs
 
 # 1. Download a file to disk
@@ -247,4 +248,7 @@ VARIANTS: dict[str, Callable[[Params], Work]] = {
     "emulator.jobs": emulator_jobs,
     "emulator.download": emulator_download,
     "emulator.http": emulator_http,
+    "fanout.ours": fanout_ours,
+    "fanout.httpx": fanout_httpx,
+    "fanout.httpx_semaphore": fanout_httpx_semaphore,
 }

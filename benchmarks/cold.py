@@ -11,10 +11,22 @@ import resource
 import subprocess
 import sys
 import time
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def sdk_import() -> str:
+    """The official SDK's import as its users write it: from 2.0 the client lives in
+    ``mistralai.client`` (loaded lazily); before, ``mistralai`` itself exports it."""
+    try:
+        major = int(metadata.version("mistralai").split(".")[0])
+    except (metadata.PackageNotFoundError, ValueError):
+        major = 1
+    return "from mistralai.client import Mistral" if major >= 2 else "from mistralai import Mistral"
+
 
 #: What a fresh interpreter runs in the cold start case: import, and a client for
 #: files and batch (the SDK loads its sub-clients on first access, so they are touched).
@@ -25,7 +37,7 @@ COLD_START: dict[str, str] = {
         "client.files, client.batch.jobs\n"
     ),
     "sdk": (
-        "from mistralai import Mistral\n"
+        f"{sdk_import()}\n"
         "client = Mistral(api_key='key', server_url='http://127.0.0.1:9')\n"
         "client.files, client.batch.jobs\n"
     ),

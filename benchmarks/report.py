@@ -74,6 +74,7 @@ def _size(sizes: Sizes, case: str) -> str:
             f"a job of {sizes.emulator_requests:,} requests; the "
             f"{sizes.download_bytes / MIB:,.2f} MiB file; {sizes.calls:,} GET calls"
         ),
+        "fanout": f"{sizes.fanout_calls:,} concurrent calls",
     }[case]
 
 
@@ -82,7 +83,9 @@ def _table(case: Case, runs: dict[str, Runs]) -> list[str]:
     ref_label = next((v.key for v in case.variants if v.key == case.reference), "")
     head = ["variant", "median", *([f"vs {ref_label}"] if reference else [])]
     cpu_head = "client CPU per call" if case.key == "calls" else "client CPU"
-    head += [cpu_head, "peak memory growth", "peak RSS", "runs"]
+    head += [cpu_head, "peak memory growth", "peak RSS"]
+    counts_errors = case.key == "fanout"
+    head += ["errors (per run)", "runs"] if counts_errors else ["runs"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for variant in case.variants:
         entry = runs.get(variant.key)
@@ -97,6 +100,8 @@ def _table(case: Case, runs: dict[str, Runs]) -> list[str]:
         else:
             row.append(f"{entry.cpu:,.2f} s")
         row += [f"{entry.growth:,.1f} MiB", f"{entry.peak:,.1f} MiB"]
+        if counts_errors:
+            row.append(", ".join(f"{e:,}" for e in entry.errors))
         row.append(", ".join(_number(f, metric.digits) for f in entry.figures))
         lines.append("| " + " | ".join(row) + " |")
     return lines

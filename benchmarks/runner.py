@@ -114,6 +114,8 @@ class Bench:
                 p |= {"file_id": self.big_file_id()}
             else:
                 p |= {"job_id": self.job_id(), "n": s.calls, "warmup": s.warmup_calls}
+        elif case.key == "fanout":
+            p |= {"job_id": self.job_id(), "n": s.fanout_calls}
         return p
 
     def run_child(self, case: Case, variant: str, *, profile: bool = False) -> dict[str, Any]:
@@ -155,6 +157,7 @@ def run_case(bench: Bench, case: Case, repeat: int, cold_rounds: int) -> dict[st
             entry.peak_mib.append(result["peak_kib"] / 1024)
             entry.cpu_seconds.append(result.get("cpu_seconds", 0.0))
             entry.units.append(result["units"])
+            entry.errors.append(result.get("errors", 0))
             unit = case.metric_of(variant.key).unit
             _log(f"  {case.key}.{variant.key} run {round_ + 1}/{rounds}: {figure:,.1f} {unit}")
     return runs
