@@ -1,0 +1,84 @@
+"""Shared by every suite: a test fails when it leaves an HTTP response open.
+
+A response left open holds its connection until the garbage collector finds it, and a
+client that does so under load runs out of connections. httpx hands every response that
+came over a socket through HTTPTransport (or AsyncHTTPTransport); each is counted there,
+and the test fails at its end if any was neither read to its end nor closed. Answers made
+without a socket (httpx.MockTransport, a body already in memory) hold nothing and are not
+counted. This works for both clients, and for the command when it runs in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+
+#: What each open response was, by the id of its tracked stream.
+Ledger = dict[int, str]
+
+
+class _Tracked(httpx.SyncByteStream):
+    """A response's stream, noted in the ledger until it is closed."""
+
+    def __init__(self, inner: httpx.SyncByteStream, what: str, ledger: Ledger) -> None:
+        self._inner, self._ledger = inner, ledger
+        ledger[id(self)] = what
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._inner
+
+    def close(self) -> None:
+        self._ledger.pop(id(self), None)
+        self._inner.close()
+
+
+class _AsyncTracked(httpx.AsyncByteStream):
+    """The async twin of _Tracked."""
+
+    def __init__(self, inner: httpx.AsyncByteStream, what: str, ledger: Ledger) -> None:
+        self._inner, self._ledger = inner, ledger
+        ledger[id(self)] = what
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        async for part in self._inner:
+            yield part
+
+    async def aclose(self) -> None:
+        self._ledger.pop(id(self), None)
+        await self._inner.aclose()
+
+
+def _what(request: httpx.Request, response: httpx.Response) -> str:
+    # The path only: a query string may hold a signed URL's secret.
+    return f"{request.method} {request.url.path} -> {response.status_code}"
+
+
+@pytest.fixture(autouse=True)
+def responses_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
+    """Fails the test if a response that came over a socket is left open at its end."""
+    ledger: Ledger = {}
+    send = httpx.HTTPTransport.handle_request
+    asend = httpx.AsyncHTTPTransport.handle_async_request
+
+    def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        response = send(self, request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        response.stream = _Tracked(response.stream, _what(request, response), ledger)
+        return response
+
+    async def handle_async_request(
+        self: httpx.AsyncHTTPTransport, request: httpx.Request
+    ) -> httpx.Response:
+        response = await asend(self, request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _AsyncTracked(response.stream, _what(request, response), ledger)
+        return response
+
+    monkeypatch.setattr(httpx.HTTPTransport, "handle_request", handle_request)
+    monkeypatch.setattr(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)
+    yield ledger
+    if ledger:
+        left = sorted(ledger.values())
+        pytest.fail(f"{len(left)} response(s) left open: {', '.join(left)}", pytrace=False)
