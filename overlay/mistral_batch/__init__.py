@@ -10,44 +10,49 @@ with Mistral() as client:                      # MISTRAL_API_KEY from the enviro
 
 __version__ = "0.1.0"
 
-from ._backoff import Backoff
-from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
-from ._client import AsyncMistral, Mistral
-from ._create import CREATE_TOKEN_KEY
-from ._download import AsyncDownload, Download
-from ._input import InputSummary, check_input_file, write_requests
-from ._pagination import AsyncPaginator, Page, SyncPaginator
-from ._polling import UnknownStatusPolicy
-from ._results_io import AsyncResultStream, ResultStream
-from ._retry import RetryPolicy
-from ._upload import File
-from ._validation import validate_job_create
-from .batch import BatchRun
-from .errors import (
-    APIConnectionError,
-    APIError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    IncompleteDownloadError,
-    InputError,
-    InsecureTransportError,
-    MalformedResponseError,
-    MistralBatchError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTooLargeError,
-    ResultDecodeError,
-    ServerError,
-    UnexpectedStatusError,
-    UnprocessableEntityError,
-    UnsafeResponseError,
-    WaitTimeoutError,
-)
-from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
-from .results import BatchResult, pair_results
+# Read by type checkers only: at run time each name is imported on first use (see
+# __getattr__), so that `import mistral_batch` costs nothing and a program loads only
+# the parts it uses. A bare False, not typing.TYPE_CHECKING: importing typing is work.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from ._backoff import Backoff
+    from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
+    from ._client import AsyncMistral, Mistral
+    from ._create import CREATE_TOKEN_KEY
+    from ._download import AsyncDownload, Download
+    from ._input import InputSummary, check_input_file, write_requests
+    from ._pagination import AsyncPaginator, Page, SyncPaginator
+    from ._polling import UnknownStatusPolicy
+    from ._results_io import AsyncResultStream, ResultStream
+    from ._retry import RetryPolicy
+    from ._upload import File
+    from ._validation import ENDPOINTS, validate_job_create
+    from .batch import BatchRun
+    from .errors import (
+        APIConnectionError,
+        APIError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ConflictError,
+        IncompleteDownloadError,
+        InputError,
+        InsecureTransportError,
+        MalformedResponseError,
+        MistralBatchError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        RequestTooLargeError,
+        ResultDecodeError,
+        ServerError,
+        UnexpectedStatusError,
+        UnprocessableEntityError,
+        UnsafeResponseError,
+        WaitTimeoutError,
+    )
+    from .models import BatchJob, Deleted, FileObject, RequestCounts, SignedURL
+    from .results import BatchResult, pair_results
 
 __all__ = [
     "CREATE_TOKEN_KEY",
@@ -105,11 +110,79 @@ __all__ = [
     "write_requests",
 ]
 
+#: The modules whose names are public, as the import of every name once loaded them.
+_PUBLIC_MODULES = frozenset({"batch", "errors", "files", "jobs", "models", "results"})
+
+#: The module each public name comes from.
+_HOME: dict[str, str] = {
+    "Backoff": "._backoff",
+    "BatchError": "._batch_out",
+    "BatchJobOut": "._batch_out",
+    "BatchJobRequestCounts": "._batch_out",
+    "BatchJobsOut": "._batch_out",
+    "AsyncMistral": "._client",
+    "Mistral": "._client",
+    "CREATE_TOKEN_KEY": "._create",
+    "AsyncDownload": "._download",
+    "Download": "._download",
+    "InputSummary": "._input",
+    "check_input_file": "._input",
+    "write_requests": "._input",
+    "AsyncPaginator": "._pagination",
+    "Page": "._pagination",
+    "SyncPaginator": "._pagination",
+    "UnknownStatusPolicy": "._polling",
+    "AsyncResultStream": "._results_io",
+    "ResultStream": "._results_io",
+    "RetryPolicy": "._retry",
+    "File": "._upload",
+    "ENDPOINTS": "._validation",
+    "validate_job_create": "._validation",
+    "BatchRun": ".batch",
+    "APIConnectionError": ".errors",
+    "APIError": ".errors",
+    "APITimeoutError": ".errors",
+    "AuthenticationError": ".errors",
+    "BadRequestError": ".errors",
+    "ConflictError": ".errors",
+    "IncompleteDownloadError": ".errors",
+    "InputError": ".errors",
+    "InsecureTransportError": ".errors",
+    "MalformedResponseError": ".errors",
+    "MistralBatchError": ".errors",
+    "NotFoundError": ".errors",
+    "PermissionDeniedError": ".errors",
+    "RateLimitError": ".errors",
+    "RequestTooLargeError": ".errors",
+    "ResultDecodeError": ".errors",
+    "ServerError": ".errors",
+    "UnexpectedStatusError": ".errors",
+    "UnprocessableEntityError": ".errors",
+    "UnsafeResponseError": ".errors",
+    "WaitTimeoutError": ".errors",
+    "BatchJob": ".models",
+    "Deleted": ".models",
+    "FileObject": ".models",
+    "RequestCounts": ".models",
+    "SignedURL": ".models",
+    "BatchResult": ".results",
+    "pair_results": ".results",
+}
+
 
 def __getattr__(name: str) -> object:
-    # ENDPOINTS comes from the generated enums, loaded on first use rather than on import.
-    if name == "ENDPOINTS":
-        from ._validation import ENDPOINTS
+    """A public name, imported from its module on first use."""
+    import importlib
 
-        return ENDPOINTS
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name in _PUBLIC_MODULES:  # `mistral_batch.errors.InputError` without importing it
+        return importlib.import_module(f".{name}", __name__)
+    home = _HOME.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # the next use is a plain lookup
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
