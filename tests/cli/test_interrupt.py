@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,3 +76,25 @@ def test_ctrl_c_twice_still_exits_130_without_a_traceback(
     message = stderr.read_text()
     assert "Traceback" not in message
     assert "interrupted again" in message
+
+
+@pytest.mark.parametrize("after", [0.0, 0.05, 0.1, 0.2, 0.3, 0.5, 0.8])
+def test_ctrl_c_at_any_instant_after_start_up_exits_130_without_a_traceback(
+    cli: CLI, emu: Emulator, write_input: Callable[..., Path], tmp_path: Path, after: float
+) -> None:
+    # Wherever the signal lands (checking, uploading, creating, waiting, downloading,
+    # summing up), the command ends with 130 and one story, or had already ended with 0.
+    source = write_input(good=10)
+    stderr = tmp_path / "run.err"
+    emu.set_requests_per_second(20)
+    process = cli.start("run", str(source), "--model", "mistral-small-latest", stderr=stderr)
+    wait_for(lambda: "valid" in stderr.read_text(), what="the input check")
+    time.sleep(after)
+    process.send_signal(signal.SIGINT)
+
+    code = process.wait(timeout=20)
+    message = stderr.read_text()
+    assert "Traceback" not in message
+    assert code in (0, 130), message
+    if code == 130:
+        assert f"with the server {emu.url}" in message or "error: interrupted" in message
