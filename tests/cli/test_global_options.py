@@ -21,6 +21,8 @@ def test_global_options_are_taken_after_the_command(
     )  # fmt: skip
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.strip() == "[]"
+    between = cli("files", "--server-url", emu.url, "ls", "--json", MISTRAL_SERVER_URL=None)
+    assert between.returncode == 0, between.stderr
 
     source = write_input(good=2)
     done = cli("run", str(source), "-m", "mistral-small-latest", "--no-progress", "-vv")

@@ -124,12 +124,12 @@ def _copies(taken: set[str]) -> Iterable[click.Option]:
 
 
 def accept_after_commands(group: click.Group, skip: Iterable[str] = ()) -> None:
-    """Give every command under `group` (but those in `skip`) the global options too."""
+    """Give every command under `group` (but those in `skip`), and every group between,
+    the global options too."""
     for name, command in group.commands.items():
         if name in skip:
             continue
-        if isinstance(command, click.Group):
-            accept_after_commands(command)
-            continue
         taken = {opt for param in command.params for opt in getattr(param, "opts", ())}
         command.params.extend(_copies(taken))
+        if isinstance(command, click.Group):
+            accept_after_commands(command)
