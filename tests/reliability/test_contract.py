@@ -1,5 +1,5 @@
 """The contract, from both sides: the emulator answers every operation as openapi.yaml says
-(tests/emulator's schemathesis run, counted here, zero failures), and every request the
+(schemathesis's property-based cases, counted, zero failures), and every request the
 client sends fits openapi.yaml."""
 
 from __future__ import annotations
@@ -7,11 +7,7 @@ from __future__ import annotations
 import datetime
 import email.parser
 import email.policy
-import json
-import os
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -20,17 +16,19 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
+import schemathesis
 import yaml
+from hypothesis import HealthCheck, settings
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from reliability_helpers import MODEL, QUICK_POLL, chat, fast_client, jsonl
+from schemathesis import Case
+from schemathesis.specs.openapi.checks import negative_data_rejection, positive_data_acceptance
 
 from mistral_batch import Mistral
 from mistral_batch.emulator import Emulator
 
-HERE = Path(__file__).resolve().parent
-TESTS = HERE.parent
-SPEC_PATH = TESTS.parent / "openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 OPERATIONS = (
     "upload_file",
     "list_files",
@@ -53,42 +51,48 @@ def spec() -> dict[str, Any]:
 
 # --- The emulator answers as the contract says ---------------------------------------------
 
-SCHEMATHESIS_TEST = TESTS / "emulator" / "test_emulator_schemathesis.py"
+SCHEMATHESIS_KEY = "schemathesis-key"
+SCHEMA = schemathesis.openapi.from_path(SPEC_PATH)
 
 
-def test_the_emulator_keeps_the_contract_for_every_operation(tmp_path: Path, recorder: Any) -> None:
-    """tests/emulator's schemathesis run, repeated here in a child run that counts its cases."""
-    if not SCHEMATHESIS_TEST.exists():
-        pytest.fail(f"{SCHEMATHESIS_TEST} is gone: the contract run must live somewhere")
-    counts = tmp_path / "counts.json"
-    env = {
-        **os.environ,
-        "RELIABILITY_CASE_COUNTS": str(counts),
-        "PYTHONPATH": os.pathsep.join([str(HERE), os.environ.get("PYTHONPATH", "")]),
-    }
-    child = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(SCHEMATHESIS_TEST),
-            "-q",
-            "-p",
-            "schemathesis_counter",
-            # Its temporary folders inside this test's, so that $TMPDIR keeps nothing.
-            f"--basetemp={tmp_path / 'child'}",
-        ],
-        cwd=TESTS.parent,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
+@pytest.fixture(scope="module")
+def live() -> Iterator[Emulator]:
+    """The emulator schemathesis talks to, shared by every case."""
+    with Emulator(api_keys=[SCHEMATHESIS_KEY]) as emulator:
+        yield emulator
+
+
+def test_schemathesis_tries_every_operation() -> None:
+    operations = {op.ok().definition.raw.get("operationId") for op in SCHEMA.get_all_operations()}
+    assert operations == set(OPERATIONS)
+
+
+@SCHEMA.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_emulator_keeps_the_contract(case: Case, live: Emulator, recorder: Any) -> None:
+    excluded = []
+    operation_id = case.operation.definition.raw.get("operationId")
+    if operation_id in ("list_files", "list_batch_jobs"):
+        # Every query value is a string on the wire: the "invalid" values schemathesis
+        # makes for string filters (an integer, a null metadata value) arrive as valid
+        # strings and are rightly accepted.
+        excluded.append(negative_data_rejection)
+    if operation_id == "create_batch_job":
+        # openapi.yaml does not encode a rule the API enforces with a 422: exactly one of
+        # input_files and requests. Schema-valid bodies that break it are rightly
+        # refused, so this one check does not apply here.
+        excluded.append(positive_data_acceptance)
+    recorder.tried_one("Contract cases run by schemathesis (zero failures)", str(operation_id))
+    case.call_and_validate(
+        base_url=live.url,
+        headers={"Authorization": f"Bearer {SCHEMATHESIS_KEY}"},
+        excluded_checks=excluded,
     )
-    assert child.returncode == 0, child.stdout[-3000:] + child.stderr[-2000:]
-    cases = json.loads(counts.read_text())
-    for operation_id, n in cases.items():
-        recorder.tried_one("Contract cases run by schemathesis (zero failures)", operation_id, n)
-    assert set(cases) == set(OPERATIONS) and all(n > 0 for n in cases.values()), cases
 
 
 # --- The client asks as the contract says --------------------------------------------------

@@ -1,13 +1,11 @@
-"""Properties over many examples: pagination over real sockets, and the two round trips
-proved elsewhere (JSONL decoding, upload then download), run and counted here too."""
+"""Properties over many examples: pagination over real sockets, each item listed once.
+
+The round trips of JSONL decoding and of upload then download are proved where their
+code is tested, in tests/overlay/test_jsonl.py and tests/overlay/test_files.py."""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable, Iterator
-from functools import wraps
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,7 +18,6 @@ from mistral_batch.emulator import Emulator
 
 MAX_FILES = 30
 MAX_JOBS = 12
-TESTS = Path(__file__).resolve().parents[1]
 
 
 class Workspaces:
@@ -85,48 +82,3 @@ def test_listing_jobs_yields_each_once(
     with paged[1].client(total) as client:
         listed = [j.id for j in client.batch.jobs.list(page_size=page_size)]
     assert len(listed) == len(set(listed)) == total
-
-
-# --- The round trips proved in tests/overlay, counted here ---------------------------------
-
-
-def load(relative: str) -> ModuleType:
-    path = TESTS / relative
-    spec = importlib.util.spec_from_file_location(f"reliability_{path.stem}", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def counted(test: Any, recorder: Any, kind: str) -> Any:
-    """`test` (a hypothesis test) with each example it runs counted in `recorder`."""
-    inner = test.hypothesis.inner_test
-
-    @wraps(inner)
-    def each(*args: Any, **kwargs: Any) -> Any:
-        recorder.tried_one("Property examples", kind)
-        return inner(*args, **kwargs)
-
-    test.hypothesis.inner_test = each
-    return test
-
-
-def test_jsonl_decoding_gives_back_any_values_whatever_the_chunks(recorder: Any) -> None:
-    """tests/overlay/test_jsonl.py: any JSON values, U+2028 and CRLF included, any cuts."""
-    module = load("overlay/test_jsonl.py")
-    test = counted(
-        module.test_round_trip_any_values_any_chunking, recorder, "JSONL decoded as encoded"
-    )
-    test()
-
-
-def test_upload_then_download_gives_back_any_bytes(client: Mistral, recorder: Any) -> None:
-    """tests/overlay/test_files.py: arbitrary bytes through the emulator and back."""
-    module = load("overlay/test_files.py")
-    test = counted(
-        module.test_upload_then_download_gives_back_any_bytes,
-        recorder,
-        "bytes uploaded then downloaded unchanged",
-    )
-    test(client=client)
