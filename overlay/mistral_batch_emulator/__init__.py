@@ -15,7 +15,8 @@ Start one in Python::
         ...  # a client with server_url=emu.url and api_key=emu.api_key
 
 or from a shell with ``python -m mistral_batch_emulator --port 8000 --api-key KEY``.
-Pytest suites get the ``mistral_emulator`` and ``mistral_emulator_session`` fixtures.
+Pytest suites get the ``mistral_emulator``, ``mistral_emulator_session`` and
+``mistral_emulator_factory`` fixtures (see ``pytest_plugin``).
 The package imports nothing of the client; ``mistral_batch.emulator`` re-exports it.
 
 Signed URLs (``GET /v1/files/{id}/url``) point at ``/signed/<token>``, which serves the

@@ -21,12 +21,13 @@ from cli_helpers import API_KEY, CLI, chat_request
 
 from mistral_batch import Mistral
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 
 @pytest.fixture
-def emu() -> Iterator[Emulator]:
-    with Emulator(api_keys=[API_KEY]) as emulator:
-        yield emulator
+def emu(mistral_emulator_factory: EmulatorFactory) -> Emulator:
+    """The plugin's emulator for one test, with the key the command is given."""
+    return mistral_emulator_factory(api_keys=[API_KEY])
 
 
 @pytest.fixture

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -17,26 +16,19 @@ sys.path.insert(0, str(Path(__file__).parent))
 from emulator_helpers import api_client
 
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 
 @pytest.fixture
-def make_emulator() -> Iterator[Callable[..., Emulator]]:
-    """Start emulators with given options; all are stopped after the test."""
-    started: list[Emulator] = []
-
-    def make(**options: Any) -> Emulator:
-        emulator = Emulator(**options).start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
-        emulator.stop()
+def make_emulator(mistral_emulator_factory: EmulatorFactory) -> EmulatorFactory:
+    """The plugin's factory: emulators with given options, all stopped after the test."""
+    return mistral_emulator_factory
 
 
 @pytest.fixture
-def emulator(make_emulator: Callable[..., Emulator]) -> Emulator:
-    return make_emulator()
+def emulator(mistral_emulator: Emulator) -> Emulator:
+    """The plugin's emulator for one test."""
+    return mistral_emulator
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ import pytest
 from emulator_helpers import api_client, chat_line, download_lines, jsonl, upload, wait_for_job
 
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 
 def test_restart_keeps_files_and_finishes_a_running_job(tmp_path: Path) -> None:
@@ -256,6 +257,32 @@ def test_a_running_emulator_loads_nothing_of_the_client() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert result.stdout.strip() == "['mistral_batch_emulator']"
+
+
+def test_the_factory_fixture_starts_emulators_with_the_options_given(
+    mistral_emulator_factory: EmulatorFactory,
+) -> None:
+    one = mistral_emulator_factory(api_keys=["one-key"])
+    two = mistral_emulator_factory(api_keys=["two-key"], queue_delay=60)
+    assert one.running and two.running and one.url != two.url
+    with api_client(two, "two-key") as client:
+        upload(client, jsonl([chat_line(0)]))
+        assert client.get("/v1/files").json()["total"] == 1
+    with api_client(one, "two-key", contract=False) as stranger:
+        assert stranger.get("/v1/files").status_code == 401
+    assert two.settings.queue_delay == 60
+    assert mistral_emulator_factory.started == [one, two]
+
+
+def test_the_factory_stops_and_wipes_each_emulator_it_started() -> None:
+    factory = EmulatorFactory()
+    first, second = factory(), factory()
+    data_dirs = [first.data_dir, second.data_dir]
+    assert all(d is not None and d.is_dir() for d in data_dirs)
+    factory.stop_all()
+    assert not first.running and not second.running
+    assert factory.started == []
+    assert not any(d is not None and d.exists() for d in data_dirs)
 
 
 def test_the_plugin_module_imports_no_server_stack() -> None:

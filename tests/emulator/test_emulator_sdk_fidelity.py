@@ -19,6 +19,7 @@ import pytest
 from mistralai import File, Mistral
 
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "seeds" / "end_to_end_example.py"
 CLIENT_LINE = 'Mistral(api_key=os.environ["MISTRAL_API_KEY"])'
@@ -40,11 +41,13 @@ def example() -> dict[str, Callable[..., Any]]:
 
 
 @pytest.fixture
-def sdk_emulator(monkeypatch: pytest.MonkeyPatch) -> Any:
-    with Emulator(requests_per_second=200) as emulator:
-        monkeypatch.setenv("MISTRAL_API_KEY", emulator.api_key)
-        monkeypatch.setenv("EMULATOR_URL", emulator.url)
-        yield emulator
+def sdk_emulator(
+    mistral_emulator_factory: EmulatorFactory, monkeypatch: pytest.MonkeyPatch
+) -> Emulator:
+    emulator = mistral_emulator_factory(requests_per_second=200)
+    monkeypatch.setenv("MISTRAL_API_KEY", emulator.api_key)
+    monkeypatch.setenv("EMULATOR_URL", emulator.url)
+    return emulator
 
 
 def sdk_client(emulator: Emulator) -> Mistral:

@@ -5,7 +5,6 @@ import asyncio
 import json
 import secrets
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from mistral_batch import (
     Mistral,
 )
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 from .conftest import FAST_RETRY
 
@@ -36,10 +36,9 @@ DATA = b"".join(json.dumps(chat(i)).encode() + b"\n" for i in range(4))
 
 
 @pytest.fixture
-def queued() -> Iterator[Emulator]:
+def queued(mistral_emulator_factory: EmulatorFactory) -> Emulator:
     """An emulator whose jobs stay queued for a minute, so that they can be cancelled."""
-    with Emulator(queue_delay=60) as emu:
-        yield emu
+    return mistral_emulator_factory(queue_delay=60)
 
 
 def until_done(get: Any, batch: BatchJobOut) -> BatchJobOut:

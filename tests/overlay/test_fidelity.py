@@ -5,7 +5,6 @@ and purposes this version does not know. Each story runs on the sync and async c
 import asyncio
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from mistral_batch import (
     UnprocessableEntityError,
 )
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 from .conftest import FAST_RETRY
 
@@ -34,10 +34,9 @@ def jsonl(n: int, prefix: str = "r") -> bytes:
 
 
 @pytest.fixture
-def fresh() -> Iterator[Emulator]:
+def fresh(mistral_emulator_factory: EmulatorFactory) -> Emulator:
     """An emulator of this test's own, so that listings hold only what the test made."""
-    with Emulator(queue_delay=60) as emu:
-        yield emu
+    return mistral_emulator_factory(queue_delay=60)
 
 
 def sync_client(emu: Emulator, key: str | None = None) -> Mistral:

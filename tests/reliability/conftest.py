@@ -14,9 +14,8 @@ import os
 import platform
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,7 @@ from reliability_helpers import FAST_RETRY, KEY_A, KEY_B, SleepLog, fast_client
 
 from mistral_batch import Mistral
 from mistral_batch.emulator import FAULT_KINDS, Emulator
+from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 HERE = Path(__file__).resolve().parent
 #: Set by scripts/reliability to the report's path; unset, nothing is written.
@@ -193,19 +193,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 
 @pytest.fixture
-def make_emulator(recorder: Recorder) -> Iterator[Callable[..., Emulator]]:
-    """Start emulators with given options; their faults are counted when they stop."""
-    started: list[Emulator] = []
-
-    def make(**options: Any) -> Emulator:
-        emulator = Emulator(**options).start()
-        started.append(emulator)
-        return emulator
-
-    yield make
-    for emulator in started:
+def make_emulator(
+    mistral_emulator_factory: EmulatorFactory, recorder: Recorder
+) -> Iterator[EmulatorFactory]:
+    """The plugin's factory; the faults of its emulators are counted before they stop."""
+    yield mistral_emulator_factory
+    for emulator in mistral_emulator_factory.started:
         recorder.add_faults(emulator.stats.faults)
-        emulator.stop()
 
 
 @pytest.fixture(scope="module")
