@@ -15,19 +15,24 @@ __version__ = "0.1.0"
 # the parts it uses. A bare False, not typing.TYPE_CHECKING: importing typing is work.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from ._async._client import AsyncMistral
+    from ._async._download import AsyncDownload
+    from ._async._paginator import AsyncPaginator
+    from ._async._results import AsyncResultStream
     from ._backoff import Backoff
     from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
-    from ._client import AsyncMistral, Mistral
     from ._create import CREATE_TOKEN_KEY
-    from ._download import AsyncDownload, Download
     from ._input import InputSummary, check_input_file, write_requests
-    from ._pagination import AsyncPaginator, Page, SyncPaginator
+    from ._pagination import Page
     from ._polling import UnknownStatusPolicy
-    from ._results_io import AsyncResultStream, ResultStream
     from ._retry import RetryPolicy
+    from ._sync._batch import BatchRun
+    from ._sync._client import Mistral
+    from ._sync._download import Download
+    from ._sync._paginator import SyncPaginator
+    from ._sync._results import ResultStream
     from ._upload import File
     from ._validation import ENDPOINTS, validate_job_create
-    from .batch import BatchRun
     from .errors import (
         APIConnectionError,
         APIError,
@@ -120,25 +125,25 @@ _HOME: dict[str, str] = {
     "BatchJobOut": "._batch_out",
     "BatchJobRequestCounts": "._batch_out",
     "BatchJobsOut": "._batch_out",
-    "AsyncMistral": "._client",
-    "Mistral": "._client",
+    "AsyncMistral": "._async._client",
+    "Mistral": "._sync._client",
     "CREATE_TOKEN_KEY": "._create",
-    "AsyncDownload": "._download",
-    "Download": "._download",
+    "AsyncDownload": "._async._download",
+    "Download": "._sync._download",
     "InputSummary": "._input",
     "check_input_file": "._input",
     "write_requests": "._input",
-    "AsyncPaginator": "._pagination",
+    "AsyncPaginator": "._async._paginator",
     "Page": "._pagination",
-    "SyncPaginator": "._pagination",
+    "SyncPaginator": "._sync._paginator",
     "UnknownStatusPolicy": "._polling",
-    "AsyncResultStream": "._results_io",
-    "ResultStream": "._results_io",
+    "AsyncResultStream": "._async._results",
+    "ResultStream": "._sync._results",
     "RetryPolicy": "._retry",
     "File": "._upload",
     "ENDPOINTS": "._validation",
     "validate_job_create": "._validation",
-    "BatchRun": ".batch",
+    "BatchRun": "._sync._batch",
     "APIConnectionError": ".errors",
     "APIError": ".errors",
     "APITimeoutError": ".errors",

@@ -1,22 +1,18 @@
-"""Streaming downloads: read in chunks, or write to a file that appears only when complete.
+"""What a download decides: the request for the bytes from an offset on, where an
+interrupted body stands, and when to give up. Pure; the readers are in _async/_download.
 
-The generated ``download_file`` module reads the whole body into memory; these classes
-send the request it builds with ``stream=True`` instead.
+The generated ``download_file`` module reads the whole body into memory; our readers send
+the request it builds with ``stream=True`` instead, and resume it from where it broke.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import attrs
 import httpx
 
-from ._deadline import awithin, expired, within
-from ._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
+from ._deadline import expired
 from .errors import (
     APIConnectionError,
     APITimeoutError,
@@ -24,18 +20,27 @@ from .errors import (
     MistralBatchError,
 )
 
-#: Sends the download request again, with extra headers (Range), and returns the response.
-Reopen = Callable[[dict[str, str]], httpx.Response]
-AsyncReopen = Callable[[dict[str, str]], Awaitable[httpx.Response]]
+#: identity: a compressed body would make byte counts and Range offsets meaningless.
+ACCEPT_BYTES = {
+    "Accept": "application/octet-stream, application/json",
+    "Accept-Encoding": "identity",
+}
 
 
-def _length(response: httpx.Response) -> int | None:
+def request_headers(offset: int) -> dict[str, str]:
+    """The headers of a download's request for the bytes from `offset` on: the one place
+    a Range is made, for the API and for signed URLs alike."""
+    return {**ACCEPT_BYTES, "Range": f"bytes={offset}-"} if offset else dict(ACCEPT_BYTES)
+
+
+def announced_length(response: httpx.Response) -> int | None:
+    """The body's length as the server announced it, or None."""
     value = response.headers.get("content-length")
     return int(value) if value is not None and value.isdigit() else None
 
 
 @attrs.define
-class _Resume:
+class Resume:
     """Where an interrupted download stands, and how to ask for the rest. Pure."""
 
     total: int | None
@@ -62,9 +67,6 @@ class _Resume:
         self.received += len(chunk)
         return chunk
 
-    def range_headers(self) -> dict[str, str]:
-        return {"Range": f"bytes={self.received}-"} if self.received else {}
-
     def continues(self, response: httpx.Response) -> bool:
         """True if `response` carries the bytes after those received; False: start over."""
         if response.status_code != 206 or not self.received:
@@ -77,7 +79,7 @@ class _Resume:
         if self.continues(response):
             return 0
         # The server sent the whole file again: skip what the reader already has.
-        announced = _length(response)
+        announced = announced_length(response)
         if announced is not None and self.total is not None and announced != self.total:
             raise IncompleteDownloadError(
                 f"the file changed size during the download ({self.total} -> {announced})",
@@ -87,6 +89,7 @@ class _Resume:
         return self.received
 
     def check_complete(self) -> None:
+        """Raise IncompleteDownloadError unless every byte of the file arrived."""
         if self.total is not None and self.received != self.total:
             raise IncompleteDownloadError(
                 f"download ended after {self.received} of {self.total} bytes",
@@ -95,7 +98,9 @@ class _Resume:
             )
 
 
-class _Common:
+class DownloadBase:
+    """What the sync and async readers of a download share: the status, headers, size."""
+
     response: httpx.Response
 
     @property
@@ -136,200 +141,8 @@ class _Common:
         self._consumed = True
 
 
-class Download(_Common):
-    """A file's content as it arrives: iterate it, read it, or write it to a path.
-
-    Every way of reading resumes after a dropped connection: with a Range request, or,
-    when the server ignores Range, by reading again and skipping what was already
-    delivered; the byte count is checked against what the server announced. Use it as
-    a context manager (or call close()) so the connection is released.
-    """
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        reopen: Reopen,
-        max_attempts: int,
-        *,
-        deadline: float | None = None,
-    ) -> None:
-        self.response = response
-        self._reopen = reopen
-        self._max_attempts = max_attempts
-        self._deadline = deadline
-        self._total = _length(response)
-        self._consumed = False
-
-    def iter_bytes(self) -> Iterator[bytes]:
-        """The body in chunks, as they come; the connection closes at the end."""
-        self._claim()
-        state = _Resume(total=self.content_length)
-        try:
-            while True:
-                try:
-                    for chunk in within(self.response.iter_bytes(), self._deadline):
-                        chunk = state.take(chunk)
-                        if chunk:
-                            yield chunk
-                    self.response.close()
-                    state.check_complete()
-                    return
-                except (httpx.RequestError, IncompleteDownloadError) as exc:
-                    self.response.close()
-                    state.attempts += 1
-                    if state.attempts >= self._max_attempts or expired(self._deadline):
-                        raise _gave_up(state, exc, self._deadline) from None
-                    self.response = self._reopen(state.range_headers())
-                    state.skip = state.restart_skip(self.response)
-        finally:
-            self.response.close()
-
-    @property
-    def stream(self) -> Iterator[bytes]:
-        """The body in chunks (the official SDK's ``.stream``)."""
-        return self.iter_bytes()
-
-    def __iter__(self) -> Iterator[bytes]:
-        return self.iter_bytes()
-
-    def read(self) -> bytes:
-        """The whole body in memory; prefer write_to() for big files."""
-        return b"".join(self.iter_bytes())
-
-    def write_to(
-        self,
-        path: str | os.PathLike[str],
-        progress: Progress | None = None,
-        *,
-        mode: int = PRIVATE_FILE_MODE,
-    ) -> int:
-        """Write the body to `path`, all or nothing, and return its size in bytes.
-
-        The bytes go to a temporary file beside `path`, renamed into place only once
-        their count matches what the server announced. The file is created with `mode`
-        less the umask: 0o600 by default, readable by its owner alone, since results
-        may hold personal data (``mode=0o666`` follows the umask alone).
-        """
-        total = self.content_length
-        received = 0
-        with atomic_file(Path(path), mode) as out:
-            for chunk in self.iter_bytes():
-                out.write(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, total)
-        return received
-
-    def close(self) -> None:
-        """Release the connection."""
-        self.response.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class AsyncDownload(_Common):
-    """The async twin of Download: ``async for``, read(), write_to(), close()."""
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        reopen: AsyncReopen,
-        max_attempts: int,
-        *,
-        deadline: float | None = None,
-    ) -> None:
-        self.response = response
-        self._reopen = reopen
-        self._max_attempts = max_attempts
-        self._deadline = deadline
-        self._total = _length(response)
-        self._consumed = False
-
-    async def iter_bytes(self) -> AsyncIterator[bytes]:
-        """The body in chunks, as they come; the connection closes at the end."""
-        self._claim()
-        state = _Resume(total=self.content_length)
-        try:
-            while True:
-                try:
-                    async for chunk in awithin(self.response.aiter_bytes(), self._deadline):
-                        chunk = state.take(chunk)
-                        if chunk:
-                            yield chunk
-                    await self.response.aclose()
-                    state.check_complete()
-                    return
-                except (httpx.RequestError, IncompleteDownloadError) as exc:
-                    await self.response.aclose()
-                    state.attempts += 1
-                    if state.attempts >= self._max_attempts or expired(self._deadline):
-                        raise _gave_up(state, exc, self._deadline) from None
-                    self.response = await self._reopen(state.range_headers())
-                    state.skip = state.restart_skip(self.response)
-        finally:
-            await self.response.aclose()
-
-    @property
-    def stream(self) -> AsyncIterator[bytes]:
-        """The body in chunks (the official SDK's ``.stream``)."""
-        return self.iter_bytes()
-
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self.iter_bytes()
-
-    async def read(self) -> bytes:
-        """The whole body in memory; prefer write_to() for big files."""
-        return b"".join([chunk async for chunk in self.iter_bytes()])
-
-    async def write_to(
-        self,
-        path: str | os.PathLike[str],
-        progress: Progress | None = None,
-        *,
-        mode: int = PRIVATE_FILE_MODE,
-    ) -> int:
-        """Write the body to `path`, all or nothing, 0o600 unless `mode` says otherwise.
-
-        See Download.write_to.
-        """
-        total = self.content_length
-        received = 0
-        with atomic_file(Path(path), mode) as out:
-            async for chunk in self.iter_bytes():
-                out.write(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, total)
-        return received
-
-    async def close(self) -> None:
-        """Release the connection."""
-        await self.response.aclose()
-
-    aclose = close
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
-
-
-def _gave_up(state: _Resume, exc: Exception, deadline: float | None) -> Exception:
+def gave_up(state: Resume, exc: Exception, deadline: float | None) -> Exception:
+    """The error a download ends with once it may not resume again."""
     if expired(deadline):
         return APITimeoutError(f"download stopped by its deadline after {state.received} bytes")
     if isinstance(exc, IncompleteDownloadError):

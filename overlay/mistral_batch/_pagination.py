@@ -1,4 +1,4 @@
-"""Page walking for the list endpoints, written once for sync and async.
+"""Page walking for the list endpoints: the pure core that the paginators drive.
 
 The API pages by number (from 0) and size, and usually reports a total. A walk must
 end even when the server misbehaves (ignores the page number, reports a wrong total),
@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
 import attrs
 
 from mistral_batch._validation import validate_page, validate_page_size
 
-__all__ = ["DEFAULT_MAX_PAGES", "AsyncPaginator", "Page", "SyncPaginator", "plan_next_page"]
+__all__ = ["DEFAULT_MAX_PAGES", "Page", "plan_next_page"]
 
 logger = logging.getLogger("mistral_batch")
 
@@ -215,95 +215,3 @@ class _Paginator(Generic[T]):
             next_page=None if self.limit == 0 else self.first_page,
             skipped=self.first_page * self.page_size,
         )
-
-
-class SyncPaginator(_Paginator[T]):
-    """Every item of a paged list, fetched page by page as iteration proceeds.
-
-    `fetch(page, page_size)` returns one Page. Each iteration starts a new walk. Items
-    are deduplicated by `item_id` (default: the ``id`` attribute or key); `limit` caps
-    the number of items; the walk ends as ``plan_next_page`` decides.
-    """
-
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Page[T]],
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        first_page: int = 0,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        limit: int | None = None,
-        item_id: ItemId = default_item_id,
-    ) -> None:
-        super().__init__(
-            page_size=page_size,
-            first_page=first_page,
-            max_pages=max_pages,
-            limit=limit,
-            item_id=item_id,
-        )
-        self._fetch = fetch
-
-    def __iter__(self) -> Iterator[T]:
-        for _page, fresh in self._run():
-            yield from fresh
-
-    def pages(self) -> Iterator[Page[T]]:
-        """Yield each page as the server sent it (items not deduplicated)."""
-        for page, _fresh in self._run():
-            yield page
-
-    @property
-    def data(self) -> list[T]:
-        """Every item as a list: the official SDK's ``.data``, here across all pages."""
-        return list(self)
-
-    @property
-    def total(self) -> int | None:
-        """The number of items the server reports, from a fetch of the first page."""
-        return next(self.pages()).total if self.limit != 0 else 0
-
-    def _run(self) -> Iterator[tuple[Page[T], list[T]]]:
-        walk = self._walk()
-        while walk.next_page is not None:
-            page = self._fetch(walk.next_page, self.page_size)
-            yield page, walk.accept(page)
-
-
-class AsyncPaginator(_Paginator[T]):
-    """Every item of a paged list, for ``async for``; see SyncPaginator."""
-
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        first_page: int = 0,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        limit: int | None = None,
-        item_id: ItemId = default_item_id,
-    ) -> None:
-        super().__init__(
-            page_size=page_size,
-            first_page=first_page,
-            max_pages=max_pages,
-            limit=limit,
-            item_id=item_id,
-        )
-        self._fetch = fetch
-
-    async def __aiter__(self) -> AsyncIterator[T]:
-        async for _page, fresh in self._run():
-            for item in fresh:
-                yield item
-
-    async def pages(self) -> AsyncIterator[Page[T]]:
-        """Yield each page as the server sent it (items not deduplicated)."""
-        async for page, _fresh in self._run():
-            yield page
-
-    async def _run(self) -> AsyncIterator[tuple[Page[T], list[T]]]:
-        walk = self._walk()
-        while walk.next_page is not None:
-            page = await self._fetch(walk.next_page, self.page_size)
-            yield page, walk.accept(page)

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
@@ -31,7 +31,10 @@ from .errors import (
     UnsafeResponseError,
 )
 
-__all__ = ["USER_AGENT", "Operation", "RequestFactory", "TransportBase"]
+__all__ = ["USER_AGENT", "Attempts", "BodyFactory", "Operation", "RequestFactory", "TransportBase"]
+
+if TYPE_CHECKING:
+    from ._upload import Multipart
 
 logger = logging.getLogger("mistral_batch")
 
@@ -39,6 +42,8 @@ USER_AGENT = f"mistral-batch/{__version__}"
 
 #: Builds a fresh request for each attempt (an upload re-opens its source).
 RequestFactory = Callable[[], httpx.Request]
+#: Makes a fresh streamed body for each attempt of an upload.
+BodyFactory = Callable[[], "Multipart"]
 T = TypeVar("T")
 
 _SAFE_METHODS = frozenset({"GET", "HEAD"})
@@ -55,6 +60,19 @@ class Operation:
     #: Whether the client's timeout bounds each attempt as a whole; not for an upload,
     #: whose body may rightly take longer to send (each write is still bounded).
     bounded_attempt: bool = True
+
+
+@attrs.define
+class Attempts:
+    """The attempts an operation has made, counted against one retry budget: a download
+    counts its first request and every resume here, so that its retries do not multiply."""
+
+    count: int = 0
+
+    def next(self) -> int:
+        """Count one more attempt and return its number (from 1)."""
+        self.count += 1
+        return self.count
 
 
 def _hidden(request: httpx.Request, op: Operation) -> contextlib.AbstractContextManager[None]:

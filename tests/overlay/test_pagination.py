@@ -5,11 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from mistral_batch import AsyncPaginator, SyncPaginator
 from mistral_batch._pagination import (
     DEFAULT_MAX_PAGES,
-    AsyncPaginator,
     Page,
-    SyncPaginator,
     _Seen,
     _Walk,
     default_item_id,

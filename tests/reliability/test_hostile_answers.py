@@ -17,6 +17,7 @@ from hostile import Hostile, Received, answer
 
 from mistral_batch import (
     AsyncMistral,
+    AsyncResultStream,
     InputError,
     MalformedResponseError,
     Mistral,
@@ -24,7 +25,6 @@ from mistral_batch import (
     ResultStream,
     RetryPolicy,
 )
-from mistral_batch._results_io import AsyncResultStream
 from mistral_batch.emulator import Emulator
 
 KEY = "sk-hostile-answers"

@@ -1,0 +1,54 @@
+# Generated from overlay/mistral_batch/_async/_answers.py by scripts/unasync.py; do not edit.
+"""Reading an answer's body: whole and inflated within its bound, or the start of an error.
+
+Every body is read by its deadline: a server that drips an answer is cut off when the
+attempt's time is up, whatever the httpx client's own timeouts say.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from .._answers import MAX_ERROR_BODY, already_read, answered, late
+from .._deadline import expired, scope
+from .._encoding import MAX_ANSWER_BYTES, BoundedDecoder
+from ..errors import UnsafeResponseError
+
+__all__ = ["read_answer", "read_error_body"]
+
+
+def read_answer(response: httpx.Response, at: float | None) -> httpx.Response:
+    """The response with its whole body read and inflated, by `at`; the connection closed."""
+    whole = already_read(response, MAX_ANSWER_BYTES)
+    if whole is not None:
+        return answered(response, whole)
+    parts = []
+    try:
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), MAX_ANSWER_BYTES)
+        with scope(at):
+            for raw in response.iter_raw():
+                parts.append(decoder.feed(raw))
+                if expired(at):
+                    raise late(response)
+    finally:
+        response.close()
+    return answered(response, b"".join(parts))
+
+
+def read_error_body(response: httpx.Response, at: float | None) -> bytes:
+    """As much of an error body as a message needs (what could be read of it, at least)."""
+    if response.is_stream_consumed:
+        return response.content[:MAX_ERROR_BODY]
+    body = b""
+    try:
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), 2 * MAX_ERROR_BODY)
+        with scope(at):
+            for raw in response.iter_raw():
+                body += decoder.feed(raw)
+                if len(body) >= MAX_ERROR_BODY or expired(at):
+                    break
+    except (httpx.RequestError, UnsafeResponseError, ValueError):
+        pass
+    finally:
+        response.close()
+    return body

@@ -1,0 +1,144 @@
+# Generated from overlay/mistral_batch/_async/_download.py by scripts/unasync.py; do not edit.
+"""A file's content as it arrives: read in chunks, or written to a file that appears only
+when complete. The download sends its own requests: the first one and every resume."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from .._deadline import expired, scope, within
+from .._download import DownloadBase, Resume, announced_length, gave_up, request_headers
+from .._generated import RequestArgs
+from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
+from .._transport_base import Attempts, Operation
+from ..errors import IncompleteDownloadError
+from ._transport import SyncTransport
+
+
+class Download(DownloadBase):
+    """A file's content as it arrives: iterate it, read it, or write it to a path.
+
+    Every way of reading resumes after a dropped connection: with a Range request, or,
+    when the server ignores Range, by reading again and skipping what was already
+    delivered; the byte count is checked against the file's size. The first request and
+    every resume share one retry budget. Use it as a context manager (or call close())
+    so that the connection is released.
+    """
+
+    def __init__(
+        self,
+        transport: SyncTransport,
+        op: Operation,
+        args: RequestArgs,
+        *,
+        authenticated: bool = True,
+        deadline: float | None = None,
+    ) -> None:
+        self._t = transport
+        self._op = op
+        self._args = args
+        self._authenticated = authenticated
+        self._deadline = deadline
+        self._attempts = Attempts()
+        self._total: int | None = None
+        self._consumed = False
+
+    def open(self, offset: int = 0) -> Self:
+        """Send the request for the bytes from `offset` on: the first one, and each resume.
+
+        The first response's announced length is taken as the file's size until
+        expect() gives a truer one.
+        """
+        with scope(self._deadline):
+            self.response = self._t.stream(
+                self._op,
+                self._args,
+                headers=request_headers(offset),
+                authenticated=self._authenticated,
+                attempts=self._attempts,
+            )
+        if not offset and self._total is None:
+            self._total = announced_length(self.response)
+        return self
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body in chunks, as they come; the connection closes at the end."""
+        self._claim()
+        state = Resume(total=self.content_length)
+        budget = self._t.config.retry.max_attempts
+        try:
+            while True:
+                try:
+                    for chunk in within(self.response.iter_bytes(), self._deadline):
+                        chunk = state.take(chunk)
+                        if chunk:
+                            yield chunk
+                    self.response.close()
+                    state.check_complete()
+                    return
+                except (httpx.RequestError, IncompleteDownloadError) as exc:
+                    self.response.close()
+                    state.attempts += 1
+                    if self._attempts.count >= budget or expired(self._deadline):
+                        raise gave_up(state, exc, self._deadline) from None
+                    self.open(state.received)
+                    state.skip = state.restart_skip(self.response)
+        finally:
+            self.response.close()
+
+    @property
+    def stream(self) -> Iterator[bytes]:
+        """The body in chunks (the official SDK's ``.stream``)."""
+        return self.iter_bytes()
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self.iter_bytes()
+
+    def read(self) -> bytes:
+        """The whole body in memory; prefer write_to() for big files."""
+        return b"".join([chunk for chunk in self.iter_bytes()])
+
+    def write_to(
+        self,
+        path: str | os.PathLike[str],
+        progress: Progress | None = None,
+        *,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
+        """Write the body to `path`, all or nothing, and return its size in bytes.
+
+        The bytes go to a temporary file beside `path`, renamed into place only once
+        their count matches the file's size. The file is created with `mode` less the
+        umask: 0o600 by default, readable by its owner alone, since results may hold
+        personal data (``mode=0o666`` follows the umask alone).
+        """
+        total = self.content_length
+        received = 0
+        with atomic_file(Path(path), mode) as out:
+            for chunk in self.iter_bytes():
+                out.write(chunk)
+                received += len(chunk)
+                if progress is not None:
+                    progress(received, total)
+        return received
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.response.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
