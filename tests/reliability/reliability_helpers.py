@@ -27,6 +27,26 @@ FAST_RETRY = RetryPolicy(
 #: Polls a job every few milliseconds: the emulator runs small jobs at once.
 QUICK_POLL = Backoff(initial=0.01, factor=1.5, max_delay=0.05)
 
+#: The slow answer comes after SLOW seconds; the client stops reading after TIMEOUT.
+SLOW, TIMEOUT = 0.6, httpx.Timeout(10.0, read=0.25)
+SLOW_RETRY = RetryPolicy(max_attempts=2, initial_delay=0.0, max_delay=0.0)
+
+#: The faults every operation meets (test_faults.py) and the create too
+#: (test_create_once.py), as keywords of Emulator.inject.
+FAULTS: dict[str, dict[str, Any]] = {
+    "429-retry-after-seconds": {"status": 429, "retry_after": 1},
+    "429-retry-after-http-date": {"status": 429, "retry_after": 2, "retry_after_date": True},
+    "503-retry-after-seconds": {"status": 503, "retry_after": 1},
+    "500": {"status": 500},
+    "502": {"status": 502},
+    "503": {"status": 503},
+    "504": {"status": 504},
+    "connection-reset": {"reset": True},
+    "slower-than-timeout": {"delay": SLOW},
+    "truncated-json": {"truncate": True},
+    "html-error-page": {"html": True, "status": 502},
+}
+
 
 class SleepLog(list[float]):
     """Stands in for the transport's sleep: records each wait instead of waiting."""

@@ -15,8 +15,18 @@ from typing import Any
 
 import attrs
 import pytest
-from reliability_helpers import FAST_RETRY, MODEL, SleepLog, chat, fast_client, served
-from test_faults import FAULTS, SLOW, SLOW_RETRY, TIMEOUT
+from reliability_helpers import (
+    FAST_RETRY,
+    FAULTS,
+    MODEL,
+    SLOW,
+    SLOW_RETRY,
+    TIMEOUT,
+    SleepLog,
+    chat,
+    fast_client,
+    served,
+)
 
 from mistral_batch import (
     CREATE_TOKEN_KEY,

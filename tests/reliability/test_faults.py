@@ -19,8 +19,11 @@ import httpx
 import pytest
 from reliability_helpers import (
     FAST_RETRY,
+    FAULTS,
     MODEL,
     QUICK_POLL,
+    SLOW_RETRY,
+    TIMEOUT,
     SleepLog,
     chat,
     fast_client,
@@ -43,25 +46,8 @@ from mistral_batch.emulator import Emulator
 
 LINES = jsonl([chat("a"), chat("b")])
 
-#: The slow answer comes after SLOW seconds; the client stops reading after TIMEOUT.
-SLOW, TIMEOUT = 0.6, httpx.Timeout(10.0, read=0.25)
-SLOW_RETRY = RetryPolicy(max_attempts=2, initial_delay=0.0, max_delay=0.0)
 #: Both clients: they are hand-kept twins, and a bug can hide in either.
 SIDES = ("sync", "async")
-
-FAULTS: dict[str, dict[str, Any]] = {
-    "429-retry-after-seconds": {"status": 429, "retry_after": 1},
-    "429-retry-after-http-date": {"status": 429, "retry_after": 2, "retry_after_date": True},
-    "503-retry-after-seconds": {"status": 503, "retry_after": 1},
-    "500": {"status": 500},
-    "502": {"status": 502},
-    "503": {"status": 503},
-    "504": {"status": 504},
-    "connection-reset": {"reset": True},
-    "slower-than-timeout": {"delay": SLOW},
-    "truncated-json": {"truncate": True},
-    "html-error-page": {"html": True, "status": 502},
-}
 
 #: What a caller gets when the fault never stops.
 RAISED: dict[str, type[MistralBatchError]] = {
