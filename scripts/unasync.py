@@ -41,6 +41,9 @@ SUBSTITUTIONS = [
     (r"\bawithin\b", "within"),
     (r"\baread_answer\b", "read_answer"),
     (r"\baread_error_body\b", "read_error_body"),
+    (r"\baiter\b", "iter"),
+    (r"\banext\b", "next"),
+    (r"\bStopAsyncIteration\b", "StopIteration"),
     (r"\bAsyncIterator\b", "Iterator"),
     (r"\bAsyncIterable\b", "Iterable"),
     (r"\basyncio\.sleep\b", "time.sleep"),
@@ -100,8 +103,9 @@ def unasync_file(source: Path) -> str:
     header = f"# Generated from {relative} by scripts/unasync.py; do not edit."
     text = "\n".join([header, *(line for line in lines if line is not None)]) + "\n"
     target = TARGET / source.name
-    # Imports renamed by the substitutions are sorted again; unused ones go.
-    text = _ruff(["check", "--fix", "--select", "I,F401", "--quiet", "--exit-zero"], text, target)
+    # Renamed imports and __all__ entries are sorted again; unused imports go.
+    fixes = ["check", "--fix", "--select", "I,F401,RUF022", "--quiet", "--exit-zero"]
+    text = _ruff(fixes, text, target)
     return _ruff(["format", "--quiet"], text, target)
 
 

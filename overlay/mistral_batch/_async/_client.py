@@ -9,11 +9,11 @@ import httpx
 
 from .._client_base import ClientBase
 from .._config import ClientConfig, own_pool
-from .._deadline import bound_io
 from .._retry import RetryPolicy
 from ._batch import AsyncBatch
 from ._files import AsyncFiles
 from ._jobs import AsyncJobs
+from ._network import bound_io
 from ._transport import AsyncTransport
 
 __all__ = ["AsyncMistral"]

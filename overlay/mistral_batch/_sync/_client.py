@@ -10,11 +10,11 @@ import httpx
 
 from .._client_base import ClientBase
 from .._config import ClientConfig, own_pool
-from .._deadline import bound_io
 from .._retry import RetryPolicy
 from ._batch import Batch
 from ._files import Files
 from ._jobs import Jobs
+from ._network import bound_io
 from ._transport import SyncTransport
 
 __all__ = ["Mistral"]

@@ -12,12 +12,13 @@ from typing import Self
 
 import httpx
 
-from .._deadline import expired, scope, within
+from .._deadline import expired, scope
 from .._download import DownloadBase, Resume, announced_length, gave_up, request_headers
 from .._generated import RequestArgs
 from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
 from .._transport_base import Attempts, Operation
 from ..errors import IncompleteDownloadError
+from ._network import within
 from ._transport import SyncTransport
 
 
