@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import httpx
 
 from .._client_base import ClientBase
 from .._config import ClientConfig, own_pool
 from .._retry import RetryPolicy
 from ._batch import AsyncBatch
+from ._closing import AsyncClosing
 from ._files import AsyncFiles
 from ._jobs import AsyncJobs
 from ._network import bound_io
@@ -19,7 +17,7 @@ from ._transport import AsyncTransport
 __all__ = ["AsyncMistral"]
 
 
-class AsyncMistral(ClientBase):
+class AsyncMistral(ClientBase, AsyncClosing):
     """The client for Mistral's Files and Batch APIs: ``client.files``, ``client.batch``.
 
     The key comes from `api_key` or MISTRAL_API_KEY, the server from `server_url` or
@@ -79,16 +77,3 @@ class AsyncMistral(ClientBase):
         """Close the connections this client opened."""
         if self._owns_http:
             await self._http.aclose()
-
-    aclose = close  # unasync: async-only
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

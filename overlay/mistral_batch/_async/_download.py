@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import httpx
@@ -17,11 +16,12 @@ from .._generated import RequestArgs
 from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
 from .._transport_base import Attempts, Operation
 from ..errors import IncompleteDownloadError
+from ._closing import AsyncClosing
 from ._network import awithin
 from ._transport import AsyncTransport
 
 
-class AsyncDownload(DownloadBase):
+class AsyncDownload(DownloadBase, AsyncClosing):
     """A file's content as it arrives: iterate it, read it, or write it to a path.
 
     Every way of reading resumes after a dropped connection: with a Range request, or,
@@ -131,16 +131,3 @@ class AsyncDownload(DownloadBase):
     async def close(self) -> None:
         """Release the connection."""
         await self.response.aclose()
-
-    aclose = close  # unasync: async-only
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from types import TracebackType
 from typing import Self
 
 from .._jsonl import MAX_LINE_BYTES, aiter_jsonl
 from .._results_io import check_result_count
 from ..results import BatchResult
+from ._closing import AsyncClosing
 from ._download import AsyncDownload
 
 __all__ = ["AsyncResultStream"]
 
 
-class AsyncResultStream:
+class AsyncResultStream(AsyncClosing):
     """Iterates the results of a result file as it downloads; closes on every path.
 
     Use it in a ``with`` block, or iterate it to the end: either way the connection
@@ -62,14 +62,3 @@ class AsyncResultStream:
         """Release the connection."""
         if self._download is not None:
             await self._download.close()
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()

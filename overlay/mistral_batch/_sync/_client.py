@@ -3,15 +3,13 @@
 
 from __future__ import annotations
 
-from types import TracebackType
-from typing import Self
-
 import httpx
 
 from .._client_base import ClientBase
 from .._config import ClientConfig, own_pool
 from .._retry import RetryPolicy
 from ._batch import Batch
+from ._closing import Closing
 from ._files import Files
 from ._jobs import Jobs
 from ._network import bound_io
@@ -20,7 +18,7 @@ from ._transport import SyncTransport
 __all__ = ["Mistral"]
 
 
-class Mistral(ClientBase):
+class Mistral(ClientBase, Closing):
     """The client for Mistral's Files and Batch APIs: ``client.files``, ``client.batch``.
 
     The key comes from `api_key` or MISTRAL_API_KEY, the server from `server_url` or
@@ -80,14 +78,3 @@ class Mistral(ClientBase):
         """Close the connections this client opened."""
         if self._owns_http:
             self._http.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 import httpx
@@ -18,11 +17,12 @@ from .._generated import RequestArgs
 from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
 from .._transport_base import Attempts, Operation
 from ..errors import IncompleteDownloadError
+from ._closing import Closing
 from ._network import within
 from ._transport import SyncTransport
 
 
-class Download(DownloadBase):
+class Download(DownloadBase, Closing):
     """A file's content as it arrives: iterate it, read it, or write it to a path.
 
     Every way of reading resumes after a dropped connection: with a Range request, or,
@@ -132,14 +132,3 @@ class Download(DownloadBase):
     def close(self) -> None:
         """Release the connection."""
         self.response.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()

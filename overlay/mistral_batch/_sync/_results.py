@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from types import TracebackType
 from typing import Self
 
 from .._jsonl import MAX_LINE_BYTES, iter_jsonl
 from .._results_io import check_result_count
 from ..results import BatchResult
+from ._closing import Closing
 from ._download import Download
 
 __all__ = ["ResultStream"]
 
 
-class ResultStream:
+class ResultStream(Closing):
     """Iterates the results of a result file as it downloads; closes on every path.
 
     Use it in a ``with`` block, or iterate it to the end: either way the connection
@@ -63,14 +63,3 @@ class ResultStream:
         """Release the connection."""
         if self._download is not None:
             self._download.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
