@@ -95,6 +95,8 @@ def test_ctrl_c_at_any_instant_after_start_up_exits_130_without_a_traceback(
     code = process.wait(timeout=20)
     message = stderr.read_text()
     assert "Traceback" not in message
-    assert code in (0, 130), message
+    # A signal landing while the interpreter shuts down, after the command has done its
+    # work, ends the process by SIGINT itself: a shell reports that as 130 too.
+    assert code in (0, 130, -signal.SIGINT), message
     if code == 130:
         assert f"with the server {emu.url}" in message or "error: interrupted" in message
