@@ -186,9 +186,16 @@ class _Walk(Generic[T]):
         return False
 
 
-class _Paginator(Generic[T]):
+#: How a paginator fetches one page: a function, or a coroutine function.
+Fetch = TypeVar("Fetch")
+
+
+class _Paginator(Generic[T, Fetch]):
+    """What the sync and async paginators share: their settings, and a fresh walk."""
+
     def __init__(
         self,
+        fetch: Fetch,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         first_page: int = 0,
@@ -205,6 +212,7 @@ class _Paginator(Generic[T]):
         self.max_pages = max_pages
         self.limit = limit
         self.item_id = item_id
+        self._fetch = fetch
 
     def _walk(self) -> _Walk[T]:
         return _Walk(

@@ -1,7 +1,7 @@
 """The paginator: every item of a paged list, fetched page by page as iteration goes on.
 
 The walk itself (which page next, when to stop, which items are new) is _pagination's
-_Walk, shared by the sync and async paginators; this module only fetches.
+_Walk, which both paginators share; this module only fetches.
 """
 
 from __future__ import annotations
@@ -9,40 +9,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
-from .._pagination import DEFAULT_MAX_PAGES, DEFAULT_PAGE_SIZE, ItemId, Page, _Paginator
-from .._pagination import default_item_id as _default_item_id
+from .._pagination import Page, _Paginator
 
 __all__ = ["AsyncPaginator"]
 
 T = TypeVar("T")
 
 
-class AsyncPaginator(_Paginator[T]):
+class AsyncPaginator(_Paginator[T, Callable[[int, int], Awaitable[Page[T]]]]):
     """Every item of a paged list, fetched page by page as iteration proceeds.
 
     `fetch(page, page_size)` returns one Page. Each iteration starts a new walk. Items
     are deduplicated by `item_id` (default: the ``id`` attribute or key); `limit` caps
     the number of items; the walk ends as ``plan_next_page`` decides.
     """
-
-    def __init__(
-        self,
-        fetch: Callable[[int, int], Awaitable[Page[T]]],
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        first_page: int = 0,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        limit: int | None = None,
-        item_id: ItemId = _default_item_id,
-    ) -> None:
-        super().__init__(
-            page_size=page_size,
-            first_page=first_page,
-            max_pages=max_pages,
-            limit=limit,
-            item_id=item_id,
-        )
-        self._fetch = fetch
 
     async def __aiter__(self) -> AsyncIterator[T]:
         async for _page, fresh in self._run():

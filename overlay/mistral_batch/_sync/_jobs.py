@@ -175,8 +175,8 @@ class Jobs:
         creating the job is waited out, and so is an outage of the API (no answer, 408,
         429, 5xx) until the deadline, with a warning. A status this version does not
         know is waited on by default (``unknown_status="return"`` returns it, ``"raise"``
-        raises). `on_progress` is called with the job at each poll (with the sync
-        client, it may be a coroutine function).
+        raises). `on_progress` is called with the job at each poll (the asyncio client
+        awaits it when it is a coroutine function).
         """
         checked = checked_job_id(job)
         if created_at is None and isinstance(job, BatchJob):
