@@ -112,6 +112,8 @@ def unasync_file(source: Path) -> str:
 def main(argv: list[str]) -> int:
     """Write the sync tree, or with --check, report whether it is stale."""
     check = "--check" in argv
+    if not SOURCE.is_dir():
+        sys.exit(f"unasync: no async source at {SOURCE}")
     # Each package's __init__ is written by hand: it says which tree is the source.
     wanted = {s.name: unasync_file(s) for s in sorted(SOURCE.glob("*.py")) if s.name != INIT}
     present = {p.name: p.read_text() for p in sorted(TARGET.glob("*.py")) if p.name != INIT}
