@@ -1,0 +1,575 @@
+"""Mutation testing of the overlay and the emulator with mutmut; the scores go to TESTING.md.
+
+Run through scripts/mutate (see there for the usage). Each module is mutated on its own,
+against only the tests that MODULE_TESTS names for it; among those, mutmut runs for each
+mutant only the tests that called the mutated function. Everything happens in a copy of
+the tree in a temporary folder (the overlay laid out as ``src/``, where mutmut looks for
+packages), removed at the end: the only file written in the checkout is TESTING.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "TESTING.md"
+EQUIVALENT = ROOT / "scripts" / "mutate.equivalent"
+PACKAGES = ("mistral_batch", "mistral_batch_emulator")
+
+_TRANSPORT_TESTS = [
+    "tests/overlay/test_transport_rules.py",
+    "tests/overlay/test_faults.py",
+    "tests/overlay/test_retry.py",
+    "tests/overlay/test_security.py",
+    "tests/overlay/test_errors.py",
+    "tests/reliability/test_closed_responses.py",
+    "tests/reliability/test_deadlines.py",
+    "tests/reliability/test_hostile_answers.py",
+    "tests/reliability/test_hostile_encodings.py",
+    "tests/reliability/test_hostile_redirects.py",
+]
+_FILES_TESTS = [
+    "tests/overlay/test_files.py",
+    "tests/overlay/test_file_modes.py",
+    "tests/overlay/test_bounds.py",
+    "tests/overlay/test_async_client.py",
+    "tests/reliability/test_downloads.py",
+    "tests/reliability/test_closed_responses.py",
+]
+_JOBS_TESTS = [
+    "tests/overlay/test_jobs.py",
+    "tests/overlay/test_async_client.py",
+    "tests/overlay/test_batch_surface.py",
+    "tests/overlay/test_batch_out.py",
+    "tests/overlay/test_create_plan.py",
+    "tests/overlay/test_job_without_model.py",
+    "tests/overlay/test_sparse_answers.py",
+    "tests/overlay/test_bounds.py",
+    "tests/reliability/test_create_once.py",
+]
+
+#: For each module (a glob under the overlay, first match wins), the tests that are meant
+#: to catch its bugs, and its group in the report. Kept small: every file named here runs
+#: once in full before the mutants of the module are tried.
+MODULE_TESTS: list[tuple[str, str, list[str]]] = [
+    (
+        "mistral_batch/_pagination.py",
+        "pure",
+        ["tests/overlay/test_pagination.py", "tests/overlay/test_bounds.py"],
+    ),
+    (
+        "mistral_batch/_validation.py",
+        "pure",
+        ["tests/overlay/test_validation.py", "tests/reliability/test_bad_input.py"],
+    ),
+    (
+        "mistral_batch/_polling.py",
+        "pure",
+        ["tests/overlay/test_polling.py", "tests/overlay/test_wait_outages.py"],
+    ),
+    (
+        "mistral_batch/_backoff.py",
+        "pure",
+        ["tests/overlay/test_polling.py", "tests/overlay/test_retry.py"],
+    ),
+    (
+        "mistral_batch/_retry.py",
+        "pure",
+        ["tests/overlay/test_retry.py", "tests/overlay/test_faults.py"],
+    ),
+    (
+        "mistral_batch/_jsonl.py",
+        "pure",
+        ["tests/overlay/test_jsonl.py", "tests/overlay/test_results.py"],
+    ),
+    (
+        "mistral_batch/_input.py",
+        "pure",
+        ["tests/overlay/test_input.py", "tests/overlay/test_bounds.py"],
+    ),
+    (
+        "mistral_batch/_encoding.py",
+        "pure",
+        ["tests/overlay/test_transport_rules.py", "tests/reliability/test_hostile_encodings.py"],
+    ),
+    (
+        "mistral_batch/_redirects.py",
+        "pure",
+        ["tests/overlay/test_transport_rules.py", "tests/reliability/test_hostile_redirects.py"],
+    ),
+    (
+        "mistral_batch/_status.py",
+        "pure",
+        ["tests/overlay/test_jobs.py", "tests/overlay/test_polling.py"],
+    ),
+    (
+        "mistral_batch/_parse.py",
+        "pure",
+        [
+            "tests/overlay/test_sparse_answers.py",
+            "tests/overlay/test_fidelity.py",
+            "tests/reliability/test_hostile_answers.py",
+        ],
+    ),
+    (
+        "mistral_batch/_secrets.py",
+        "pure",
+        [
+            "tests/overlay/test_security.py",
+            "tests/reliability/test_secrets.py",
+            "tests/reliability/test_hostile_secrets.py",
+        ],
+    ),
+    (
+        "mistral_batch/_create.py",
+        "pure",
+        ["tests/overlay/test_create_plan.py", "tests/reliability/test_create_once.py"],
+    ),
+    (
+        "mistral_batch/_batch_out.py",
+        "pure",
+        [
+            "tests/overlay/test_batch_out.py",
+            "tests/overlay/test_batch_surface.py",
+            "tests/overlay/test_bounds.py",
+        ],
+    ),
+    ("mistral_batch/_http.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_transport_base.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_answers.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_error_answers.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_deadline.py", "transport", _TRANSPORT_TESTS),
+    (
+        "mistral_batch/_limiter.py",
+        "transport",
+        [*_TRANSPORT_TESTS, "tests/overlay/test_async_client.py"],
+    ),
+    (
+        "mistral_batch/errors.py",
+        "transport",
+        ["tests/overlay/test_errors.py", "tests/overlay/test_faults.py"],
+    ),
+    ("mistral_batch/files.py", "resources", _FILES_TESTS),
+    ("mistral_batch/_upload.py", "resources", _FILES_TESTS),
+    ("mistral_batch/_download.py", "resources", _FILES_TESTS),
+    ("mistral_batch/_local_files.py", "resources", _FILES_TESTS),
+    (
+        "mistral_batch/_results_io.py",
+        "resources",
+        [
+            "tests/overlay/test_results.py",
+            "tests/overlay/test_jsonl.py",
+            "tests/reliability/test_short_files.py",
+        ],
+    ),
+    (
+        "mistral_batch/results.py",
+        "resources",
+        ["tests/overlay/test_results.py", "tests/overlay/test_seeds.py"],
+    ),
+    ("mistral_batch/jobs.py", "resources", _JOBS_TESTS),
+    ("mistral_batch/_async_jobs.py", "resources", _JOBS_TESTS),
+    ("mistral_batch/batch.py", "resources", [*_JOBS_TESTS, "tests/overlay/test_seeds.py"]),
+    (
+        "mistral_batch/_client.py",
+        "resources",
+        ["tests/overlay/test_async_client.py", "tests/overlay/test_security.py"],
+    ),
+    (
+        "mistral_batch/_config.py",
+        "resources",
+        ["tests/overlay/test_security.py", "tests/overlay/test_transport_rules.py"],
+    ),
+    (
+        "mistral_batch/models.py",
+        "resources",
+        ["tests/overlay/test_fidelity.py", "tests/overlay/test_sparse_answers.py"],
+    ),
+    (
+        "mistral_batch/_async/*",
+        "resources",
+        ["tests/overlay", "tests/reliability/test_closed_responses.py"],
+    ),
+    (
+        "mistral_batch/_sync/*",
+        "resources",
+        ["tests/overlay", "tests/reliability/test_closed_responses.py"],
+    ),
+    ("mistral_batch/cli/*", "cli", ["tests/cli"]),
+    ("mistral_batch_emulator/*", "emulator", ["tests/emulator"]),
+    ("mistral_batch/*", "resources", ["tests/overlay"]),
+]
+
+#: Modules with nothing to mutate worth a run: re-exports, entry points, generated copies.
+SKIPPED = (
+    "*/__init__.py",
+    "*/__main__.py",
+    "mistral_batch/emulator.py",
+    "mistral_batch/_generated.py",
+)
+
+#: The report's targets, by group.
+TARGETS = {"pure": 90.0, "transport": 90.0, "overlay": 85.0}
+
+_DATA = re.compile(r"<!-- scripts/mutate data: (.*) -->", re.S)
+_SURVIVED = {"survived", "no tests", "suspicious", "caught by type check", "skipped"}
+
+
+def _modules(names: Iterable[str]) -> list[str]:
+    """The modules to mutate, as paths under the overlay (``mistral_batch/_retry.py``)."""
+    every = sorted(
+        str(p.relative_to(ROOT / "overlay"))
+        for package in PACKAGES
+        for p in (ROOT / "overlay" / package).rglob("*.py")
+    )
+    every = [m for m in every if not any(fnmatch.fnmatch(m, s) for s in SKIPPED)]
+    wanted = list(names)
+    if not wanted:
+        return every
+    chosen = [m for m in every if any(_matches(m, w) for w in wanted)]
+    missing = [w for w in wanted if not any(_matches(m, w) for m in chosen)]
+    if missing:
+        sys.exit(f"no such module under overlay/: {', '.join(missing)}")
+    return chosen
+
+
+def _matches(module: str, wanted: str) -> bool:
+    """Whether `wanted` names `module`: its path, without .py, a bare name, or a glob."""
+    stem = module.removesuffix(".py")
+    return wanted in (module, stem, stem.rsplit("/", 1)[-1]) or fnmatch.fnmatch(module, wanted)
+
+
+def _plan(module: str) -> tuple[str, list[str]]:
+    for pattern, group, tests in MODULE_TESTS:
+        if fnmatch.fnmatch(module, pattern):
+            return group, tests
+    raise AssertionError(f"no tests mapped for {module}")
+
+
+def _copy_tree(work: Path, from_head: bool) -> str:
+    """Lay the tree out in `work`, the overlay as src/; return what was measured."""
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    if from_head:
+        archive = subprocess.run(
+            ["git", "archive", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(work)], input=archive, check=True)
+        what = f"commit {head}"
+    else:
+        listed = (
+            subprocess.run(
+                ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                cwd=ROOT,
+                capture_output=True,
+                check=True,
+            )
+            .stdout.decode()
+            .split("\0")
+        )
+        for name in filter(None, listed):
+            source = ROOT / name
+            if source.is_file():
+                target = work / name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, target)
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout
+        what = f"commit {head}" + (" with uncommitted changes" if dirty.strip() else "")
+    (work / "overlay").rename(work / "src")
+    return what
+
+
+def _config(work: Path, module: str, tests: list[str], deselect: list[str]) -> None:
+    lines = [
+        "[mutmut]",
+        "source_paths =",
+        *(f"    src/{p}" for p in PACKAGES),
+        f"only_mutate = src/{module}",
+        "pytest_add_cli_args_test_selection =",
+        *(f"    {t}" for t in tests if (work / t).exists()),
+        # No cache in the copy; the tests' own TMPDIR is the run's scratch folder.
+        "pytest_add_cli_args =",
+        "    -p",
+        "    no:cacheprovider",
+        *(f"    --deselect={node}" for node in deselect),
+        "use_git_change_detection = false",
+        "",
+    ]
+    (work / "setup.cfg").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _mutmut(work: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    mutmut = Path(sys.executable).parent / "mutmut"
+    return subprocess.run([str(mutmut), *args], cwd=work, env=env, capture_output=True, text=True)
+
+
+def _failing(work: Path, env: dict[str, str], tests: list[str]) -> list[str]:
+    """The tests among `tests` that fail on the code before any mutation."""
+    plain = dict(env, PYTHONPATH=os.pathsep.join([str(work / "src"), str(work / "generated")]))
+    args = ["-m", "pytest", "-q", "-rfE", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    existing = [t for t in tests if (work / t).exists()]
+    done = subprocess.run(
+        [sys.executable, *args, *existing], cwd=work, env=plain, capture_output=True, text=True
+    )
+    found = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
+    if not found:
+        # Not a failing test but a suite that cannot run (an import error, say).
+        raise SystemExit(f"the tests of the module do not run:\n{done.stdout[-3000:]}")
+    return sorted({node.split(" - ")[0] for node in found})
+
+
+def _changed_line(diff: str) -> str:
+    added = [
+        line[1:].strip()
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    ]
+    removed = [
+        line[1:].strip()
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    ]
+    return " / ".join(added) if added else "(removed) " + " / ".join(removed)
+
+
+def _equivalents() -> dict[tuple[str, str], str]:
+    """The surviving mutants known to be equivalent: (function, mutated line) -> why."""
+    known: dict[tuple[str, str], str] = {}
+    if EQUIVALENT.exists():
+        for raw in EQUIVALENT.read_text(encoding="utf-8").splitlines():
+            if raw.strip() and not raw.lstrip().startswith("#"):
+                function, line, why = (part.strip() for part in raw.split(" | ", 2))
+                known[(function, line)] = why
+    return known
+
+
+def _run_module(
+    work: Path, module: str, children: int, log: Path, measured: str
+) -> dict[str, object]:
+    group, tests = _plan(module)
+    shutil.rmtree(work / "mutants", ignore_errors=True)
+    # On sys.path before anything is imported: a folder made later would be skipped.
+    (work / "mutants" / "src").mkdir(parents=True)
+    _config(work, module, tests, [])
+    scratch = work / "scratch"
+    scratch.mkdir(exist_ok=True)
+    env = dict(os.environ)
+    # The command's tests run it in a subprocess: it must import the mutants too.
+    env["PYTHONPATH"] = os.pathsep.join([str(work / "mutants" / "src"), str(work / "generated")])
+    env["TMPDIR"] = str(scratch)
+    started = time.monotonic()
+    run = _mutmut(work, env, "run", "--max-children", str(children))
+    deselected: list[str] = []
+    if "BadTestExecutionCommandsException" in run.stdout + run.stderr:
+        # Tests that fail on the code as it is cannot judge a mutant: leave them out, and
+        # say so in the report.
+        deselected = _failing(work, env, tests)
+        _config(work, module, tests, deselected)
+        shutil.rmtree(work / "mutants")
+        (work / "mutants" / "src").mkdir(parents=True)
+        run = _mutmut(work, env, "run", "--max-children", str(children))
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"== {module}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
+    listed = _mutmut(work, env, "results", "--all", "true").stdout
+    statuses: dict[str, str] = {}
+    for line in listed.splitlines():
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and "__mutmut_" in name:
+            statuses[name] = status
+    counts: dict[str, int] = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    survivors = []
+    for name, status in sorted(statuses.items()):
+        if status in _SURVIVED:
+            diff = _mutmut(work, env, "show", name).stdout
+            survivors.append({"name": name, "status": status, "line": _changed_line(diff)})
+    async_counts, sync_counts = _twin_counts(statuses)
+    return {
+        "group": group,
+        "counts": counts,
+        "survivors": survivors,
+        "async": async_counts,
+        "sync": sync_counts,
+        "seconds": round(time.monotonic() - started),
+        "measured": measured,
+        "deselected": deselected,
+        "failed": set(counts) <= {"not checked"},
+    }
+
+
+def _function(name: str) -> str:
+    return name.rsplit("__mutmut_", 1)[0]
+
+
+def _twin_counts(statuses: dict[str, str]) -> tuple[list[int], list[int]]:
+    """(killed, total) of the async functions, and of the sync ones that have an async twin."""
+    functions = {_function(n).rsplit(".", 1)[-1] for n in statuses}
+
+    def side(name: str) -> str | None:
+        fn = _function(name).rsplit(".", 1)[-1]  # x_name, or xǁClassǁname for a method
+        if fn.startswith("xǁ"):
+            _, cls, method = fn.split("ǁ", 2)
+            if cls.startswith("Async"):
+                return "async"
+            return "sync" if f"xǁAsync{cls}ǁ{method}" in functions else None
+        plain = fn.removeprefix("x_")
+        if plain.startswith("a") and f"x_{plain[1:]}" in functions:
+            return "async"
+        return "sync" if f"x_a{plain}" in functions else None
+
+    tallies = {"async": [0, 0], "sync": [0, 0]}
+    for name, status in statuses.items():
+        which = side(name)
+        if which is not None:
+            tallies[which][1] += 1
+            tallies[which][0] += status not in _SURVIVED
+    return tallies["async"], tallies["sync"]
+
+
+def _score(killed: int, total: int) -> str:
+    return f"{100 * killed / total:.1f}%" if total else "n/a"
+
+
+def _tally(counts: dict[str, int]) -> tuple[int, int]:
+    total = sum(counts.values()) - counts.get("not checked", 0)
+    survived = sum(n for s, n in counts.items() if s in _SURVIVED)
+    return total - survived, total
+
+
+def _render(data: dict[str, dict[str, object]], measured: str) -> str:
+    known = _equivalents()
+    out = [
+        "# Mutation testing",
+        "",
+        "Written by `scripts/mutate` (mutmut); not edited by hand. Each module of the overlay",
+        "and of the emulator is mutated on its own, and each mutant is tried against the",
+        "tests that scripts/mutate.py maps to the module and that called the mutated",
+        "function. A mutant is killed when a test fails (or times out). The score counts",
+        "every mutant tried; those listed as equivalent below still count as survivors.",
+        "",
+        f"Last run: {measured}. Modules not listed were not measured; each row says which",
+        "code it measured.",
+        "",
+        "## Score by module",
+        "",
+        "| module | group | mutants | killed | survived | no tests | score | seconds | measured |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    groups: dict[str, list[int]] = {}
+    twins = {"async": [0, 0], "sync": [0, 0]}
+    for module, entry in sorted(data.items()):
+        counts: dict[str, int] = entry["counts"]  # type: ignore[assignment]
+        killed, total = _tally(counts)
+        group = str(entry["group"])
+        for key in (group, "overlay" if group != "emulator" else "emulator"):
+            g = groups.setdefault(key, [0, 0])
+            g[0] += killed
+            g[1] += total
+        for side in ("async", "sync"):
+            pair = entry.get(side) or [0, 0]
+            twins[side][0] += pair[0]  # type: ignore[index]
+            twins[side][1] += pair[1]  # type: ignore[index]
+        no_tests = counts.get("no tests", 0)
+        out.append(
+            f"| {module} | {group} | {total} | {killed} | {total - killed - no_tests} | {no_tests} "
+            f"| {_score(killed, total)} | {entry['seconds']} | {entry.get('measured', '')} |"
+        )
+    out += [
+        "",
+        "## Score by group",
+        "",
+        "| group | killed / mutants | score | target |",
+        "|---|---:|---:|---:|",
+    ]
+    for group in ("pure", "transport", "resources", "cli", "overlay", "emulator"):
+        if group in groups:
+            killed, total = groups[group]
+            target = f"{TARGETS[group]:.0f}%" if group in TARGETS else ""
+            out.append(f"| {group} | {killed} / {total} | {_score(killed, total)} | {target} |")
+    for side in ("async", "sync"):
+        killed, total = twins[side]
+        label = "async paths" if side == "async" else "their sync twins"
+        out.append(f"| {label} | {killed} / {total} | {_score(killed, total)} | |")
+    left_out = [(m, n) for m, e in sorted(data.items()) for n in e.get("deselected") or []]  # type: ignore[attr-defined]
+    if left_out:
+        out += ["", "## Tests left out", "", "They failed on the code before any mutation:", ""]
+        out += [f"- {module}: `{node}`" for module, node in left_out]
+    out += ["", "## Surviving mutants", ""]
+    out += [
+        "Each one is either equivalent (no test can tell it from the code: the line says why)",
+        "or not killed yet (a gap in the tests, to close). `mutmut show NAME` in a run's",
+        "folder shows the change; the list of equivalents is scripts/mutate.equivalent.",
+    ]
+    for module, entry in sorted(data.items()):
+        survivors: list[dict[str, str]] = entry["survivors"]  # type: ignore[assignment]
+        if not survivors:
+            continue
+        out += ["", f"### {module}", ""]
+        for s in survivors:
+            why = known.get((_function(s["name"]), s["line"]))
+            tag = f"equivalent: {why}" if why else f"{s['status']}, not killed yet"
+            out.append(f"- `{s['name'].rsplit('.', 1)[-1]}` `{s['line'][:120]}`: {tag}")
+    payload = json.dumps({"measured": measured, "modules": data}, sort_keys=True)
+    out += ["", f"<!-- scripts/mutate data: {payload} -->", ""]
+    return "\n".join(out)
+
+
+def main() -> int:
+    """Mutate the modules asked for (all by default) and write TESTING.md."""
+    parser = argparse.ArgumentParser(prog="scripts/mutate", description=__doc__)
+    parser.add_argument("modules", nargs="*", help="modules under overlay/ (default: all)")
+    parser.add_argument(
+        "--head", action="store_true", help="mutate the last commit, not the working tree"
+    )
+    parser.add_argument("--max-children", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--fresh", action="store_true", help="forget the modules measured before")
+    args = parser.parse_args()
+    modules = _modules(args.modules)
+    previous: dict[str, dict[str, object]] = {}
+    if REPORT.exists() and not args.fresh:
+        found = _DATA.search(REPORT.read_text(encoding="utf-8"))
+        if found:
+            previous = json.loads(found.group(1))["modules"]
+    work = Path(tempfile.mkdtemp(prefix="mistral-batch-mutate-"))
+    log = work / "mutmut.log"
+    try:
+        measured = _copy_tree(work, args.head)
+        for module in modules:
+            entry = _run_module(work, module, args.max_children, log, measured)
+            killed, total = _tally(entry["counts"])  # type: ignore[arg-type]
+            if entry["failed"]:
+                print(
+                    f"{module}: mutmut failed; its log:\n{log.read_text()[-3000:]}", file=sys.stderr
+                )
+                return 1
+            previous[module] = entry
+            score = _score(killed, total)
+            seconds = entry["seconds"]
+            print(f"{module}: {killed}/{total} killed ({score}) in {seconds} s", flush=True)
+            REPORT.write_text(_render(previous, measured), encoding="utf-8")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
