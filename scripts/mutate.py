@@ -66,12 +66,19 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_pagination.py",
         "pure",
-        ["tests/overlay/test_pagination.py", "tests/overlay/test_bounds.py"],
+        [
+            "tests/overlay/test_pagination.py",
+            "tests/overlay/test_pagination_edges.py",
+            "tests/overlay/test_bounds.py",
+        ],
     ),
     (
         "mistral_batch/_validation.py",
         "pure",
-        ["tests/overlay/test_validation.py", "tests/reliability/test_bad_input.py"],
+        [
+            "tests/overlay/test_validation.py",
+            "tests/overlay/test_validation_messages.py",
+        ],
     ),
     (
         "mistral_batch/_polling.py",
