@@ -42,7 +42,14 @@ from mistral_batch._create import lookup_waits
 from mistral_batch.emulator import Emulator
 
 #: Faults the server answers without doing the work, so that a resend is safe.
-NOTHING_DONE = {"500", "502", "503", "connection-reset", "html-error-page"}
+NOTHING_DONE = {
+    "500",
+    "502",
+    "503",
+    "503-retry-after-seconds",
+    "connection-reset",
+    "html-error-page",
+}
 RATE_LIMITED = {"429-retry-after-seconds", "429-retry-after-http-date"}
 
 
