@@ -71,6 +71,7 @@ def download_sdk(p: Params) -> Work:
             for chunk in output_file.stream:
                 f.write(chunk)
                 size += len(chunk)
+        output_file.close()  # the guide leaves it open, which holds its connection
         return size
 
     return Work(run, unlink(target), client=client)

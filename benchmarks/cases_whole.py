@@ -68,6 +68,7 @@ def e2e_sdk(p: Params) -> Work:
         with open(target, "wb") as f:
             for chunk in output_file.stream:
                 f.write(chunk)
+        output_file.close()  # the guide leaves it open, which holds its connection
         ok = 0
         with open(target, "rb") as f:
             for line in f:

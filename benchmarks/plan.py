@@ -32,6 +32,9 @@ class Sizes:
     e2e_poll_seconds: float  # how often the guide's example polls
     emulator_requests: int
     fanout_calls: int
+    #: Raw httpx without a bound gets fewer: its pool's queue grows quadratically, and
+    #: 10,000 calls outlast the ten minutes a run may take.
+    fanout_raw_calls: int
 
 
 FULL = Sizes(
@@ -44,6 +47,7 @@ FULL = Sizes(
     e2e_poll_seconds=1.0,
     emulator_requests=100_000,
     fanout_calls=10_000,
+    fanout_raw_calls=1_000,
 )
 QUICK = Sizes(
     download_bytes=256 * 1024,
@@ -55,6 +59,7 @@ QUICK = Sizes(
     e2e_poll_seconds=0.01,
     emulator_requests=500,
     fanout_calls=50,
+    fanout_raw_calls=50,
 )
 
 
@@ -74,6 +79,7 @@ LINES_PER_S = Metric("lines per second", "lines/s", True, lambda units, s: units
 PER_CALL_US = Metric("time per call", "µs", False, lambda units, s: s / units * 1e6)
 MILLISECONDS = Metric("wall time", "ms", False, lambda units, s: s * 1000)
 SECONDS = Metric("wall time", "s", False, lambda units, s: s, digits=2)
+CALLS_PER_S = Metric("calls per second", "calls/s", True, lambda units, s: units / s)
 REQUESTS_PER_S = Metric("requests per second", "req/s", True, lambda units, s: units / s)
 
 
@@ -204,7 +210,7 @@ CASES: tuple[Case, ...] = (
     Case(
         "fanout",
         "Fan-out: concurrent `jobs.get` calls on one asyncio client",
-        SECONDS,
+        CALLS_PER_S,
         (
             Variant("ours", f"{OURS}: `AsyncMistral`, `asyncio.gather` of every call", "ours"),
             Variant("httpx", "httpx: `AsyncClient`, `asyncio.gather` of every call", "httpx"),
@@ -212,11 +218,12 @@ CASES: tuple[Case, ...] = (
         ),
         reference="httpx_semaphore",
         note=(
-            "Every call is started at once. Ours with its defaults (at most 64 in flight, "
-            "queued in front of the pool); httpx with its own (100 connections, 5 s "
-            "timeouts), so that calls left waiting in its pool end in `PoolTimeout` instead "
-            "of a run that takes minutes: a failed call counts in the errors, not out of "
-            "the time."
+            "Every call is started at once; calls per second over the whole run, failed "
+            "calls counted apart. Ours with its defaults (at most 64 in flight, queued in "
+            "front of the pool); httpx with its own (100 connections, 5 s timeouts). Raw "
+            "httpx makes fewer calls: its pool scans every waiting request at each change, "
+            "so its queue slows down quadratically, and 10,000 calls outlast the ten "
+            "minutes a run may take."
         ),
     ),
 )
@@ -392,6 +399,6 @@ TARGETS: tuple[Target, ...] = (
     Target(
         "fanout",
         "fan-out: wall time <= 1.5x httpx behind a semaphore of 50",
-        _ratio("fanout", "ours", "httpx_semaphore", 1.5, False),
+        _ratio("fanout", "httpx_semaphore", "ours", 1.5, False),
     ),
 )

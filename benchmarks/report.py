@@ -74,7 +74,9 @@ def _size(sizes: Sizes, case: str) -> str:
             f"a job of {sizes.emulator_requests:,} requests; the "
             f"{sizes.download_bytes / MIB:,.2f} MiB file; {sizes.calls:,} GET calls"
         ),
-        "fanout": f"{sizes.fanout_calls:,} concurrent calls",
+        "fanout": (
+            f"{sizes.fanout_calls:,} concurrent calls (raw httpx: {sizes.fanout_raw_calls:,})"
+        ),
     }[case]
 
 

@@ -115,7 +115,8 @@ class Bench:
             else:
                 p |= {"job_id": self.job_id(), "n": s.calls, "warmup": s.warmup_calls}
         elif case.key == "fanout":
-            p |= {"job_id": self.job_id(), "n": s.fanout_calls}
+            n = s.fanout_raw_calls if variant == "httpx" else s.fanout_calls
+            p |= {"job_id": self.job_id(), "n": n}
         return p
 
     def run_child(self, case: Case, variant: str, *, profile: bool = False) -> dict[str, Any]:
