@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from .._local_files import Progress
 from .._operations import AsyncOnProgress
 from .._run_input import Requests, input_path
@@ -15,6 +14,11 @@ from ..models import BatchJob, FileObject
 from ._files import AsyncFiles
 from ._jobs import AsyncJobs
 from ._results import AsyncResultStream
+
+# The SDK reference's shapes are imported by the calls that answer in them, so that a
+# program using Mistral's own shapes never loads them.
+if TYPE_CHECKING:
+    from .._batch_out import BatchJobOut, BatchJobsOut
 
 __all__ = ["AsyncBatch", "AsyncBatchRun"]
 
@@ -97,11 +101,15 @@ class AsyncBatch:
             metadata=metadata,
             **kwargs,
         )
+        from .._batch_out import BatchJobOut, requested_hours
+
         hours = requested_hours(completion_window, kwargs.get("timeout_hours"))
         return BatchJobOut.from_job(job, hours)
 
     async def get(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
         """The job as it is now, in the SDK reference's shape."""
+        from .._batch_out import BatchJobOut, job_of
+
         return BatchJobOut.from_job(await self.jobs.get(job_of(batch_id)))
 
     async def list(
@@ -109,6 +117,8 @@ class AsyncBatch:
     ) -> BatchJobsOut:
         """The `limit` jobs (all when None) that follow the job `after` (from the first
         when None), newest first; `filters` are those of jobs.list."""
+        from .._batch_out import JobsAfter
+
         page = JobsAfter(after=after, limit=limit)
         async for job in self.jobs.list(**filters):
             if not page.take(job):
@@ -117,4 +127,6 @@ class AsyncBatch:
 
     async def cancel(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
         """Ask the job to stop; the job as it is then, in the SDK reference's shape."""
+        from .._batch_out import BatchJobOut, job_of
+
         return BatchJobOut.from_job(await self.jobs.cancel(job_of(batch_id)))

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from .._batch_out import BatchJobOut, BatchJobsOut, JobsAfter, job_of, requested_hours
 from .._local_files import Progress
 from .._operations import OnProgress
 from .._run_input import Requests, input_path
@@ -16,6 +15,11 @@ from ..models import BatchJob, FileObject
 from ._files import Files
 from ._jobs import Jobs
 from ._results import ResultStream
+
+# The SDK reference's shapes are imported by the calls that answer in them, so that a
+# program using Mistral's own shapes never loads them.
+if TYPE_CHECKING:
+    from .._batch_out import BatchJobOut, BatchJobsOut
 
 __all__ = ["Batch", "BatchRun"]
 
@@ -98,11 +102,15 @@ class Batch:
             metadata=metadata,
             **kwargs,
         )
+        from .._batch_out import BatchJobOut, requested_hours
+
         hours = requested_hours(completion_window, kwargs.get("timeout_hours"))
         return BatchJobOut.from_job(job, hours)
 
     def get(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
         """The job as it is now, in the SDK reference's shape."""
+        from .._batch_out import BatchJobOut, job_of
+
         return BatchJobOut.from_job(self.jobs.get(job_of(batch_id)))
 
     def list(
@@ -110,6 +118,8 @@ class Batch:
     ) -> BatchJobsOut:
         """The `limit` jobs (all when None) that follow the job `after` (from the first
         when None), newest first; `filters` are those of jobs.list."""
+        from .._batch_out import JobsAfter
+
         page = JobsAfter(after=after, limit=limit)
         for job in self.jobs.list(**filters):
             if not page.take(job):
@@ -118,4 +128,6 @@ class Batch:
 
     def cancel(self, batch_id: BatchJobOut | BatchJob | str) -> BatchJobOut:
         """Ask the job to stop; the job as it is then, in the SDK reference's shape."""
+        from .._batch_out import BatchJobOut, job_of
+
         return BatchJobOut.from_job(self.jobs.cancel(job_of(batch_id)))
