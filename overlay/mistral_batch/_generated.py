@@ -38,27 +38,27 @@ if TYPE_CHECKING:
     from mistral_batch_api.types import Unset
 
 __all__ = [
+    "BatchJob",
+    "BatchJobDeleted",
+    "BatchJobList",
+    "FileDeleted",
+    "FileList",
+    "FileObject",
     "RequestArgs",
+    "SignedUrl",
     "Unset",
-    "batch_job",
-    "batch_job_deleted",
-    "batch_job_list",
     "cancel_batch_job",
     "create_batch_job",
     "delete_batch_job",
     "delete_file",
     "download_file",
     "endpoints",
-    "file_deleted",
-    "file_list",
-    "file_object",
     "get_batch_job",
     "get_signed_url",
     "list_batch_jobs",
     "list_files",
     "purposes",
     "retrieve_file",
-    "signed_url",
     "upload_file",
     "visibilities",
 ]
@@ -67,14 +67,35 @@ __all__ = [
 RequestArgs = dict[str, Any]
 
 
-def __getattr__(name: str) -> Any:
-    # Unset is looked up by isinstance checks on hot paths: cached once imported.
-    if name == "Unset":
-        from mistral_batch_api.types import Unset
+#: The generated models that answers are read with, by their ``from_dict``.
+_MODELS = frozenset(
+    {
+        "BatchJob",
+        "BatchJobDeleted",
+        "BatchJobList",
+        "FileDeleted",
+        "FileList",
+        "FileObject",
+        "SignedUrl",
+    }
+)
 
-        globals()["Unset"] = Unset
-        return Unset
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    """A generated model (or Unset), imported on first use and a plain lookup after."""
+    value: Any
+    if name == "Unset":
+        from mistral_batch_api import types
+
+        value = types.Unset
+    elif name in _MODELS:
+        from mistral_batch_api import models
+
+        value = getattr(models, name)
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
 
 
 def _unset_if_none(value: Any) -> Any:
@@ -256,55 +277,3 @@ def delete_batch_job(job_id: str) -> RequestArgs:
     from mistral_batch_api.api.batch import delete_batch_job as op
 
     return op._get_kwargs(job_id)
-
-
-# --- Answers ---------------------------------------------------------------------------------
-
-
-def file_object(data: dict[str, Any]) -> FileObject:
-    """The generated model of a file."""
-    from mistral_batch_api.models import FileObject
-
-    return FileObject.from_dict(data)
-
-
-def file_list(data: dict[str, Any]) -> FileList:
-    """The generated model of a page of files."""
-    from mistral_batch_api.models import FileList
-
-    return FileList.from_dict(data)
-
-
-def file_deleted(data: dict[str, Any]) -> FileDeleted:
-    """The generated model of a file deletion's answer."""
-    from mistral_batch_api.models import FileDeleted
-
-    return FileDeleted.from_dict(data)
-
-
-def signed_url(data: dict[str, Any]) -> SignedUrl:
-    """The generated model of a signed URL's answer."""
-    from mistral_batch_api.models import SignedUrl
-
-    return SignedUrl.from_dict(data)
-
-
-def batch_job(data: dict[str, Any]) -> BatchJob:
-    """The generated model of a job."""
-    from mistral_batch_api.models import BatchJob
-
-    return BatchJob.from_dict(data)
-
-
-def batch_job_list(data: dict[str, Any]) -> BatchJobList:
-    """The generated model of a page of jobs."""
-    from mistral_batch_api.models import BatchJobList
-
-    return BatchJobList.from_dict(data)
-
-
-def batch_job_deleted(data: dict[str, Any]) -> BatchJobDeleted:
-    """The generated model of a job deletion's answer."""
-    from mistral_batch_api.models import BatchJobDeleted
-
-    return BatchJobDeleted.from_dict(data)

@@ -121,7 +121,7 @@ def _items(value: object) -> list[Any]:
 @_shaped("a file")
 def file_object(response: httpx.Response) -> FileObject:
     """A file from an upload or retrieve answer."""
-    return FileObject.from_generated(gen.file_object(_object(response)))
+    return FileObject.from_generated(gen.FileObject.from_dict(_object(response)))
 
 
 def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
@@ -131,7 +131,7 @@ def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
     def parse(response: httpx.Response) -> Page[FileObject]:
         body = _object(response)
         _items(body.get("data", []))
-        listing = gen.file_list(body)
+        listing = gen.FileList.from_dict(body)
         items = [FileObject.from_generated(f) for f in listing.data]
         return Page(items=items, page=page, total=_total(listing.total))
 
@@ -141,14 +141,14 @@ def file_page(page: int) -> Callable[[httpx.Response], Page[FileObject]]:
 @_shaped("a file deletion")
 def file_deleted(response: httpx.Response) -> Deleted:
     """The answer to a file deletion."""
-    d = gen.file_deleted(_object(response))
+    d = gen.FileDeleted.from_dict(_object(response))
     return Deleted(id=d.id, deleted=d.deleted, object=d.object_)
 
 
 @_shaped("a signed URL")
 def signed_url(response: httpx.Response) -> SignedURL:
     """A signed URL's answer."""
-    url = gen.signed_url(_object(response)).url
+    url = gen.SignedUrl.from_dict(_object(response)).url
     if not isinstance(url, str) or not url.lower().startswith(("https://", "http://")):
         raise AnswerShapeError("'url' is not an http(s) URL", "url")
     return SignedURL(url=url)
@@ -159,7 +159,7 @@ def batch_job(response: httpx.Response) -> BatchJob:
     """A job from a create, get or cancel answer."""
     body = _object(response)
     _containers(body)
-    return BatchJob.from_generated(gen.batch_job(body))
+    return BatchJob.from_generated(gen.BatchJob.from_dict(body))
 
 
 def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
@@ -172,7 +172,7 @@ def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
             if not isinstance(job, dict):
                 raise AnswerShapeError(f"'data[{index}]' is not an object", f"data[{index}]")
             _containers(job, f"data[{index}].")
-        listing = gen.batch_job_list(body)
+        listing = gen.BatchJobList.from_dict(body)
         data = [] if isinstance(listing.data, gen.Unset) else listing.data
         items = [BatchJob.from_generated(j) for j in data]
         return Page(items=items, page=page, total=_total(listing.total))
@@ -183,4 +183,4 @@ def job_page(page: int) -> Callable[[httpx.Response], Page[BatchJob]]:
 @_shaped("a job deletion")
 def job_deleted(response: httpx.Response) -> Deleted:
     """The answer to a job deletion, where only the id is required."""
-    return Deleted.from_job_deletion(gen.batch_job_deleted(_object(response)))
+    return Deleted.from_job_deletion(gen.BatchJobDeleted.from_dict(_object(response)))

@@ -187,14 +187,17 @@ def test_job_requests_put_the_id_in_the_path() -> None:
 
 
 def test_answers_are_read_by_the_generated_models() -> None:
+    from mistral_batch_api import models
     from mistral_batch_api.types import Unset
 
     assert gen.Unset is Unset
-    listing = gen.file_list({"data": [], "object": "list"})
+    for name in ("BatchJob", "BatchJobList", "FileList", "FileObject", "FileDeleted"):
+        assert getattr(gen, name) is getattr(models, name)
+    listing = gen.FileList.from_dict({"data": [], "object": "list"})
     assert listing.data == [] and isinstance(listing.total, gen.Unset)
-    deleted = gen.batch_job_deleted({"id": "j-1"})
+    deleted = gen.BatchJobDeleted.from_dict({"id": "j-1"})
     assert deleted.id == "j-1" and isinstance(deleted.deleted, gen.Unset)
-    assert gen.signed_url({"url": "https://x.test/f"}).url == "https://x.test/f"
+    assert gen.SignedUrl.from_dict({"url": "https://x.test/f"}).url == "https://x.test/f"
     with pytest.raises(AttributeError):
         _ = gen.NoSuchThing  # type: ignore[attr-defined]
 
