@@ -62,9 +62,57 @@ CASES: list[tuple[str, Callable[[], Any], str, str]] = [
         "expiry",
     ),
     (
+        "page size not an int",
+        lambda: v.validate_page_size("10"),
+        "page_size must be an int, got string",
+        "page_size",
+    ),
+    (
+        "expiry not an int",
+        lambda: v.validate_signed_url_expiry(1.5),
+        "expiry must be an int, got number",
+        "expiry",
+    ),
+    (
         "signed URL not a string",
-        lambda: v.validate_signed_url(None),
-        "a signed URL must be a string, got null",
+        lambda: v.validate_signed_url(3),
+        "a signed URL must be a string, got number",
+        "url",
+    ),
+    (
+        "signed URL without a host",
+        lambda: v.validate_signed_url("https:///files/x"),
+        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "url",
+    ),
+    (
+        "signed URL with a user but no host",
+        lambda: v.validate_signed_url("https://user@/files/x"),
+        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "url",
+    ),
+    (
+        "signed URL whose last @ leaves no host",
+        lambda: v.validate_signed_url("https://a@@/files/x"),
+        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "url",
+    ),
+    (
+        "signed URL with a 16-letter scheme",
+        lambda: v.validate_signed_url("abcdefghijklmnop://host/x"),
+        "a signed URL must be an absolute http(s) URL; this one has abcdefghijklmnop scheme",
+        "url",
+    ),
+    (
+        "signed URL with a longer scheme, not repeated",
+        lambda: v.validate_signed_url("abcdefghijklmnopq://host/x"),
+        "a signed URL must be an absolute http(s) URL; this one has no scheme",
+        "url",
+    ),
+    (
+        "signed URL with a control character",
+        lambda: v.validate_signed_url("https://host/a\x01b"),
+        "a signed URL must not hold whitespace or control characters",
         "url",
     ),
     (
@@ -253,6 +301,28 @@ def test_the_largest_inline_job_and_the_edges_of_each_range_are_accepted() -> No
     assert v.parse_completion_window(" 7D ") == 168
     assert v.validate_metadata({"k" * 32: "v" * 512}) == {"k" * 32: "v" * 512}
     assert v.validate_page(0) == 0 and v.validate_page_size(1) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://host/files/x?sig=abc",
+        "http://127.0.0.1:8000/files/x",
+        "HTTPS://host/x",
+        "https://user@host/x",
+        # Another URL in the query: the scheme is the first one.
+        "https://host/x?next=http://elsewhere/y",
+    ],
+)
+def test_a_well_formed_signed_url_is_accepted_as_it_is(url: str) -> None:
+    assert v.validate_signed_url(url) == url
+
+
+def test_ids_refuse_every_separator_of_lines_and_paragraphs() -> None:
+    # U+2028 and U+2029 (categories Zl and Zp) are also whitespace to str.isspace().
+    for ch in ("\u2028", "\u2029", "\u200b", "\x00", " "):
+        with pytest.raises(InputError, match="contains whitespace or a control character"):
+            v.validate_id(f"a{ch}b")
 
 
 def test_json_types_are_named_as_json_names_them() -> None:
