@@ -29,6 +29,8 @@ PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 
 _TRANSPORT_TESTS = [
     "tests/overlay/test_transport_rules.py",
+    "tests/overlay/test_async_client.py",
+    "tests/overlay/test_wait_outages.py",
     "tests/overlay/test_faults.py",
     "tests/overlay/test_retry.py",
     "tests/overlay/test_security.py",
@@ -203,13 +205,31 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "resources",
         ["tests/overlay/test_fidelity.py", "tests/overlay/test_sparse_answers.py"],
     ),
+    # The async source and the sync code made from it: each against the same tests, so
+    # that the report can hold the async paths to their sync twins.
+    ("mistral_batch/_[as]*/_transport.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_[as]*/_answers.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_[as]*/_network.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_[as]*/_files.py", "resources", _FILES_TESTS),
+    ("mistral_batch/_[as]*/_download.py", "resources", _FILES_TESTS),
+    ("mistral_batch/_[as]*/_jobs.py", "resources", _JOBS_TESTS),
+    ("mistral_batch/_[as]*/_batch.py", "resources", _JOBS_TESTS),
     (
-        "mistral_batch/_async/*",
+        "mistral_batch/_[as]*/_paginator.py",
         "resources",
-        ["tests/overlay", "tests/reliability/test_closed_responses.py"],
+        [
+            "tests/overlay/test_pagination.py",
+            "tests/overlay/test_pagination_edges.py",
+            "tests/overlay/test_bounds.py",
+        ],
     ),
     (
-        "mistral_batch/_sync/*",
+        "mistral_batch/_[as]*/_results.py",
+        "resources",
+        ["tests/overlay/test_results.py", "tests/reliability/test_short_files.py"],
+    ),
+    (
+        "mistral_batch/_[as]*/*",
         "resources",
         ["tests/overlay", "tests/reliability/test_closed_responses.py"],
     ),
