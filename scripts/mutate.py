@@ -33,6 +33,7 @@ _TRANSPORT_TESTS = [
     "tests/overlay/test_wait_outages.py",
     "tests/overlay/test_faults.py",
     "tests/overlay/test_retry.py",
+    "tests/overlay/test_retry_after.py",
     "tests/overlay/test_security.py",
     "tests/overlay/test_errors.py",
     "tests/reliability/test_closed_responses.py",
@@ -95,7 +96,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_retry.py",
         "pure",
-        ["tests/overlay/test_retry.py", "tests/overlay/test_faults.py"],
+        [
+            "tests/overlay/test_retry.py",
+            "tests/overlay/test_retry_after.py",
+            "tests/overlay/test_faults.py",
+        ],
     ),
     (
         "mistral_batch/_jsonl.py",
