@@ -32,9 +32,7 @@ class Sizes:
     e2e_poll_seconds: float  # how often the guide's example polls
     emulator_requests: int
     fanout_calls: int
-    #: Raw httpx without a bound gets fewer: its pool's queue grows quadratically, and
-    #: 10,000 calls outlast the ten minutes a run may take.
-    fanout_raw_calls: int
+    fanout_raw_calls: int  # fewer for raw httpx: see the case's note
 
 
 FULL = Sizes(
@@ -345,10 +343,8 @@ def _floor(case_key: str, variant: str, limit: float, unit: str) -> Judge:
 def _no_errors(case_key: str, variant: str) -> Judge:
     def judge(results: Results) -> tuple[str, bool] | None:
         runs = _get(results, case_key, variant)
-        if runs is None:
-            return None
-        worst = max(runs.errors, default=0)
-        return f"{worst:,} errors (the worst run)", worst == 0
+        worst = None if runs is None else max(runs.errors, default=0)
+        return None if worst is None else (f"{worst:,} errors (the worst run)", worst == 0)
 
     return judge
 
