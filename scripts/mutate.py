@@ -120,7 +120,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_redirects.py",
         "pure",
-        ["tests/overlay/test_transport_rules.py", "tests/reliability/test_hostile_redirects.py"],
+        [
+            "tests/overlay/test_redirect_rules.py",
+            "tests/overlay/test_transport_rules.py",
+            "tests/reliability/test_hostile_redirects.py",
+        ],
     ),
     (
         "mistral_batch/_status.py",
