@@ -119,3 +119,20 @@ def test_ls_starts_at_the_page_asked_for(
     rest = cli.json("jobs", "ls", "--page", "1")
     assert [j["id"] for j in rest] == [j["id"] for j in listed[100:]]
     assert cli.json("jobs", "ls", "--page", "2") == []
+
+
+def test_a_job_without_a_model_runs_each_request_on_its_own(
+    cli: CLI, client: Mistral, write_input: Callable[..., Path]
+) -> None:
+    file_id = _upload(client, write_input(good=2))
+
+    created = cli.json("jobs", "create", "--input-file", file_id)
+
+    assert created["model"] is None
+    waited = cli("jobs", "wait", created["id"])
+    # The requests name no model either: each fails alone, as the service answers, and
+    # a job whose every request failed ends FAILED (exit 6).
+    assert waited.returncode == 6, waited.stderr
+    assert cli.json("jobs", "get", created["id"])["failed_requests"] == 2
+    failed = cli.json("jobs", "results", created["id"], "--errors")
+    assert [r["status_code"] for r in failed] == [422, 422]

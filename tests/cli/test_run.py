@@ -16,6 +16,8 @@ from cli_helpers import API_KEY, CLI, lines_of, read_json, wait_for
 from mistral_batch import Mistral
 from mistral_batch.emulator import Emulator
 
+MESSAGES = [{"role": "user", "content": "Name a cheese."}]
+
 
 def test_run_writes_results_and_errors_and_sums_up(
     cli: CLI, write_input: Callable[..., Path], tmp_path: Path
@@ -398,3 +400,23 @@ def test_results_errors_and_state_are_yours_alone_unless_asked(
     assert _mode(tmp_path / "shared.jsonl") == 0o644 & ~umask
     bad = cli("files", "download", job.output_file, "-o", "x.jsonl", "--file-mode", "999")
     assert bad.returncode == 2
+
+
+def test_run_without_a_model_lets_each_request_name_its_own(cli: CLI, tmp_path: Path) -> None:
+    source = tmp_path / "own-models.jsonl"
+    lines = [
+        {"custom_id": "a", "body": {"model": "mistral-small-latest", "messages": MESSAGES}},
+        {"custom_id": "b", "body": {"model": "mistral-large-latest", "messages": MESSAGES}},
+        {"custom_id": "c", "body": {"messages": MESSAGES}},
+    ]
+    source.write_text("".join(json.dumps(line) + "\n" for line in lines))
+
+    done = cli("run", str(source))
+
+    assert done.returncode == 0, done.stderr
+    output = lines_of(tmp_path / "own-models.results.jsonl")
+    models = {r["custom_id"]: r["response"]["body"]["model"] for r in output}
+    assert models == {"a": "mistral-small-latest", "b": "mistral-large-latest"}
+    errors = lines_of(tmp_path / "own-models.errors.jsonl")
+    assert [(r["custom_id"], r["response"]["status_code"]) for r in errors] == [("c", 422)]
+    assert read_json(tmp_path / "own-models.results.jsonl.state.json")["options"]["model"] is None

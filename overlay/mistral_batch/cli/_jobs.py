@@ -46,7 +46,12 @@ def _show(app: App, job: BatchJob, as_json: bool) -> None:
 
 @jobs.command("create")
 @click.option("--input-file", "input_files", multiple=True, required=True, help="Uploaded file id.")
-@click.option("--model", "-m", required=True, help="The model, e.g. mistral-small-latest.")
+@click.option(
+    "--model",
+    "-m",
+    help="The model for every request whose body names none; without it, each request "
+    "names its own.",
+)
 @endpoint_option
 @metadata_option
 @timeout_hours_option
@@ -55,7 +60,7 @@ def _show(app: App, job: BatchJob, as_json: bool) -> None:
 def create(
     app: App,
     input_files: tuple[str, ...],
-    model: str,
+    model: str | None,
     endpoint: str,
     metadata: dict[str, str],
     timeout_hours: int | None,

@@ -187,7 +187,7 @@ class _Run:
 
 
 def _check_options(
-    model: str, endpoint: str, metadata: dict[str, str], timeout_hours: int | None
+    model: str | None, endpoint: str, metadata: dict[str, str], timeout_hours: int | None
 ) -> None:
     """Check the job's options locally, so that a bad one fails before the upload."""
     validate_job_create(
@@ -201,7 +201,12 @@ def _check_options(
 
 @click.command("run", help=RUN_HELP)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
-@click.option("--model", "-m", required=True, help="The model, e.g. mistral-small-latest.")
+@click.option(
+    "--model",
+    "-m",
+    help="The model for every request whose body names none; without it, each request "
+    "names its own.",
+)
 @endpoint_option
 @metadata_option
 @timeout_hours_option
@@ -236,7 +241,7 @@ def _check_options(
 def run(
     app: App,
     input_path: Path,
-    model: str,
+    model: str | None,
     endpoint: str,
     metadata: dict[str, str],
     timeout_hours: int | None,
