@@ -56,9 +56,18 @@ def _what(request: httpx.Request, response: httpx.Response) -> str:
 
 
 @pytest.fixture(autouse=True)
-def responses_closed(monkeypatch: pytest.MonkeyPatch) -> Iterator[Ledger]:
-    """Fails the test if a response that came over a socket is left open at its end."""
+def responses_closed(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Ledger]:
+    """Fails the test if a response that came over a socket is left open at its end.
+
+    Tests marked ``other_client`` drive another project's client (the official SDK,
+    whose guide leaves downloads open): its hygiene is not ours to assert.
+    """
     ledger: Ledger = {}
+    if request.node.get_closest_marker("other_client") is not None:
+        yield ledger
+        return
     send = httpx.HTTPTransport.handle_request
     asend = httpx.AsyncHTTPTransport.handle_async_request
 
