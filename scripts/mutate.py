@@ -30,17 +30,21 @@ PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 _TRANSPORT_TESTS = [
     "tests/overlay/test_transport_rules.py",
     "tests/overlay/test_async_client.py",
-    "tests/overlay/test_wait_outages.py",
     "tests/overlay/test_faults.py",
     "tests/overlay/test_retry.py",
     "tests/overlay/test_retry_after.py",
     "tests/overlay/test_security.py",
     "tests/overlay/test_errors.py",
     "tests/reliability/test_closed_responses.py",
-    "tests/reliability/test_deadlines.py",
     "tests/reliability/test_hostile_answers.py",
     "tests/reliability/test_hostile_encodings.py",
     "tests/reliability/test_hostile_redirects.py",
+]
+#: Deadlines take seconds to test (each waits one out): only for the modules that keep them.
+_DEADLINE_TESTS = [
+    *_TRANSPORT_TESTS,
+    "tests/overlay/test_wait_outages.py",
+    "tests/reliability/test_deadlines.py",
 ]
 _FILES_TESTS = [
     "tests/overlay/test_files.py",
@@ -167,7 +171,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     ("mistral_batch/_transport_base.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_answers.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_error_answers.py", "transport", _TRANSPORT_TESTS),
-    ("mistral_batch/_deadline.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_deadline.py", "transport", _DEADLINE_TESTS),
     (
         "mistral_batch/_limiter.py",
         "transport",
@@ -218,7 +222,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     # that the report can hold the async paths to their sync twins.
     ("mistral_batch/_[as]*/_transport.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_[as]*/_answers.py", "transport", _TRANSPORT_TESTS),
-    ("mistral_batch/_[as]*/_network.py", "transport", _TRANSPORT_TESTS),
+    ("mistral_batch/_[as]*/_network.py", "transport", _DEADLINE_TESTS),
     ("mistral_batch/_[as]*/_files.py", "resources", _FILES_TESTS),
     ("mistral_batch/_[as]*/_download.py", "resources", _FILES_TESTS),
     ("mistral_batch/_[as]*/_jobs.py", "resources", _JOBS_TESTS),
