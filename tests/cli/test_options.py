@@ -51,7 +51,7 @@ def test_the_exit_codes_are_in_run_help_and_in_the_module_docstring() -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["run", "in.jsonl"],  # no --model
+        ["run", "in.jsonl", "--file-mode", "999"],
         ["run", "in.jsonl", "-m", "m", "--metadata", "novalue"],
         ["run", "in.jsonl", "-m", "m", "--timeout-hours", "0"],
         ["run", "in.jsonl", "-m", "m", "--output", "in.jsonl"],

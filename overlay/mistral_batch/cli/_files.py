@@ -38,10 +38,7 @@ def upload(app: App, paths: tuple[Path, ...], purpose: str, no_check: bool, as_j
     for path in paths:
         with transfer(app.out, f"upload {path.name}", path.stat().st_size) as bar:
             uploaded.append(client.files.upload(path, purpose=purpose, progress=bar))
-    if as_json:
-        app.out.json([as_dict(f) for f in uploaded])
-    else:
-        app.out.table(FILE_HEADERS, (file_row(f) for f in uploaded))
+    app.out.listing(uploaded, as_json, FILE_HEADERS, file_row)
 
 
 @files.command("ls")
@@ -69,11 +66,7 @@ def ls(
         source=list(source) or None,
         sample_type=list(sample_type) or None,
     )
-    found = list(listing)
-    if as_json:
-        app.out.json([as_dict(f) for f in found])
-    else:
-        app.out.table(FILE_HEADERS, (file_row(f) for f in found))
+    app.out.listing(list(listing), as_json, FILE_HEADERS, file_row)
 
 
 @files.command("get")

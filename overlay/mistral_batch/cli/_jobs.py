@@ -17,6 +17,7 @@ from ._params import (
     file_mode_option,
     json_option,
     metadata_option,
+    model_option,
     page_option,
     timeout_hours_option,
 )
@@ -46,12 +47,7 @@ def _show(app: App, job: BatchJob, as_json: bool) -> None:
 
 @jobs.command("create")
 @click.option("--input-file", "input_files", multiple=True, required=True, help="Uploaded file id.")
-@click.option(
-    "--model",
-    "-m",
-    help="The model for every request whose body names none; without it, each request "
-    "names its own.",
-)
+@model_option
 @endpoint_option
 @metadata_option
 @timeout_hours_option
@@ -105,11 +101,7 @@ def ls(
         model=model,
         page=page,
     )
-    found = list(listing)
-    if as_json:
-        app.out.json([as_dict(j) for j in found])
-    else:
-        app.out.table(JOB_HEADERS, (job_row(j) for j in found))
+    app.out.listing(list(listing), as_json, JOB_HEADERS, job_row)
 
 
 @jobs.command("get")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 import json
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -80,6 +80,19 @@ class Output:
         for row in rows:
             table.add_row(*(Text(cell) for cell in row))
         self.stdout.print(table)
+
+    def listing(
+        self,
+        items: Sequence[Any],
+        as_json: bool,
+        headers: Sequence[str],
+        row: Callable[[Any], Sequence[str]],
+    ) -> None:
+        """Print `items` as one JSON list, or as a table of `row(item)` under `headers`."""
+        if as_json:
+            self.json([as_dict(item) for item in items])
+        else:
+            self.table(headers, (row(item) for item in items))
 
     def fields(self, pairs: Iterable[tuple[str, str]]) -> None:
         """Print name/value pairs, one per line, as a two-column table."""

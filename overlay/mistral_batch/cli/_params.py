@@ -46,6 +46,16 @@ def timeout_hours_option(f: F) -> F:
     )(f)
 
 
+def model_option(f: F) -> F:
+    """``--model``: the job's model, optional when each request names its own."""
+    return click.option(
+        "--model",
+        "-m",
+        help="The model for every request whose body names none; without it, each request "
+        "names its own.",
+    )(f)
+
+
 def endpoint_option(f: F) -> F:
     """``--endpoint``: the API every request of the job goes to."""
     return click.option(

@@ -21,7 +21,13 @@ from mistral_batch._local_files import PRIVATE_FILE_MODE
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app
 from ._output import plural, size
-from ._params import endpoint_option, file_mode_option, metadata_option, timeout_hours_option
+from ._params import (
+    endpoint_option,
+    file_mode_option,
+    metadata_option,
+    model_option,
+    timeout_hours_option,
+)
 from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
 
 #: Stands in for the input file's id while the job's options are checked before uploading.
@@ -201,12 +207,7 @@ def _check_options(
 
 @click.command("run", help=RUN_HELP)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
-@click.option(
-    "--model",
-    "-m",
-    help="The model for every request whose body names none; without it, each request "
-    "names its own.",
-)
+@model_option
 @endpoint_option
 @metadata_option
 @timeout_hours_option
