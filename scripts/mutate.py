@@ -102,6 +102,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "pure",
         [
             "tests/overlay/test_retry.py",
+            "tests/overlay/test_retry_policy.py",
             "tests/overlay/test_retry_after.py",
             "tests/overlay/test_faults.py",
         ],
