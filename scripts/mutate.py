@@ -95,7 +95,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_backoff.py",
         "pure",
-        ["tests/overlay/test_polling.py", "tests/overlay/test_retry.py"],
+        [
+            "tests/overlay/test_backoff_schedule.py",
+            "tests/overlay/test_polling.py",
+            "tests/overlay/test_retry.py",
+        ],
     ),
     (
         "mistral_batch/_retry.py",
