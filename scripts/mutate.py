@@ -124,7 +124,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_encoding.py",
         "pure",
-        ["tests/overlay/test_transport_rules.py", "tests/reliability/test_hostile_encodings.py"],
+        [
+            "tests/overlay/test_status_and_encoding.py",
+            "tests/overlay/test_transport_rules.py",
+            "tests/reliability/test_hostile_encodings.py",
+        ],
     ),
     (
         "mistral_batch/_redirects.py",
@@ -138,7 +142,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_status.py",
         "pure",
-        ["tests/overlay/test_jobs.py", "tests/overlay/test_polling.py"],
+        [
+            "tests/overlay/test_status_and_encoding.py",
+            "tests/overlay/test_jobs.py",
+            "tests/overlay/test_polling.py",
+        ],
     ),
     (
         "mistral_batch/_parse.py",
