@@ -114,7 +114,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_jsonl.py",
         "pure",
-        ["tests/overlay/test_jsonl.py", "tests/overlay/test_results.py"],
+        [
+            "tests/overlay/test_jsonl_edges.py",
+            "tests/overlay/test_jsonl.py",
+            "tests/overlay/test_results.py",
+        ],
     ),
     (
         "mistral_batch/_input.py",
