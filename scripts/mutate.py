@@ -90,7 +90,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_polling.py",
         "pure",
-        ["tests/overlay/test_polling.py", "tests/overlay/test_wait_outages.py"],
+        [
+            "tests/overlay/test_wait_plan.py",
+            "tests/overlay/test_polling.py",
+            "tests/overlay/test_wait_outages.py",
+        ],
     ),
     (
         "mistral_batch/_backoff.py",
