@@ -127,7 +127,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_input.py",
         "pure",
-        ["tests/overlay/test_input.py", "tests/overlay/test_bounds.py"],
+        [
+            "tests/overlay/test_input_messages.py",
+            "tests/overlay/test_input.py",
+            "tests/overlay/test_bounds.py",
+        ],
     ),
     (
         "mistral_batch/_encoding.py",
