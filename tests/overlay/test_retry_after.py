@@ -8,6 +8,7 @@ any other wait can only come from the header.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -121,3 +122,21 @@ def test_a_retry_after_on_a_status_not_retried_is_ignored(
     assert isinstance(found, BadRequestError)
     assert sleeps == []
     assert served(emu) - before == 1
+
+
+@pytest.mark.parametrize("side", CALLS)
+def test_each_retry_is_logged_with_its_wait(
+    emu: Emulator, file_id: str, side: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.inject("retrieve_file", status=503, retry_after=1)
+    caplog.set_level(logging.DEBUG, logger="mistral_batch")
+    found, _ = CALLS[side](emu, file_id)
+    assert getattr(found, "id", None) == file_id, found
+    ours = [r for r in caplog.records if r.name == "mistral_batch"]
+    retries = [r.getMessage() for r in ours if r.levelno == logging.INFO]
+    assert len(retries) == 1
+    assert retries[0].startswith("retrieve_file attempt 1 failed (503 Service Unavailable")
+    assert retries[0].endswith("; retrying in 1.00s")
+    answers = [r.getMessage() for r in ours if r.levelno == logging.DEBUG]
+    path = f"/v1/files/{file_id}"
+    assert answers == [f"retrieve_file GET {path} -> 503", f"retrieve_file GET {path} -> 200"]
