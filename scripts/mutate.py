@@ -173,6 +173,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "mistral_batch/_secrets.py",
         "pure",
         [
+            "tests/overlay/test_secret_forms.py",
             "tests/overlay/test_security.py",
             "tests/reliability/test_secrets.py",
             "tests/reliability/test_hostile_secrets.py",
