@@ -182,7 +182,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_create.py",
         "pure",
-        ["tests/overlay/test_create_plan.py", "tests/reliability/test_create_once.py"],
+        [
+            "tests/overlay/test_create_decisions.py",
+            "tests/overlay/test_create_plan.py",
+            "tests/reliability/test_create_once.py",
+        ],
     ),
     (
         "mistral_batch/_batch_out.py",
