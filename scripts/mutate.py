@@ -47,6 +47,7 @@ _DEADLINE_TESTS = [
     "tests/reliability/test_deadlines.py",
 ]
 _FILES_TESTS = [
+    "tests/overlay/test_resume_decisions.py",
     "tests/overlay/test_files.py",
     "tests/overlay/test_file_modes.py",
     "tests/overlay/test_bounds.py",
