@@ -169,11 +169,12 @@ class JsonlDecoder:
         number = self._line
         self._line += len(lines)
         parse: Loads = self._scan_whole if lines and isinstance(lines[0], str) else self._loads
-        limit = self._max_line
+        # Only a region longer than the limit can hold a line past it (one that arrived
+        # within a chunk; longer ones never got this far): the common case checks nothing.
+        limit = self._max_line if len(region) > self._max_line else None
         for raw in lines:
             number += 1
-            if len(raw) > limit:
-                # Lines that arrived within one chunk; longer ones never got this far.
+            if limit is not None and len(raw) > limit:
                 self._line = number - 1
                 self._check_length(len(raw))
             try:

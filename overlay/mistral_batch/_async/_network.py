@@ -19,6 +19,11 @@ T = TypeVar("T")
 
 async def awithin(chunks: AsyncIterable[T], at: float | None) -> AsyncIterator[T]:
     """The items of `chunks`, each one pulled under the deadline `at`."""
+    if at is None:
+        # No deadline of its own: the one in force where it is pulled holds, as is.
+        async for item in chunks:
+            yield item
+        return
     iterator = aiter(chunks)
     while True:
         with scope(at):

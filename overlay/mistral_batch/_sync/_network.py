@@ -20,6 +20,11 @@ T = TypeVar("T")
 
 def within(chunks: Iterable[T], at: float | None) -> Iterator[T]:
     """The items of `chunks`, each one pulled under the deadline `at`."""
+    if at is None:
+        # No deadline of its own: the one in force where it is pulled holds, as is.
+        for item in chunks:
+            yield item
+        return
     iterator = iter(chunks)
     while True:
         with scope(at):
