@@ -21,11 +21,13 @@ if TYPE_CHECKING:
     from ._async._results import AsyncResultStream
     from ._backoff import Backoff
     from ._batch_out import BatchError, BatchJobOut, BatchJobRequestCounts, BatchJobsOut
+    from ._config import parse_server_url
     from ._create import CREATE_TOKEN_KEY
     from ._input import InputSummary, check_input_file, write_requests
     from ._pagination import Page
     from ._polling import UnknownStatusPolicy
     from ._retry import RetryPolicy
+    from ._secrets import redact
     from ._sync._batch import BatchRun
     from ._sync._client import Mistral
     from ._sync._download import Download
@@ -111,16 +113,20 @@ __all__ = [
     "__version__",
     "check_input_file",
     "pair_results",
+    "parse_server_url",
+    "redact",
     "validate_job_create",
     "write_requests",
 ]
 
 #: The modules whose names are public, as the import of every name once loaded them.
-_PUBLIC_MODULES = frozenset({"batch", "errors", "files", "jobs", "models", "results"})
+_PUBLIC_MODULES = frozenset({"batch", "errors", "files", "jobs", "limits", "models", "results"})
 
 #: The module each public name comes from.
 _HOME: dict[str, str] = {
     "Backoff": "._backoff",
+    "parse_server_url": "._config",
+    "redact": "._secrets",
     "BatchError": "._batch_out",
     "BatchJobOut": "._batch_out",
     "BatchJobRequestCounts": "._batch_out",

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mistral_batch import check_input_file
-from mistral_batch._validation import MAX_SIGNED_URL_HOURS
+from mistral_batch.limits import MAX_SIGNED_URL_HOURS
 
 from . import _codes, _steps
 from ._app import CONTEXT, App, CommandError, pass_app

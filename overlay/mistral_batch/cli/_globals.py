@@ -23,7 +23,7 @@ def _server_url(ctx: click.Context, param: click.Parameter, value: str | None) -
     """Check --server-url as soon as it is read, so that a bad one is a usage error."""
     if not value:
         return None
-    from mistral_batch._config import parse_server_url
+    from mistral_batch import parse_server_url
 
     try:
         parse_server_url(value)

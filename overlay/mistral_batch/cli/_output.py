@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from mistral_batch import BatchJob, FileObject
-from mistral_batch._secrets import redact
+from mistral_batch import BatchJob, FileObject, redact
 
 #: Without a terminal, rows are not cut to 80 columns: ids must survive a pipe whole.
 _PIPE_WIDTH = 1000

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 import click
 
-from mistral_batch._validation import MAX_TIMEOUT_HOURS
+from mistral_batch.limits import MAX_TIMEOUT_HOURS
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -16,7 +16,7 @@ from mistral_batch import (
     check_input_file,
     validate_job_create,
 )
-from mistral_batch._local_files import PRIVATE_FILE_MODE
+from mistral_batch.limits import PRIVATE_FILE_MODE
 
 from . import _codes, _steps
 from ._app import App, CommandError, pass_app

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from mistral_batch import Backoff, BatchJob, FileObject, Mistral
-from mistral_batch._local_files import PRIVATE_FILE_MODE
+from mistral_batch.limits import PRIVATE_FILE_MODE
 
 from ._output import Output, as_dict, duration, job_duration, plural, size
 from ._progress import JobMonitor, transfer
