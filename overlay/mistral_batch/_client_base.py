@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 
-from ._config import ClientConfig, _seconds
+from ._config import ClientConfig, _seconds, shown_url
 from ._deadline import scope
 
 
@@ -15,12 +15,12 @@ class ClientBase:
     _config: ClientConfig
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(server_url={str(self._config.server_url)!r})"
+        return f"{type(self).__name__}(server_url={self.server_url!r})"
 
     @property
     def server_url(self) -> str:
-        """The API's base URL."""
-        return str(self._config.server_url)
+        """The API's base URL, without any user or password it was given with."""
+        return shown_url(self._config.server_url)
 
     def deadline(self, seconds: float) -> contextlib.AbstractContextManager[None]:
         """A block whose operations, retries and downloads included, end within `seconds`.

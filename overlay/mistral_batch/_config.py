@@ -52,6 +52,12 @@ def _localhost_is_loopback() -> bool:
     )
 
 
+def shown_url(url: httpx.URL) -> str:
+    """`url` as it may be printed or written: without a user or password in it."""
+    bare = url.copy_with(userinfo=b"") if url.userinfo else url
+    return str(bare).rstrip("/")
+
+
 def parse_server_url(raw_url: str) -> httpx.URL:
     """The API's base URL from what a user typed: http(s), a host, no trailing ``/v1``.
 
@@ -60,18 +66,17 @@ def parse_server_url(raw_url: str) -> httpx.URL:
     text = raw_url.strip()
     url = httpx.URL(text.rstrip("/")) if "://" in text else None
     if url is None or url.scheme not in ("http", "https") or not url.host:
-        hint = f"; did you mean https://{text}?" if text and "://" not in text else ""
+        typed_plain = text and "://" not in text and "@" not in text
+        hint = f"; did you mean https://{text}?" if typed_plain else ""
         example = f"such as {DEFAULT_SERVER_URL}"
-        raise InputError(
-            f"server_url must be an http(s) URL {example}, got {raw_url!r}{hint}",
-            field="server_url",
-        )
+        # What was typed is not repeated: it may hold a password.
+        raise InputError(f"server_url must be an http(s) URL {example}{hint}", field="server_url")
     # Every operation's path already starts with /v1 (as in the official SDK, whose
     # server_url has none), so a base copied from a curl example would double it.
     path = url.path.rstrip("/")
     if path.endswith("/v1"):
         url = url.copy_with(path=path.removesuffix("/v1") or "/")
-        _log.info("server_url ends in /v1, which every path adds: using %s", str(url).rstrip("/"))
+        _log.info("server_url ends in /v1, which every path adds: using %s", shown_url(url))
     return httpx.URL(str(url).rstrip("/"))
 
 

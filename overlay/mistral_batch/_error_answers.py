@@ -80,6 +80,8 @@ def error_from_response(
     if status_code == 422:
         detail = data.get("detail") if isinstance(data, dict) else None
         details = [d for d in detail if isinstance(d, dict)] if isinstance(detail, list) else []
+        # JSON escapes (\u0073k-..., \/) parse back into the clear: redact what was parsed.
+        details = [_redacted(d, secrets) for d in details]
         return UnprocessableEntityError(message, details=details, **common)
     if status_code == 429:
         retry_after = parse_retry_after(
@@ -88,6 +90,17 @@ def error_from_response(
         return RateLimitError(message, retry_after=retry_after, **common)
     cls = _BY_STATUS.get(status_code, ServerError if 500 <= status_code <= 599 else APIError)
     return cls(message, **common)
+
+
+def _redacted(value: Any, secrets: Iterable[str]) -> Any:
+    """`value` (parsed JSON) with every string in it redacted."""
+    if isinstance(value, str):
+        return redact(value, secrets)
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    if isinstance(value, dict):
+        return {redact(str(k), secrets): _redacted(v, secrets) for k, v in value.items()}
+    return value
 
 
 def _truncate(text: str, limit: int) -> str:

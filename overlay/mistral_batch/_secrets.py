@@ -92,7 +92,8 @@ def clean_api_key(raw: str) -> str:
 def url_secrets(url: httpx.URL) -> list[str]:
     """The parts of a signed URL that can be credentials: itself, its query, its tokens."""
     parts = [str(url), url.query.decode("ascii", "replace"), url.path]
-    parts += [value for _, value in url.params.multi_items()]
+    # Short values ("host", "GET", "3600") are words: redacting them would mangle lines.
+    parts += [value for _, value in url.params.multi_items() if len(value) >= MIN_KEY_LENGTH]
     parts += [seg for seg in url.path.split("/") if len(seg) >= _TOKEN_SEGMENT]
     return [part for part in parts if part and part != "/"]
 
@@ -120,13 +121,15 @@ class _LogSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         with self._lock:
-            secrets, fetching = [*self._keys, *self._urls], bool(self._urls)
-        if secrets:
+            secrets = [*self._keys, *self._urls]
+        core = record.name.startswith("httpcore")
+        if secrets or core:
             message = record.getMessage()
             cleaned = redact(message, secrets)
-            if fetching and record.name.startswith("httpcore"):
-                # Where a signed URL redirects is a signed URL too, and httpcore prints
-                # the answer's headers before anyone has seen the target.
+            if core:
+                # Where an answer redirects may be a signed URL (the API's downloads may
+                # send to storage), and httpcore prints the answer's headers before
+                # anyone has seen the target.
                 cleaned = _LOCATION.sub(rf"\1{REDACTED}\2", cleaned)
             if cleaned != message:
                 record.msg, record.args = cleaned, None

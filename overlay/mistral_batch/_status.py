@@ -38,8 +38,9 @@ def warn_unknown_status(status: str, job_id: str) -> None:
     """Log one warning per process for a status this version does not know."""
     if is_known(status) or status in _WARNED:
         return
-    if len(_WARNED) < _MAX_WARNED:
-        _WARNED.add(status)
+    if len(_WARNED) >= _MAX_WARNED:
+        return  # a server inventing statuses without end: warned about enough already
+    _WARNED.add(status)
     logger.warning(
         "job %s has status %r, which this version of mistral-batch does not know; "
         "deciding by the result files the job names",

@@ -75,9 +75,13 @@ class Attempts:
         return self.count
 
 
-def _hidden(request: httpx.Request, op: Operation) -> contextlib.AbstractContextManager[None]:
-    """While sending, keep a secret URL out of httpx's log lines."""
-    return LOG_SECRETS.hiding(request.url) if op.secret_url else contextlib.nullcontext()
+def _hidden(
+    request: httpx.Request, op: Operation, first: httpx.URL | None = None
+) -> contextlib.AbstractContextManager[None]:
+    """While sending, keep a secret URL out of httpx's log lines: a signed URL's, and any
+    URL a redirect led to on another origin than `first` (storage signs such URLs)."""
+    secret = op.secret_url or (first is not None and not same_origin(first, request.url))
+    return LOG_SECRETS.hiding(request.url) if secret else contextlib.nullcontext()
 
 
 def _sent(exc: httpx.RequestError) -> bool:
@@ -178,7 +182,9 @@ class TransportBase:
         """The typed error for an error response, with the key (and a signed URL) redacted."""
         secrets = [self.config.api_key]
         if op.secret_url:
-            secrets += [*url_secrets(first.url), *url_secrets(response.request.url)]
+            secrets += url_secrets(first.url)
+        if op.secret_url or not same_origin(first.url, response.request.url):
+            secrets += url_secrets(response.request.url)
         return error_from_response(response.status_code, response.headers, body, secrets=secrets)
 
     def connection_error(

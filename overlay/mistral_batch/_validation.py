@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from mistral_batch._generated import endpoints, purposes
 from mistral_batch.errors import InputError
@@ -144,16 +145,21 @@ def validate_signed_url(url: object) -> str:
     """
     if not isinstance(url, str):
         raise InputError(f"a signed URL must be a string, got {json_type(url)}", field="url")
-    scheme, sep, rest = url.partition("://")
-    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
-    if not sep or scheme.lower() not in ("http", "https") or not host:
-        shown = scheme if sep and len(scheme) <= 16 else "no"
+    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
+        raise InputError("a signed URL must not hold whitespace or control characters", field="url")
+    try:
+        parts = urlsplit(url)
+        host, _port = parts.hostname, parts.port  # .port raises on a bad one
+    except ValueError:
+        raise InputError("a signed URL must be a well-formed URL", field="url") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = parts.scheme if parts.scheme and len(parts.scheme) <= 16 else "no"
         raise InputError(
             f"a signed URL must be an absolute http(s) URL; this one has {shown} scheme",
             field="url",
         )
-    if any(ch.isspace() or unicodedata.category(ch) == "Cc" for ch in url):
-        raise InputError("a signed URL must not hold whitespace or control characters", field="url")
+    if not host:
+        raise InputError("a signed URL must name a host", field="url")
     return url
 
 

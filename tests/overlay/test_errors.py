@@ -214,3 +214,14 @@ def test_errors_survive_pickling(error: MistralBatchError) -> None:
 def test_the_reason_phrase_is_said_once(status: int, message: str, shown: str) -> None:
     body = json.dumps({"message": message}).encode()
     assert str(error_from_response(status, {}, body)) == shown
+
+
+def test_details_of_a_422_hold_no_secret_even_when_the_body_escapes_it() -> None:
+    key = "sk-escaped-key-0123456789"
+    escaped = "".join(f"\\u{ord(c):04x}" for c in key)  # JSON that parses back to the key
+    issue = {"loc": ["header", "authorization"], "msg": "bad key KEY", "input": {"KEY": 1}}
+    body = json.dumps({"detail": [issue]}).replace("KEY", escaped).encode()
+    error = error_from_response(422, {"content-type": "application/json"}, body, secrets=[key])
+    assert error.details and key not in json.dumps(error.details)
+    assert error.details[0]["msg"] == "bad key [REDACTED]"
+    assert key not in str(error) and key not in error.body

@@ -61,13 +61,13 @@ def test_a_key_is_printable_ascii_without_spaces() -> None:
 
 
 def test_the_parts_of_a_signed_url_taken_as_secrets() -> None:
-    url = httpx.URL("https://cdn.example/v1/files/0123456789abcdef/content?sig=s3cr3t&exp=9")
+    url = httpx.URL("https://cdn.example/v1/files/0123456789abcdef/content?sig=s3cr3t-sig&exp=9")
+    # Query values shorter than a key ("9", "host") are words, not taken on their own.
     assert url_secrets(url) == [
         str(url),
-        "sig=s3cr3t&exp=9",
+        "sig=s3cr3t-sig&exp=9",
         "/v1/files/0123456789abcdef/content",
-        "s3cr3t",
-        "9",
+        "s3cr3t-sig",
         "0123456789abcdef",
     ]
     assert url_secrets(httpx.URL("https://cdn.example/")) == ["https://cdn.example/"]

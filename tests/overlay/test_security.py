@@ -167,3 +167,14 @@ def test_a_redirect_loop_is_a_typed_error(recorder: tuple[str, type[Recorder]]) 
     client = Mistral(api_key=SECRET, server_url=base, max_retries=0)
     with client, pytest.raises(APIConnectionError):
         client.files.download_signed_url(f"{base}/loop")
+
+
+def test_a_password_in_the_server_url_is_never_shown(caplog: pytest.LogCaptureFixture) -> None:
+    url = "https://gw:s3cr3t-pass-word@api.example/v1"
+    with caplog.at_level(logging.DEBUG), Mistral(api_key=SECRET, server_url=url) as client:
+        assert client.server_url == "https://api.example"
+        assert "s3cr3t" not in repr(client)
+    assert "s3cr3t" not in caplog.text
+    with pytest.raises(InputError) as caught:
+        Mistral(api_key=SECRET, server_url="gw:s3cr3t-pass-word@api.example")
+    assert "s3cr3t" not in str(caught.value)

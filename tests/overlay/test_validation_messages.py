@@ -82,19 +82,31 @@ CASES: list[tuple[str, Callable[[], Any], str, str]] = [
     (
         "signed URL without a host",
         lambda: v.validate_signed_url("https:///files/x"),
-        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "a signed URL must name a host",
         "url",
     ),
     (
         "signed URL with a user but no host",
         lambda: v.validate_signed_url("https://user@/files/x"),
-        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "a signed URL must name a host",
+        "url",
+    ),
+    (
+        "signed URL with a port but no host",
+        lambda: v.validate_signed_url("https://:443/a?sig=x"),
+        "a signed URL must name a host",
+        "url",
+    ),
+    (
+        "signed URL that is not well formed",
+        lambda: v.validate_signed_url("https://[::1/a"),
+        "a signed URL must be a well-formed URL",
         "url",
     ),
     (
         "signed URL whose last @ leaves no host",
         lambda: v.validate_signed_url("https://a@@/files/x"),
-        "a signed URL must be an absolute http(s) URL; this one has https scheme",
+        "a signed URL must name a host",
         "url",
     ),
     (

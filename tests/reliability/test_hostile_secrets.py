@@ -290,6 +290,47 @@ def test_a_token_in_the_path_stays_out_of_errors(recorder: Any) -> None:
     assert not [text for text in texts if TOKEN in text]
 
 
+def test_a_download_redirected_to_signed_storage_keeps_its_signature_hidden(
+    caplog: pytest.LogCaptureFixture, recorder: Any
+) -> None:
+    # The API answers a file's content with a redirect to storage on another origin,
+    # whose URL carries a signature; the storage refuses it and echoes the signature.
+    recorder.tried_one("Hostile servers: secrets echoed", "API download redirected to storage")
+
+    def storage(request: Received, conn: socket.socket) -> None:
+        answer(conn, 403, f'{{"message": "bad signature in {request.path}"}}'.encode())
+
+    texts: list[str] = []
+    with Hostile(storage) as store, caplog.at_level(logging.DEBUG):
+        target = f"{store.url.replace('127.0.0.1', 'localhost')}/blob/{TOKEN}?sig={SIG}"
+
+        def api(request: Received, conn: socket.socket) -> None:
+            if request.path.endswith("/content"):
+                answer(conn, 302, headers={"Location": target})
+            else:
+                answer(conn, 200, json.dumps(FILE).encode())
+
+        with Hostile(api) as server:
+            with Mistral(api_key=KEY, server_url=server.url, retry=NO_RETRY) as client:
+                with pytest.raises(MistralBatchError) as caught:
+                    client.files.download("file-1").read()
+                texts += [str(caught.value), getattr(caught.value, "body", "")]
+
+            async def in_async() -> None:
+                async with AsyncMistral(api_key=KEY, server_url=server.url, retry=NO_RETRY) as c:
+                    with pytest.raises(MistralBatchError) as caught:
+                        await (await c.files.download("file-1")).read()
+                    texts.extend([str(caught.value), getattr(caught.value, "body", "")])
+
+            asyncio.run(in_async())
+    assert len(store.received) == 2 and "bad signature" in texts[1]
+    assert not [text for text in texts if SIG in text or TOKEN in text]
+    lines = [record.getMessage() for record in caplog.records]
+    # Each client logged its three requests (the file, its content, the storage).
+    assert sum("HTTP Request" in line for line in lines) == 6
+    assert not [line for line in lines if SIG in line or TOKEN in line]
+
+
 # --- Item: loopback means loopback -----------------------------------------------------------
 
 

@@ -124,7 +124,7 @@ class AsyncTransport(TransportBase):
         seen = [request.url]
         try:
             while True:
-                with _hidden(request, op):
+                with _hidden(request, op, seen[0]):
                     response = await self.client.send(request, stream=True, follow_redirects=False)
                 if not response.has_redirect_location:
                     return slot.held_by(response)

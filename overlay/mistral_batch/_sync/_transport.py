@@ -123,7 +123,7 @@ class SyncTransport(TransportBase):
         seen = [request.url]
         try:
             while True:
-                with _hidden(request, op):
+                with _hidden(request, op, seen[0]):
                     response = self.client.send(request, stream=True, follow_redirects=False)
                 if not response.has_redirect_location:
                     return slot.held_by(response)
