@@ -120,12 +120,17 @@ class AsyncDownload(DownloadBase, AsyncClosing):
         """
         total = self.content_length
         received = 0
-        with atomic_file(Path(path), mode) as out:
-            async for chunk in self.iter_bytes():
-                out.write(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, total)
+        try:
+            with atomic_file(Path(path), mode) as out:
+                async for chunk in self.iter_bytes():
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(received, total)
+        finally:
+            # A failed write or progress callback leaves the body unread: let it go now,
+            # not when the garbage collector finds it.
+            await self.close()
         return received
 
     async def close(self) -> None:

@@ -121,12 +121,17 @@ class Download(DownloadBase, Closing):
         """
         total = self.content_length
         received = 0
-        with atomic_file(Path(path), mode) as out:
-            for chunk in self.iter_bytes():
-                out.write(chunk)
-                received += len(chunk)
-                if progress is not None:
-                    progress(received, total)
+        try:
+            with atomic_file(Path(path), mode) as out:
+                for chunk in self.iter_bytes():
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress is not None:
+                        progress(received, total)
+        finally:
+            # A failed write or progress callback leaves the body unread: let it go now,
+            # not when the garbage collector finds it.
+            self.close()
         return received
 
     def close(self) -> None:
