@@ -4,7 +4,8 @@ httpx's pool keeps its waiters in a list it scans on every change, so thousands 
 concurrent calls on one client slow down quadratically and end in PoolTimeout. The
 transport lets at most `max_concurrency` requests through this gate, and the clients we
 make have that many connections: a request that has passed the gate never waits for a
-connection, and one waiting here waits in a plain FIFO queue, for as long as it takes.
+connection, and one waiting here waits its turn (roughly first come, first served: a
+slot let go may be taken by a newcomer), for as long as it takes.
 
 A request holds its slot from the moment it is sent until its answer is closed: read to
 the end by the transport, or, for a download, read or closed by its reader.

@@ -32,8 +32,8 @@ class Mistral(ClientBase, Closing):
     its retries and a download's whole body included (see also ``client.deadline()``).
 
     `max_concurrency` (default 64) bounds the requests in flight among the threads or
-    tasks that share the client: thousands of concurrent calls queue in a plain FIFO in
-    front of the connection pool, never in it, and a wait for a turn is never an error
+    tasks that share the client: thousands of concurrent calls wait their turn in front
+    of the connection pool, never in it, and a wait for a turn is never an error
     (a deadline, if one is set, still holds). A download holds its place until it is
     read to the end or closed. The client makes that many connections; an `http_client`
     of your own should allow as many (``httpx.Limits(max_connections=...)``, 100 by

@@ -55,7 +55,8 @@ def emulator(
 ) -> None:
     """Serve a local emulator of Mistral's Files and Batch API until Ctrl-C.
 
-    Prints its URL and keys; point the client at it with
+    Prints its URL, and its key when it made one (keys given with --api-key are not
+    echoed); point the client at it with
     MISTRAL_SERVER_URL=http://HOST:PORT and MISTRAL_API_KEY=KEY.
     """
     from mistral_batch_emulator import serve

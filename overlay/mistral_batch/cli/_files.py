@@ -124,7 +124,8 @@ def download_target(server_name: str, output: Path | None, force: bool) -> Path:
 def download(
     app: App, file_id: str, output: Path | None, force: bool, file_mode: int, as_json: bool
 ) -> None:
-    """Download a file; the path appears only once it is complete, and never replaces one."""
+    """Download a file; the path appears only once it is complete, and replaces an
+    existing file only with --force."""
     client = app.client()
     name = client.files.retrieve(file_id).filename if output is None else ""
     output = download_target(name, output, force)
