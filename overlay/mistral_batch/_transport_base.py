@@ -174,7 +174,12 @@ class TransportBase:
         merged.update(headers or {})
         if authenticated:
             merged["Authorization"] = f"Bearer {self.config.api_key}"
-        return client.build_request(method, url, headers=merged, **kwargs)
+        request = client.build_request(method, url, headers=merged, **kwargs)
+        if not authenticated:
+            # A user's own client may carry the key among its default headers: a signed
+            # URL's host must not get it.
+            request.headers.pop("Authorization", None)
+        return request
 
     def error_for(
         self, op: Operation, first: httpx.Request, response: httpx.Response, body: bytes

@@ -5,6 +5,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from mistral_batch import (
@@ -178,3 +179,13 @@ def test_a_password_in_the_server_url_is_never_shown(caplog: pytest.LogCaptureFi
     with pytest.raises(InputError) as caught:
         Mistral(api_key=SECRET, server_url="gw:s3cr3t-pass-word@api.example")
     assert "s3cr3t" not in str(caught.value)
+
+
+def test_a_users_client_with_the_key_in_its_headers_does_not_send_it_to_a_signed_url(
+    recorder: tuple[str, type[Recorder]],
+) -> None:
+    base, handler = recorder
+    own = httpx.Client(headers={"Authorization": f"Bearer {SECRET}"})
+    with own, Mistral(api_key=SECRET, server_url=base, http_client=own) as client:
+        assert client.files.download_signed_url(f"{base}/blob?sig=abc").read() == b"payload"
+    assert "authorization" not in handler.seen[-1]
