@@ -111,7 +111,7 @@ class App:
 
             try:
                 self.emulator = Emulator(requests_per_second=requests_per_second).start()
-            except ImportError as exc:
+            except (ImportError, OSError) as exc:
                 raise CommandError(describe_start_error(exc)) from exc
             self.out.secrets.append(self.emulator.api_key)
             self.out.note(

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
+from mistral_batch import RetryPolicy
 from mistral_batch.errors import InputError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +69,7 @@ GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
         {
             "type": click.IntRange(0),
             "metavar": "N",
-            "help": "Retries of a failed request [default: 4].",
+            "help": f"Retries of a failed request [default: {RetryPolicy().max_attempts - 1}].",
         },
     ),
     (
