@@ -626,13 +626,24 @@ def main() -> int:
     parser.add_argument(
         "--budget", type=float, help="minutes after which no further module is started"
     )
+    parser.add_argument(
+        "--render",
+        action="store_true",
+        help="mutate nothing: write TESTING.md again from its data (after editing the"
+        " list of equivalents)",
+    )
     args = parser.parse_args()
-    modules = _modules(args.modules)
     previous: dict[str, dict[str, object]] = {}
+    last = "nothing yet"
     if REPORT.exists() and not args.fresh:
         found = _DATA.search(REPORT.read_text(encoding="utf-8"))
         if found:
-            previous = json.loads(found.group(1))["modules"]
+            data = json.loads(found.group(1))
+            previous, last = data["modules"], data["measured"]
+    if args.render:
+        REPORT.write_text(_render(previous, last), encoding="utf-8")
+        return 0
+    modules = _modules(args.modules)
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="mistral-batch-mutate-"))
     log = work / "mutmut.log"
