@@ -74,3 +74,11 @@ def test_only_the_statuses_asked_for_are_retried() -> None:
 @pytest.mark.parametrize("value", ["1e999", "-inf", "  ", "Fri, 02 Jan 2026"])
 def test_a_retry_after_nobody_meant_is_none(value: str) -> None:
     assert parse_retry_after(value, 0.0) is None
+
+
+def test_a_builtin_connection_error_may_have_been_acted_on() -> None:
+    # It carries no request_sent: taken as sent, so a create is not sent again.
+    policy = RetryPolicy()
+    assert not policy.should_retry(1, error=ConnectionResetError(), idempotent=False)
+    assert not policy.should_retry(1, error=TimeoutError(), idempotent=False)
+    assert policy.should_retry(1, error=ConnectionResetError(), idempotent=False, sent=False)
