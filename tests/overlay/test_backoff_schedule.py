@@ -110,3 +110,7 @@ def test_backoff_delay_passes_its_settings_and_the_last_delay_on() -> None:
     loose = Backoff(initial=1.0, factor=2.0, max_delay=50.0, jitter=Jitter.DECORRELATED)
     assert loose.delay(3, previous=5.0, rng=source) == 20.0
     assert source.asked == [(1.0, 20.0)]
+
+
+def test_a_delay_below_one_second_is_kept_as_it_is() -> None:
+    assert backoff_delay(0, initial=0.25, factor=2, max_delay=10, jitter=Jitter.NONE) == 0.25

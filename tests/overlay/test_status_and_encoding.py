@@ -138,3 +138,22 @@ def test_answers_encoded_twice_or_in_a_coding_not_asked_for_are_refused() -> Non
 def test_a_corrupt_stream_is_a_malformed_answer(coding: str) -> None:
     with pytest.raises(ValueError, match=f"^the answer's {coding} stream is corrupt: "):
         BoundedDecoder(coding).feed(b"this is not compressed at all")
+
+
+def test_a_result_file_asked_of_a_job_in_an_unknown_status_warns_naming_both(
+    caplog: pytest.LogCaptureFixture, fresh_warnings: set[str]
+) -> None:
+    caplog.set_level(logging.WARNING, logger="mistral_batch")
+    result_file(
+        job_id="j-7", status="PAUSED", output_file="o", error_file=None, which="output_file"
+    )
+    assert caplog.messages == [
+        "job j-7 has status 'PAUSED', which this version of mistral-batch does not know; "
+        "deciding by the result files the job names"
+    ]
+
+
+@pytest.mark.parametrize("coding", ["gzip", "deflate"])
+def test_a_whole_body_of_exactly_the_bound_is_inflated_whole(coding: str) -> None:
+    packed = gzip(TEXT) if coding == "gzip" else zlib.compress(TEXT)
+    assert BoundedDecoder(coding, limit=len(TEXT)).feed(packed) == TEXT
