@@ -162,3 +162,20 @@ def test_a_retry_after_longer_than_the_backoff_is_waited_within_the_deadline() -
         plan.after_transient(RateLimitError("slow", status_code=429, retry_after=60), 20.0) == 10.0
     )
     assert plan.after_transient(ServerError("down", status_code=503), 30.0) is None
+
+
+def test_the_plan_applies_its_policy_and_draws_from_its_own_random_source() -> None:
+    assert WaitPlan.start(now=0.0, timeout=None, unknown="raise").on_status("NEW") is X
+    assert WaitPlan.start(now=0.0, timeout=None, unknown="return").on_status("NEW") is R
+
+    asked: list[tuple[float, float]] = []
+
+    class Source:
+        def uniform(self, a: float, b: float) -> float:
+            asked.append((a, b))
+            return b
+
+    loose = Backoff(initial=1.0, factor=2.0, max_delay=50.0, jitter=Jitter.DECORRELATED)
+    plan = WaitPlan.start(now=0.0, timeout=None, backoff=loose, rng=Source())
+    assert [plan.next_delay(0.0) for _ in range(3)] == [4.0, 16.0, 50.0]
+    assert asked == [(1.0, 4.0), (1.0, 16.0), (1.0, 50.0)]
