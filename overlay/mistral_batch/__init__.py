@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._polling import UnknownStatusPolicy
     from ._retry import RetryPolicy
     from ._secrets import redact
+    from ._status import JOB_STATUSES
     from ._sync._batch import BatchRun
     from ._sync._client import Mistral
     from ._sync._download import Download
@@ -64,6 +65,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CREATE_TOKEN_KEY",
     "ENDPOINTS",
+    "JOB_STATUSES",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -146,6 +148,7 @@ _HOME: dict[str, str] = {
     "AsyncResultStream": "._async._results",
     "ResultStream": "._sync._results",
     "RetryPolicy": "._retry",
+    "JOB_STATUSES": "._status",
     "File": "._upload",
     "ENDPOINTS": "._validation",
     "validate_job_create": "._validation",

@@ -13,6 +13,7 @@ from mistral_batch.errors import MistralBatchError
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "JOB_STATUSES",
     "TERMINAL_STATUSES",
     "is_known",
     "result_file",
@@ -21,8 +22,18 @@ __all__ = [
 
 logger = logging.getLogger("mistral_batch")
 
-TERMINAL_STATUSES = frozenset({"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"})
+#: Mistral's job statuses, in the order a job meets them.
+JOB_STATUSES = (
+    "QUEUED",
+    "RUNNING",
+    "SUCCESS",
+    "FAILED",
+    "TIMEOUT_EXCEEDED",
+    "CANCELLATION_REQUESTED",
+    "CANCELLED",
+)
 ACTIVE_STATUSES = frozenset({"QUEUED", "RUNNING", "CANCELLATION_REQUESTED"})
+TERMINAL_STATUSES = frozenset(JOB_STATUSES) - ACTIVE_STATUSES
 
 # Each unknown status is reported once per process; the set cannot grow without bound.
 _WARNED: set[str] = set()

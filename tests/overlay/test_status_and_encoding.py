@@ -157,3 +157,13 @@ def test_a_result_file_asked_of_a_job_in_an_unknown_status_warns_naming_both(
 def test_a_whole_body_of_exactly_the_bound_is_inflated_whole(coding: str) -> None:
     packed = gzip(TEXT) if coding == "gzip" else zlib.compress(TEXT)
     assert BoundedDecoder(coding, limit=len(TEXT)).feed(packed) == TEXT
+
+
+def test_the_statuses_are_mistrals_seven_each_active_or_final() -> None:
+    from mistral_batch import JOB_STATUSES
+    from mistral_batch._status import ACTIVE_STATUSES, TERMINAL_STATUSES
+
+    assert len(JOB_STATUSES) == len(set(JOB_STATUSES)) == 7
+    assert set(JOB_STATUSES) == ACTIVE_STATUSES | TERMINAL_STATUSES
+    assert not ACTIVE_STATUSES & TERMINAL_STATUSES
+    assert {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"} == TERMINAL_STATUSES

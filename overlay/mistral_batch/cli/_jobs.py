@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from mistral_batch import BatchJob, BatchResult
+from mistral_batch import JOB_STATUSES, BatchJob, BatchResult
 
 from . import _codes, _steps
 from ._app import CONTEXT, App, pass_app
@@ -20,16 +20,6 @@ from ._params import (
     model_option,
     page_option,
     timeout_hours_option,
-)
-
-STATUSES = (
-    "QUEUED",
-    "RUNNING",
-    "SUCCESS",
-    "FAILED",
-    "TIMEOUT_EXCEEDED",
-    "CANCELLATION_REQUESTED",
-    "CANCELLED",
 )
 
 
@@ -77,8 +67,8 @@ def create(
 @click.option(
     "--status",
     multiple=True,
-    type=click.Choice(STATUSES, case_sensitive=False),
-    metavar="[" + "|".join(STATUSES) + "]",
+    type=click.Choice(JOB_STATUSES, case_sensitive=False),
+    metavar="[" + "|".join(JOB_STATUSES) + "]",
     help="Only jobs with this status (repeatable).",
 )
 @metadata_option
