@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 import attrs
 
@@ -94,6 +94,39 @@ def answer(
     fields.update(headers or {})
     head = f"HTTP/1.1 {status} X\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields.items())
     conn.sendall(head.encode("latin-1") + b"\r\n" + body)
+
+
+def job_answer(**changes: Any) -> dict[str, Any]:
+    """A finished batch job as the API answers it, with `changes` made."""
+    return {
+        "id": "job-1",
+        "object": "batch",
+        "input_files": ["file-1"],
+        "endpoint": "/v1/chat/completions",
+        "errors": [],
+        "status": "SUCCESS",
+        "created_at": 1,
+        "total_requests": 1,
+        "completed_requests": 1,
+        "succeeded_requests": 1,
+        "failed_requests": 0,
+        **changes,
+    }
+
+
+def file_answer(**changes: Any) -> dict[str, Any]:
+    """A stored file of 3 bytes as the API answers it, with `changes` made."""
+    return {
+        "id": "file-1",
+        "object": "file",
+        "bytes": 3,
+        "created_at": 1,
+        "filename": "a.jsonl",
+        "purpose": "batch",
+        "sample_type": "batch_request",
+        "source": "upload",
+        **changes,
+    }
 
 
 class Hostile:

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile import Hostile, Received, pause, self_signed
+from hostile import Hostile, Received, job_answer, pause, self_signed
 from reliability_helpers import MODEL, chat, jsonl
 
 from mistral_batch import (
@@ -30,20 +30,7 @@ from mistral_batch.emulator import Emulator
 
 KEY = "sk-hostile-deadlines-0123456789"
 TWO = RetryPolicy(max_attempts=2, initial_delay=0, max_delay=0)
-JOB = {
-    "id": "job-1",
-    "object": "batch",
-    "input_files": [],
-    "endpoint": "/v1/chat/completions",
-    "model": MODEL,
-    "errors": [],
-    "status": "SUCCESS",
-    "created_at": 1,
-    "total_requests": 1,
-    "completed_requests": 1,
-    "succeeded_requests": 1,
-    "failed_requests": 0,
-}
+JOB = job_answer(input_files=[], model=MODEL)
 #: Between two bytes of a drip: short enough to beat any read timeout, and the whole
 #: answer (some hundreds of bytes) still ends within a minute if nothing cuts it.
 DRIP = 0.1

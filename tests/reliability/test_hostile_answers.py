@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from hostile import Hostile, Received, answer
+from hostile import Hostile, Received, answer, file_answer, job_answer
 
 from mistral_batch import (
     AsyncMistral,
@@ -30,37 +30,6 @@ from mistral_batch.emulator import Emulator
 KEY = "sk-hostile-answers"
 NO_RETRY = RetryPolicy(max_attempts=1)
 CATEGORY = "Hostile servers: lying answers"
-
-
-def job(**changes: Any) -> dict[str, Any]:
-    body = {
-        "id": "job-1",
-        "object": "batch",
-        "input_files": ["file-1"],
-        "endpoint": "/v1/chat/completions",
-        "errors": [],
-        "status": "SUCCESS",
-        "created_at": 1,
-        "total_requests": 1,
-        "completed_requests": 1,
-        "succeeded_requests": 1,
-        "failed_requests": 0,
-    }
-    body.update(changes)
-    return body
-
-
-def file(i: int) -> dict[str, Any]:
-    return {
-        "id": f"file-{i}",
-        "object": "file",
-        "bytes": 3,
-        "created_at": 1,
-        "filename": "a.jsonl",
-        "purpose": "batch",
-        "sample_type": "batch_request",
-        "source": "upload",
-    }
 
 
 def page_number(request: Received) -> int:
@@ -92,13 +61,13 @@ async def collect(listing: Any) -> list[Any]:
 
 def alternating_files(request: Received, conn: socket.socket) -> None:
     first = page_number(request) % 2 * 2
-    data = [file(first), file(first + 1)]
+    data = [file_answer(id=f"file-{first}"), file_answer(id=f"file-{first + 1}")]
     answer(conn, 200, json.dumps({"data": data, "object": "list", "total": 10**6}).encode())
 
 
 def shuffled_jobs(request: Received, conn: socket.socket) -> None:
     n = page_number(request)
-    data = [job(id=f"job-{(n + i) % 3}") for i in range(3)]
+    data = [job_answer(id=f"job-{(n + i) % 3}") for i in range(3)]
     answer(conn, 200, json.dumps({"data": data, "object": "list", "total": 10**6}).encode())
 
 
@@ -141,11 +110,11 @@ def test_a_listing_that_repeats_itself_stops(
 
 BAD_JOBS: dict[str, tuple[bytes, str | None]] = {
     "deep": (b'{"id": ' + b"[" * 5000 + b"]" * 5000 + b"}", None),
-    "outputs-a-string": (json.dumps(job(outputs="zz")).encode(), "outputs"),
-    "created-yesterday": (json.dumps(job(created_at="yesterday")).encode(), "created_at"),
-    "id-null": (json.dumps(job(id=None)).encode(), "id"),
-    "input-files-a-string": (json.dumps(job(input_files="file-1")).encode(), "input_files"),
-    "counter-true": (json.dumps(job(total_requests=True)).encode(), "total_requests"),
+    "outputs-a-string": (json.dumps(job_answer(outputs="zz")).encode(), "outputs"),
+    "created-yesterday": (json.dumps(job_answer(created_at="yesterday")).encode(), "created_at"),
+    "id-null": (json.dumps(job_answer(id=None)).encode(), "id"),
+    "input-files-a-string": (json.dumps(job_answer(input_files="file-1")).encode(), "input_files"),
+    "counter-true": (json.dumps(job_answer(total_requests=True)).encode(), "total_requests"),
     "an-array": (b"[1, 2, 3]", None),
 }
 
@@ -184,7 +153,7 @@ def test_a_listing_with_a_total_of_many_is_a_malformed_response(recorder: Any) -
     recorder.tried_one(CATEGORY, "total not a count")
 
     def script(request: Received, conn: socket.socket) -> None:
-        body = {"data": [job()], "object": "list", "total": "many"}
+        body = {"data": [job_answer()], "object": "list", "total": "many"}
         answer(conn, 200, json.dumps(body).encode())
 
     fields: list[str | None] = []

@@ -15,37 +15,22 @@ from typing import Any
 
 import httpx
 import pytest
-from hostile import Hostile, Received, answer, self_signed
+from hostile import Hostile, Received, answer, file_answer, job_answer, self_signed
 
 from mistral_batch import AsyncMistral, Mistral, RetryPolicy, UnsafeResponseError
 from mistral_batch._redirects import MAX_REDIRECTS
 
 KEY = "sk-hostile-redirects-0123456789"
 RETRY = RetryPolicy(max_attempts=5, initial_delay=0, max_delay=0)
-JOB = {
-    "id": "job-1",
-    "object": "batch",
-    "input_files": ["f"],
-    "endpoint": "/v1/chat/completions",
-    "model": "m",
-    "errors": [],
-    "status": "QUEUED",
-    "created_at": 1,
-    "total_requests": 0,
-    "completed_requests": 0,
-    "succeeded_requests": 0,
-    "failed_requests": 0,
-}
-FILE = {
-    "id": "file-1",
-    "object": "file",
-    "bytes": 4,
-    "created_at": 1,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+JOB = job_answer(
+    input_files=["f"],
+    model="m",
+    status="QUEUED",
+    total_requests=0,
+    completed_requests=0,
+    succeeded_requests=0,
+)
+FILE = file_answer(bytes=4)
 
 
 def both(make: Callable[[type], Any], act: Callable[[Any], Any]) -> list[Any]:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from hostile import Hostile, Received, answer
+from hostile import Hostile, Received, answer, file_answer
 
 from mistral_batch import (
     AsyncMistral,
@@ -30,16 +30,7 @@ from mistral_batch._config import is_loopback
 
 KEY = "sk-hostile-secrets-never-printed-7731"
 NO_RETRY = RetryPolicy(max_attempts=1)
-FILE = {
-    "id": "file-1",
-    "object": "file",
-    "bytes": 3,
-    "created_at": 1,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+FILE = file_answer()
 
 
 def leaks(text: str, secret: str = KEY) -> bool:
