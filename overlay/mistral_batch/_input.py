@@ -60,28 +60,25 @@ def _dumps(value: Any) -> bytes:
     return text.encode("utf-8")
 
 
+def _field(
+    value: Any, name: str, kind: type, expected: str, line: int | None, path: StrPath | None
+) -> Any:
+    """A request's field `name`; InputError if it is missing or not a `kind`."""
+    if value is _MISSING:
+        raise InputError(f"{name} is missing", line=line, path=path, field=name)
+    if not isinstance(value, kind):
+        raise InputError(
+            f"{name} must be {expected}, got {json_type(value)}", line=line, path=path, field=name
+        )
+    return value
+
+
 def _check_fields(custom_id: Any, body: Any, line: int | None, path: StrPath | None) -> str:
-    if custom_id is _MISSING:
-        raise InputError("custom_id is missing", line=line, path=path, field="custom_id")
-    if not isinstance(custom_id, str):
-        raise InputError(
-            f"custom_id must be a string, got {json_type(custom_id)}",
-            line=line,
-            path=path,
-            field="custom_id",
-        )
-    if not custom_id:
+    checked: str = _field(custom_id, "custom_id", str, "a string", line, path)
+    if not checked:
         raise InputError("custom_id is empty", line=line, path=path, field="custom_id")
-    if body is _MISSING:
-        raise InputError("body is missing", line=line, path=path, field="body")
-    if not isinstance(body, Mapping):
-        raise InputError(
-            f"body must be a JSON object, got {json_type(body)}",
-            line=line,
-            path=path,
-            field="body",
-        )
-    return custom_id
+    _field(body, "body", Mapping, "a JSON object", line, path)
+    return checked
 
 
 def encode_request(
