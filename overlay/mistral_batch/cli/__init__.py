@@ -14,17 +14,7 @@ traceback only with ``-v``); the API key never appears in output, logs or state 
 
 Exit codes (also in ``mistral-batch run --help``)::
 
-  0    the job ended SUCCESS (or the command did what it was asked)
-  1    an API error not listed here, a result file shorter than its job, or an unexpected error
-  2    usage error: a bad option or argument
-  3    bad input: a local check failed (line number on stderr); nothing was sent
-  4    authentication: the API key is missing, wrong or not allowed (401, 403)
-  5    network: no answer from the server (refused, DNS, TLS, timeout)
-  6    the job ended FAILED
-  7    the job ended CANCELLED
-  8    the job ended TIMEOUT_EXCEEDED (its timeout_hours ran out)
-  9    gave up waiting (--wait-timeout); the job keeps running
-  130  interrupted (Ctrl-C); the job keeps running unless --cancel-on-interrupt
+{EXIT_CODES_TABLE}
 
 Needs the ``cli`` extra (click, rich); ``emulator`` and ``demo`` without a key also
 need the ``emulator`` extra.
@@ -35,7 +25,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from ._codes import EXIT_CODES_TABLE
 from ._interrupt import exit_on_interrupt, first_interrupt_raises
+
+if __doc__:  # None under python -OO
+    # The table is written once, in _codes, and shown by ``run --help`` too.
+    __doc__ = __doc__.replace("{EXIT_CODES_TABLE}", EXIT_CODES_TABLE)
 
 __all__ = ["cli", "main"]
 

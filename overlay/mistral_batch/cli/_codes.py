@@ -22,7 +22,7 @@ JOB_TIMED_OUT = 8
 WAIT_TIMEOUT = 9
 INTERRUPTED = 130
 
-#: The table shown by ``run --help``; the package docstring holds the same lines.
+#: The table shown by ``run --help``, and put in the package docstring.
 EXIT_CODES_TABLE = """\
   0    the job ended SUCCESS (or the command did what it was asked)
   1    an API error not listed here, a result file shorter than its job, or an unexpected error
