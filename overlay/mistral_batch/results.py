@@ -24,7 +24,21 @@ from mistral_batch._jsonl import Loads, aiter_jsonl, iter_jsonl
 from mistral_batch._validation import json_type
 from mistral_batch.errors import InputError, ResultDecodeError
 
-__all__ = ["BatchResult", "PairedResults", "aiter_results", "iter_results", "pair_results"]
+__all__ = [
+    "TRANSIENT_STATUSES",
+    "BatchResult",
+    "PairedResults",
+    "aiter_results",
+    "iter_results",
+    "pair_results",
+]
+
+#: The statuses of a failed request that sending it again may cure: a timeout (408), a
+#: rate limit (429), and every server error (500 and above, listed up to 599).
+TRANSIENT_STATUSES = frozenset({408, 429, *range(500, 600)})
+
+#: Words of an error without a response that say it ran out of time.
+_TIMEOUT_WORDS = ("timeout", "timed out", "time out", "deadline")
 
 
 def _optional_str(value: Any) -> str | None:
@@ -70,6 +84,23 @@ class BatchResult(NamedTuple):
     def ok(self) -> bool:
         """True if the request got a 200 response and no error."""
         return self.status_code == 200 and self.error is None
+
+    @property
+    def transient(self) -> bool:
+        """True if the request failed in a way that sending it again may cure.
+
+        That is a response status in TRANSIENT_STATUSES, or no response at all and an
+        error that speaks of a timeout. Any other failure (a 4xx the request earned) is
+        permanent; a success is neither.
+        """
+        if self.ok:
+            return False
+        if self.status_code is not None:
+            return self.status_code in TRANSIENT_STATUSES
+        if self.error is None:
+            return False
+        text = str(self.error).lower()
+        return any(word in text for word in _TIMEOUT_WORDS)
 
     @classmethod
     def from_json(cls, value: Any, line: int) -> BatchResult:

@@ -5,7 +5,13 @@ from typing import Any
 import pytest
 
 from mistral_batch.errors import InputError, ResultDecodeError
-from mistral_batch.results import BatchResult, aiter_results, iter_results, pair_results
+from mistral_batch.results import (
+    TRANSIENT_STATUSES,
+    BatchResult,
+    aiter_results,
+    iter_results,
+    pair_results,
+)
 
 OK_LINE = {
     "id": "batch-1",
@@ -112,3 +118,39 @@ def test_pair_results_rejects_bad_inputs() -> None:
         pair_results([{"body": {}}], [])
     with pytest.raises(InputError, match="input 0 must be"):
         pair_results(["a"], [])  # type: ignore[list-item]
+
+
+@pytest.mark.parametrize(
+    ("line", "transient"),
+    [
+        ({"response": {"status_code": 200, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 400, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 404, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 422, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 407, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 408, "body": {}}, "error": None}, True),
+        ({"response": {"status_code": 429, "body": {}}, "error": None}, True),
+        ({"response": {"status_code": 499, "body": {}}, "error": None}, False),
+        ({"response": {"status_code": 500, "body": {}}, "error": None}, True),
+        ({"response": {"status_code": 503, "body": {}}, "error": None}, True),
+        ({"response": {"status_code": 599, "body": {}}, "error": None}, True),
+        ({"response": {"status_code": 600, "body": {}}, "error": None}, False),
+        # A 200 with an error field failed for a reason of its own: not a transient one.
+        ({"response": {"status_code": 200, "body": {}}, "error": "bad"}, False),
+        ({"response": None, "error": {"message": "Request timed out"}}, True),
+        ({"response": None, "error": {"message": "TIMEOUT after 600 s"}}, True),
+        ({"response": None, "error": {"code": "deadline_exceeded"}}, True),
+        ({"response": None, "error": {"message": "context length exceeded"}}, False),
+        ({"response": None, "error": None}, False),
+    ],
+)
+def test_transient_failures_are_told_from_permanent_ones(
+    line: dict[str, object], transient: bool
+) -> None:
+    assert BatchResult.from_json({"custom_id": "a", **line}, 1).transient is transient
+
+
+def test_the_transient_statuses_are_the_documented_ones() -> None:
+    assert sorted(s for s in TRANSIENT_STATUSES if s < 500) == [408, 429]
+    assert min(s for s in TRANSIENT_STATUSES if s >= 500) == 500
+    assert max(TRANSIENT_STATUSES) == 599
