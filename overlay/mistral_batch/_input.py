@@ -110,6 +110,25 @@ def encode_request(
         raise InputError(f"request is not JSON-serializable: {exc}", line=line, path=path) from exc
 
 
+def _first_use(first_line: dict[str, int], custom_id: str, line: int, path: StrPath | None) -> None:
+    """Note that `custom_id` stands on `line`; InputError if an earlier line holds it."""
+    if custom_id in first_line:
+        raise InputError(
+            f"duplicate custom_id {custom_id!r} (first on line {first_line[custom_id]})",
+            line=line,
+            path=path,
+            field="custom_id",
+        )
+    first_line[custom_id] = line
+
+
+def _too_large(verb: str, max_bytes: int, line: int, path: StrPath | None) -> InputError:
+    """The error for an input that `verb` (is over, would exceed) the largest file."""
+    return InputError(
+        f"the input {verb} {max_bytes:,} bytes, the largest file accepted", line=line, path=path
+    )
+
+
 def _write_lines(
     requests: Iterable[Request], out: IO[bytes], max_bytes: int, path: Path | None
 ) -> InputSummary:
@@ -120,21 +139,10 @@ def _write_lines(
     for count, request in enumerate(requests, 1):
         data = encode_request(request, line=count, path=path)
         custom_id = request["custom_id"] if isinstance(request, Mapping) else request[0]
-        if custom_id in first_line:
-            raise InputError(
-                f"duplicate custom_id {custom_id!r} (first on line {first_line[custom_id]})",
-                line=count,
-                path=path,
-                field="custom_id",
-            )
-        first_line[custom_id] = count
+        _first_use(first_line, custom_id, count, path)
         total += len(data)
         if total > max_bytes:
-            raise InputError(
-                f"the input would exceed {max_bytes:,} bytes, the largest file accepted",
-                line=count,
-                path=path,
-            )
+            raise _too_large("would exceed", max_bytes, count, path)
         out.write(data)
     if count == 0:
         raise InputError("no requests to write", path=path)
@@ -215,20 +223,9 @@ def _check_stream(stream: IO[bytes], path: StrPath | None, max_bytes: int) -> tu
         number += 1
         total += len(raw)
         if total > max_bytes:
-            raise InputError(
-                f"the input is over {max_bytes:,} bytes, the largest file accepted",
-                line=number,
-                path=path,
-            )
+            raise _too_large("is over", max_bytes, number, path)
         custom_id = _check_line(raw, number, path)
-        if custom_id in first_line:
-            raise InputError(
-                f"duplicate custom_id {custom_id!r} (first on line {first_line[custom_id]})",
-                line=number,
-                path=path,
-                field="custom_id",
-            )
-        first_line[custom_id] = number
+        _first_use(first_line, custom_id, number, path)
     if number == 0:
         raise InputError("the input is empty", path=path)
     return number, total
