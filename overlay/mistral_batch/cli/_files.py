@@ -13,7 +13,7 @@ from mistral_batch.limits import MAX_SIGNED_URL_HOURS
 from . import _codes, _steps
 from ._app import CONTEXT, App, CommandError, pass_app
 from ._output import FILE_HEADERS, as_dict, file_fields, file_row, size
-from ._params import file_mode_option, json_option, page_option
+from ._params import file_mode_option, file_path_option, json_option, page_option
 from ._progress import transfer
 
 
@@ -111,10 +111,9 @@ def download_target(server_name: str, output: Path | None, force: bool) -> Path:
 
 @files.command("download")
 @click.argument("file_id")
-@click.option(
+@file_path_option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write it [default: the file's name, here, if it is a plain name].",
 )
 @click.option("--force", is_flag=True, help="Replace the target if it exists.")

@@ -15,6 +15,8 @@ from ._output import JOB_HEADERS, as_dict, job_fields, job_row, size
 from ._params import (
     endpoint_option,
     file_mode_option,
+    file_path_option,
+    give_up_option,
     json_option,
     metadata_option,
     model_option,
@@ -105,12 +107,7 @@ def get(app: App, job_id: str, as_json: bool) -> None:
 
 @jobs.command("wait")
 @click.argument("job_id")
-@click.option(
-    "--timeout",
-    type=click.FloatRange(0),
-    metavar="SECONDS",
-    help="Give up after SECONDS (exit 9); the job keeps running.",
-)
+@give_up_option("--timeout", "Give up after SECONDS (exit 9); the job keeps running.")
 @json_option
 @pass_app
 def wait(app: App, job_id: str, timeout: float | None, as_json: bool) -> None:
@@ -169,12 +166,7 @@ def _answer(result: BatchResult) -> str:
 @jobs.command("results")
 @click.argument("job_id")
 @click.option("--errors", "which", flag_value="errors", help="The failed requests instead.")
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Save the file here instead of printing it.",
-)
+@file_path_option("--output", "-o", help="Save the file here instead of printing it.")
 @file_mode_option
 @json_option
 @pass_app

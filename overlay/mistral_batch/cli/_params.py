@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -25,59 +26,6 @@ def parse_metadata(
     return metadata
 
 
-def metadata_option(f: F) -> F:
-    """``--metadata KEY=VALUE``, repeatable, as a dict."""
-    return click.option(
-        "--metadata",
-        multiple=True,
-        metavar="KEY=VALUE",
-        callback=parse_metadata,
-        help="Job metadata (repeatable).",
-    )(f)
-
-
-def timeout_hours_option(f: F) -> F:
-    """``--timeout-hours 1-168``: the job's lifetime, checked as Mistral checks it."""
-    return click.option(
-        "--timeout-hours",
-        type=click.IntRange(1, MAX_TIMEOUT_HOURS),
-        metavar=f"1-{MAX_TIMEOUT_HOURS}",
-        help="Hours before the job times out [default: the server's, 24].",
-    )(f)
-
-
-def model_option(f: F) -> F:
-    """``--model``: the job's model, optional when each request names its own."""
-    return click.option(
-        "--model",
-        "-m",
-        help="The model for every request whose body names none; without it, each request "
-        "names its own.",
-    )(f)
-
-
-def endpoint_option(f: F) -> F:
-    """``--endpoint``: the API every request of the job goes to."""
-    return click.option(
-        "--endpoint",
-        default="/v1/chat/completions",
-        show_default=True,
-        help="The API each request goes to, e.g. /v1/embeddings.",
-    )(f)
-
-
-def page_option(f: F) -> F:
-    """``--page N``: the first page of a listing to show (0-based); later pages follow."""
-    return click.option(
-        "--page",
-        type=click.IntRange(0),
-        default=0,
-        show_default=True,
-        metavar="N",
-        help="Start at page N (0 is the first; pages of 100), then walk on.",
-    )(f)
-
-
 def _octal_mode(ctx: click.Context, param: click.Parameter, value: str) -> int:
     try:
         mode = int(value, 8)
@@ -88,18 +36,68 @@ def _octal_mode(ctx: click.Context, param: click.Parameter, value: str) -> int:
     return mode
 
 
-def file_mode_option(f: F) -> F:
-    """``--file-mode 600``: the mode of the files a command writes, as an int."""
-    return click.option(
-        "--file-mode",
-        default="600",
-        show_default=True,
-        metavar="OCTAL",
-        callback=_octal_mode,
-        help="Mode of the files written, less the umask (600: yours alone; 644: all may read).",
-    )(f)
+def file_path_option(*decls: str, help: str) -> Callable[[F], F]:
+    """An option naming a file (not a folder), as a Path."""
+    return click.option(*decls, type=click.Path(path_type=Path, dir_okay=False), help=help)
 
 
-def json_option(f: F) -> F:
-    """``--json``: one JSON document on stdout instead of a table."""
-    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(f)
+def give_up_option(name: str, help: str) -> Callable[[F], F]:
+    """An option of SECONDS after which a command stops waiting for a job."""
+    return click.option(name, type=click.FloatRange(0), metavar="SECONDS", help=help)
+
+
+#: ``--metadata KEY=VALUE``, repeatable, as a dict.
+metadata_option = click.option(
+    "--metadata",
+    multiple=True,
+    metavar="KEY=VALUE",
+    callback=parse_metadata,
+    help="Job metadata (repeatable).",
+)
+
+#: ``--timeout-hours 1-168``: the job's lifetime, checked as Mistral checks it.
+timeout_hours_option = click.option(
+    "--timeout-hours",
+    type=click.IntRange(1, MAX_TIMEOUT_HOURS),
+    metavar=f"1-{MAX_TIMEOUT_HOURS}",
+    help="Hours before the job times out [default: the server's, 24].",
+)
+
+#: ``--model``: the job's model, optional when each request names its own.
+model_option = click.option(
+    "--model",
+    "-m",
+    help="The model for every request whose body names none; without it, each request "
+    "names its own.",
+)
+
+#: ``--endpoint``: the API every request of the job goes to.
+endpoint_option = click.option(
+    "--endpoint",
+    default="/v1/chat/completions",
+    show_default=True,
+    help="The API each request goes to, e.g. /v1/embeddings.",
+)
+
+#: ``--page N``: the first page of a listing to show (0-based); later pages follow.
+page_option = click.option(
+    "--page",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Start at page N (0 is the first; pages of 100), then walk on.",
+)
+
+#: ``--file-mode 600``: the mode of the files a command writes, as an int.
+file_mode_option = click.option(
+    "--file-mode",
+    default="600",
+    show_default=True,
+    metavar="OCTAL",
+    callback=_octal_mode,
+    help="Mode of the files written, less the umask (600: yours alone; 644: all may read).",
+)
+
+#: ``--json``: one JSON document on stdout instead of a table.
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")

@@ -24,6 +24,8 @@ from ._output import plural, size
 from ._params import (
     endpoint_option,
     file_mode_option,
+    file_path_option,
+    give_up_option,
     metadata_option,
     model_option,
     timeout_hours_option,
@@ -211,31 +213,19 @@ def _check_options(
 @endpoint_option
 @metadata_option
 @timeout_hours_option
-@click.option(
+@file_path_option(
     "--output",
     "-o",
-    type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the results [default: INPUT's name + .results.jsonl, here].",
 )
-@click.option(
+@file_path_option(
     "--errors",
-    type=click.Path(path_type=Path, dir_okay=False),
     help="Where to write the failed requests [default: INPUT's name + .errors.jsonl, here].",
 )
-@click.option(
-    "--state",
-    "state_path",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="The state file [default: OUTPUT + .state.json].",
-)
+@file_path_option("--state", "state_path", help="The state file [default: OUTPUT + .state.json].")
 @click.option("--fresh", is_flag=True, help="Ignore the state file: upload and create anew.")
 @click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the job on Ctrl-C.")
-@click.option(
-    "--wait-timeout",
-    type=click.FloatRange(0),
-    metavar="SECONDS",
-    help="Stop waiting after SECONDS (exit 9); the job keeps running.",
-)
+@give_up_option("--wait-timeout", "Stop waiting after SECONDS (exit 9); the job keeps running.")
 @file_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
