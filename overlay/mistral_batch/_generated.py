@@ -67,18 +67,9 @@ __all__ = [
 RequestArgs = dict[str, Any]
 
 
-#: The generated models that answers are read with, by their ``from_dict``.
-_MODELS = frozenset(
-    {
-        "BatchJob",
-        "BatchJobDeleted",
-        "BatchJobList",
-        "FileDeleted",
-        "FileList",
-        "FileObject",
-        "SignedUrl",
-    }
-)
+#: The generated models that answers are read with, by their ``from_dict``: the classes
+#: of __all__ but RequestArgs, defined here, and Unset, no model.
+_MODELS = frozenset(name for name in __all__ if name[0].isupper()) - {"RequestArgs", "Unset"}
 
 
 def __getattr__(name: str) -> Any:
