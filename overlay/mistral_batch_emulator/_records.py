@@ -56,6 +56,21 @@ class Progress:
     errors: dict[str, int] = field(default_factory=dict)
 
 
+#: The fields of a job that never change once it is created, stored together as JSON.
+JOB_BODY_FIELDS = (
+    "input_files",
+    "inline",
+    "endpoint",
+    "model",
+    "agent_id",
+    "metadata",
+    "timeout_hours",
+    "output_file_id",
+    "error_file_id",
+    "created_by",
+)
+
+
 @dataclass(frozen=True, slots=True)
 class JobRecord:
     """A batch job: what was asked (``body`` fields) and where it stands."""
@@ -84,18 +99,7 @@ class JobRecord:
 
     def body(self) -> dict[str, Any]:
         """The fixed part of the job, as stored."""
-        return {
-            "input_files": self.input_files,
-            "inline": self.inline,
-            "endpoint": self.endpoint,
-            "model": self.model,
-            "agent_id": self.agent_id,
-            "metadata": self.metadata,
-            "timeout_hours": self.timeout_hours,
-            "output_file_id": self.output_file_id,
-            "error_file_id": self.error_file_id,
-            "created_by": self.created_by,
-        }
+        return {name: getattr(self, name) for name in JOB_BODY_FIELDS}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 import orjson
@@ -59,6 +60,9 @@ JOB_COLUMNS = (
     "failed, errors, output_file, error_file, cursor_file, cursor_offset, next_index, "
     "out_bytes, err_bytes"
 )
+_JOB_NAMES = JOB_COLUMNS.split(", ")
+#: The columns that hold a job's Progress as they are; its ``errors`` are JSON.
+_PROGRESS_COUNTERS = [field.name for field in fields(Progress) if field.name != "errors"]
 
 
 def file_from_row(row: Sequence[Any]) -> FileRecord:
@@ -66,36 +70,9 @@ def file_from_row(row: Sequence[Any]) -> FileRecord:
 
 
 def job_from_row(row: Sequence[Any]) -> JobRecord:
-    body = orjson.loads(row[2])
-    progress = Progress(
-        cursor_file=row[13],
-        cursor_offset=row[14],
-        next_index=row[15],
-        succeeded=row[8],
-        failed=row[9],
-        out_bytes=row[16],
-        err_bytes=row[17],
-        errors=orjson.loads(row[10]),
-    )
-    return JobRecord(
-        id=row[0],
-        workspace=row[1],
-        input_files=body["input_files"],
-        inline=body["inline"],
-        endpoint=body["endpoint"],
-        model=body["model"],
-        agent_id=body["agent_id"],
-        metadata=body["metadata"],
-        timeout_hours=body["timeout_hours"],
-        status=row[3],
-        created_at=row[4],
-        started_at=row[5],
-        completed_at=row[6],
-        total=row[7],
-        output_file=row[11],
-        error_file=row[12],
-        output_file_id=body["output_file_id"],
-        error_file_id=body["error_file_id"],
-        progress=progress,
-        created_by=body.get("created_by"),
-    )
+    values = dict(zip(_JOB_NAMES, row, strict=True))
+    body = orjson.loads(values.pop("body"))
+    counters = {name: values.pop(name) for name in _PROGRESS_COUNTERS}
+    progress = Progress(**counters, errors=orjson.loads(values.pop("errors")))
+    # A state kept by an older emulator has no created_by.
+    return JobRecord(**values, **{"created_by": None, **body}, progress=progress)

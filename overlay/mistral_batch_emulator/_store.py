@@ -9,15 +9,17 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from ._records import UNFINISHED, FileQuery, FileRecord, JobRecord, Progress, is_server_id, new_id
 from ._schema import FILE_COLUMNS, JOB_COLUMNS, SCHEMA, file_from_row, job_from_row
+
+R = TypeVar("R")
 
 
 class Store:
@@ -56,6 +58,20 @@ class Store:
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+    def _first(
+        self,
+        sql: str,
+        params: list[Any],
+        workspace: str | None,
+        from_row: Callable[[Sequence[Any]], R],
+    ) -> R | None:
+        """The first row of `sql`, as `from_row` makes it; of `workspace` only, unless None."""
+        if workspace is not None:
+            sql += " AND workspace = ?"
+            params = [*params, workspace]
+        rows = self._query(sql, params)
+        return from_row(rows[0]) if rows else None
 
     # Blobs
 
@@ -109,12 +125,7 @@ class Store:
             f"SELECT {FILE_COLUMNS} FROM files "
             "WHERE id = ? AND (expires_at IS NULL OR expires_at > ?)"
         )
-        params: list[Any] = [file_id, now]
-        if workspace is not None:
-            sql += " AND workspace = ?"
-            params.append(workspace)
-        rows = self._query(sql, params)
-        return file_from_row(rows[0]) if rows else None
+        return self._first(sql, [file_id, now], workspace, file_from_row)
 
     def list_files(
         self,
@@ -182,12 +193,7 @@ class Store:
         if not is_server_id(job_id):
             return None
         sql = f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?"
-        params: list[Any] = [job_id]
-        if workspace is not None:
-            sql += " AND workspace = ?"
-            params.append(workspace)
-        rows = self._query(sql, params)
-        return job_from_row(rows[0]) if rows else None
+        return self._first(sql, [job_id], workspace, job_from_row)
 
     def list_jobs(
         self,
