@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
 from mistral_batch import JOB_STATUSES, BatchJob, BatchResult
+from mistral_batch.jobs import Jobs
 
 from . import _codes, _steps
 from ._app import CONTEXT, App, pass_app
@@ -96,13 +98,20 @@ def ls(
     app.out.listing(list(listing), as_json, JOB_HEADERS, job_row)
 
 
-@jobs.command("get")
-@click.argument("job_id")
-@json_option
-@pass_app
-def get(app: App, job_id: str, as_json: bool) -> None:
-    """Show a job."""
-    _show(app, app.client().batch.jobs.get(job_id), as_json)
+def _job_shown(name: str, help: str, act: Callable[[Jobs, str], BatchJob]) -> click.Command:
+    """A command that does `act` to JOB_ID, then shows the job as `act` returned it."""
+
+    @jobs.command(name, help=help)
+    @click.argument("job_id")
+    @json_option
+    @pass_app
+    def command(app: App, job_id: str, as_json: bool) -> None:
+        _show(app, act(app.client().batch.jobs, job_id), as_json)
+
+    return command
+
+
+get = _job_shown("get", "Show a job.", Jobs.get)
 
 
 @jobs.command("wait")
@@ -124,13 +133,9 @@ def wait(app: App, job_id: str, timeout: float | None, as_json: bool) -> None:
         raise click.exceptions.Exit(code)
 
 
-@jobs.command("cancel")
-@click.argument("job_id")
-@json_option
-@pass_app
-def cancel(app: App, job_id: str, as_json: bool) -> None:
-    """Ask a job to stop (CANCELLATION_REQUESTED, then CANCELLED)."""
-    _show(app, app.client().batch.jobs.cancel(job_id), as_json)
+cancel = _job_shown(
+    "cancel", "Ask a job to stop (CANCELLATION_REQUESTED, then CANCELLED).", Jobs.cancel
+)
 
 
 @jobs.command("rm")
