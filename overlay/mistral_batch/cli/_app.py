@@ -14,14 +14,14 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar, Unpack
 
 import click
 
 from mistral_batch import InsecureTransportError, Mistral, __version__
 
 from . import _codes
-from ._globals import global_options
+from ._globals import GlobalOptions, global_options
 from ._keys import FROM_STDIN, KeySourceError, read_key_file, read_key_stdin
 from ._output import Output
 
@@ -43,26 +43,15 @@ class CommandError(Exception):
 class App:
     """What the global options decided: the output, the client, an emulator if asked for."""
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        api_key_file: Path | None = None,
-        server_url: str | None = None,
-        use_emulator: bool = False,
-        verbose: int = 0,
-        progress: bool = True,
-        max_retries: int | None = None,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        self.allow_insecure_http = allow_insecure_http
-        self.server_url = server_url or None
-        self.use_emulator = use_emulator
-        self.verbose = verbose
-        self.max_retries = max_retries
-        self.out = Output(progress=progress)
+    def __init__(self, **options: Unpack[GlobalOptions]) -> None:
+        self.allow_insecure_http = options.get("allow_insecure_http", False)
+        self.server_url = options.get("server_url") or None
+        self.use_emulator = options.get("use_emulator", False)
+        self.verbose = options.get("verbose", 0)
+        self.max_retries = options.get("max_retries")
+        self.out = Output(progress=not options.get("no_progress", False))
         self.api_key: str | None = None
-        self.set_key(api_key, api_key_file)
+        self.set_key(options.get("api_key"), options.get("api_key_file"))
         self.emulator: Emulator | None = None
         self._client: Mistral | None = None
         self._logging = False
@@ -235,17 +224,7 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 @global_options
 @click.version_option(__version__, prog_name="mistral-batch")
 @click.pass_context
-def cli(
-    ctx: click.Context,
-    api_key: str | None,
-    api_key_file: Path | None,
-    server_url: str | None,
-    use_emulator: bool,
-    verbose: int,
-    no_progress: bool,
-    max_retries: int | None,
-    allow_insecure_http: bool,
-) -> None:
+def cli(ctx: click.Context, **options: Unpack[GlobalOptions]) -> None:
     """Run batch jobs on Mistral AI, and manage their files and jobs.
 
     \b
@@ -256,18 +235,9 @@ def cli(
     The options below may also come after the command.
     """
     given = ctx.get_parameter_source("api_key") is click.core.ParameterSource.COMMANDLINE
-    if api_key_file is not None and given:
+    if options.get("api_key_file") is not None and given:
         raise click.UsageError("pass --api-key or --api-key-file, not both")
-    app = App(
-        api_key=api_key,
-        api_key_file=api_key_file,
-        server_url=server_url,
-        use_emulator=use_emulator,
-        verbose=verbose,
-        progress=not no_progress,
-        max_retries=max_retries,
-        allow_insecure_http=allow_insecure_http,
-    )
+    app = App(**options)
     ctx.obj = app
     ctx.call_on_close(app.close)
     app.setup_logging()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypedDict, TypeVar
 
 import click
 
@@ -82,6 +82,19 @@ GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict[str, Any]]] = [
 ]
 
 _ENVVARS = {"--api-key": "MISTRAL_API_KEY", "--server-url": "MISTRAL_SERVER_URL"}
+
+
+class GlobalOptions(TypedDict, total=False):
+    """The values of the global options, by the names the group's callback gets them."""
+
+    api_key: str | None
+    api_key_file: Path | None
+    server_url: str | None
+    use_emulator: bool
+    verbose: int
+    no_progress: bool
+    max_retries: int | None
+    allow_insecure_http: bool
 
 
 def global_options(f: F) -> F:
