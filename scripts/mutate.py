@@ -1,8 +1,9 @@
 """Mutation testing of the overlay and the emulator with mutmut; the scores go to TESTING.md.
 
-Run through scripts/mutate (see there for the usage). Each module is mutated on its own,
-against only the tests that MODULE_TESTS names for it; among those, mutmut runs for each
-mutant only the tests that called the mutated function. Everything happens in a copy of
+Run through scripts/mutate (see there for the usage). Each module is mutated against only
+the tests that MODULE_TESTS names for it; among those, mutmut runs for each mutant only
+the tests that called the mutated function. Modules mapped to the same tests are mutated
+in one mutmut run, so that those tests are traced once. Everything happens in a copy of
 the tree in a temporary folder (the overlay laid out as ``src/``, where mutmut looks for
 packages), removed at the end: the only file written in the checkout is TESTING.md.
 """
@@ -379,12 +380,13 @@ def _copy_tree(work: Path, from_head: bool) -> str:
     return what
 
 
-def _config(work: Path, module: str, tests: list[str], deselect: list[str]) -> None:
+def _config(work: Path, modules: list[str], tests: list[str], deselect: list[str]) -> None:
     lines = [
         "[mutmut]",
         "source_paths =",
         *(f"    src/{p}" for p in PACKAGES),
-        f"only_mutate = src/{module}",
+        "only_mutate =",
+        *(f"    src/{m}" for m in modules),
         "pytest_add_cli_args_test_selection =",
         *(f"    {t}" for t in tests if (work / t).exists()),
         # No cache in the copy; the tests' own TMPDIR is the run's scratch folder.
@@ -443,14 +445,33 @@ def _equivalents() -> dict[tuple[str, str], str]:
     return known
 
 
-def _run_module(
-    work: Path, module: str, children: int, log: Path, measured: str
-) -> dict[str, object]:
-    group, tests = _plan(module)
+def _batches(modules: list[str]) -> list[list[str]]:
+    """The modules grouped by the tests mapped to them, in the order first named.
+
+    The modules of a batch are mutated in one mutmut run: the tests they share are run
+    once to learn which test calls which function, not once per module.
+    """
+    batches: dict[tuple[str, ...], list[str]] = {}
+    for module in modules:
+        batches.setdefault(tuple(_plan(module)[1]), []).append(module)
+    return list(batches.values())
+
+
+def _module_of(mutant: str) -> str:
+    """The module a mutant is in, as a path under the overlay."""
+    dotted = _function(mutant).rsplit(".", 1)[0]
+    return dotted.replace(".", "/") + ".py"
+
+
+def _run_batch(
+    work: Path, modules: list[str], children: int, log: Path, measured: str
+) -> dict[str, dict[str, object]]:
+    """Mutate `modules` (which share their tests) in one run; an entry for each module."""
+    tests = _plan(modules[0])[1]
     shutil.rmtree(work / "mutants", ignore_errors=True)
     # On sys.path before anything is imported: a folder made later would be skipped.
     (work / "mutants" / "src").mkdir(parents=True)
-    _config(work, module, tests, [])
+    _config(work, modules, tests, [])
     scratch = work / "scratch"
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ)
@@ -464,18 +485,45 @@ def _run_module(
         # Tests that fail on the code as it is cannot judge a mutant: leave them out, and
         # say so in the report.
         deselected = _failing(work, env, tests)
-        _config(work, module, tests, deselected)
+        _config(work, modules, tests, deselected)
         shutil.rmtree(work / "mutants")
         (work / "mutants" / "src").mkdir(parents=True)
         run = _mutmut(work, env, "run", "--max-children", str(children))
     with log.open("a", encoding="utf-8") as out:
-        out.write(f"== {module}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
+        out.write(f"== {' '.join(modules)}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
+    seconds = time.monotonic() - started
     listed = _mutmut(work, env, "results", "--all", "true").stdout
-    statuses: dict[str, str] = {}
+    statuses: dict[str, dict[str, str]] = {module: {} for module in modules}
     for line in listed.splitlines():
         name, sep, status = line.strip().rpartition(": ")
-        if sep and "__mutmut_" in name:
-            statuses[name] = status
+        if sep and "__mutmut_" in name and _module_of(name) in statuses:
+            statuses[_module_of(name)][name] = status
+    everyone = sum(len(found) for found in statuses.values()) or 1
+    return {
+        module: _entry(
+            work,
+            env,
+            _plan(module)[0],
+            found,
+            # The run's time, shared among its modules by their count of mutants.
+            round(seconds * len(found) / everyone),
+            measured,
+            deselected,
+        )
+        for module, found in statuses.items()
+    }
+
+
+def _entry(
+    work: Path,
+    env: dict[str, str],
+    group: str,
+    statuses: dict[str, str],
+    seconds: int,
+    measured: str,
+    deselected: list[str],
+) -> dict[str, object]:
+    """What the report keeps of one module's run."""
     counts: dict[str, int] = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
@@ -491,7 +539,7 @@ def _run_module(
         "survivors": survivors,
         "async": async_counts,
         "sync": sync_counts,
-        "seconds": round(time.monotonic() - started),
+        "seconds": seconds,
         "measured": measured,
         "deselected": deselected,
         "failed": set(counts) <= {"not checked"},
@@ -547,11 +595,12 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
     out = [
         "# Mutation testing",
         "",
-        "Written by `scripts/mutate` (mutmut); not edited by hand. Each module of the overlay",
-        "and of the emulator is mutated on its own, and each mutant is tried against the",
-        "tests that scripts/mutate.py maps to the module and that called the mutated",
-        "function. A mutant is killed when a test fails (or times out). The score counts",
-        "every mutant tried; those listed as equivalent below still count as survivors.",
+        "Written by `scripts/mutate` (mutmut); not edited by hand. Each mutant of a module of",
+        "the overlay or the emulator is tried against the tests that scripts/mutate.py maps",
+        "to the module and that called the mutated function. A mutant is killed when a test",
+        "fails (or times out). The score counts every mutant tried; those listed as",
+        "equivalent below still count as survivors. Modules mapped to the same tests are",
+        "mutated in one run, whose seconds are shared among them by their count of mutants.",
         "",
         f"Last run: {measured}. Modules not listed were not measured; each row says which",
         "code it measured.",
@@ -656,21 +705,25 @@ def main() -> int:
     try:
         measured = _copy_tree(work, args.head)
         failed = []
-        for index, module in enumerate(modules):
+        batches = _batches(modules)
+        for index, batch in enumerate(batches):
             if args.budget is not None and time.monotonic() - started > args.budget * 60:
-                left = ", ".join(modules[index:])
+                left = ", ".join(m for later in batches[index:] for m in later)
                 print(f"the {args.budget}-minute budget is spent; not measured: {left}")
                 break
-            entry = _run_module(work, module, args.max_children, log, measured)
-            killed, total = _tally(entry["counts"])  # type: ignore[arg-type]
-            if entry["failed"]:
-                print(f"{module}: mutmut failed:\n{log.read_text()[-3000:]}", file=sys.stderr)
-                failed.append(module)
-                continue
-            previous[module] = entry
-            score = _score(killed, total)
-            seconds = entry["seconds"]
-            print(f"{module}: {killed}/{total} killed ({score}) in {seconds} s", flush=True)
+            entries = _run_batch(work, batch, args.max_children, log, measured)
+            for module, entry in entries.items():
+                killed, total = _tally(entry["counts"])  # type: ignore[arg-type]
+                if entry["failed"]:
+                    print(f"{module}: mutmut failed:\n{log.read_text()[-3000:]}", file=sys.stderr)
+                    failed.append(module)
+                    continue
+                previous[module] = entry
+                score = _score(killed, total)
+                print(
+                    f"{module}: {killed}/{total} killed ({score}) in {entry['seconds']} s",
+                    flush=True,
+                )
             REPORT.write_text(_render(previous, measured), encoding="utf-8")
         return 1 if failed else 0
     finally:

@@ -72,3 +72,28 @@ def test_the_score_counts_timeouts_as_killed_and_skips_the_unchecked(mutate: Mod
     assert mutate._tally(counts) == (9, 12)
     assert mutate._score(9, 12) == "75.0%"
     assert mutate._score(0, 0) == "n/a"
+
+
+def test_modules_that_share_their_tests_are_mutated_in_one_run(mutate: ModuleType) -> None:
+    modules = mutate._modules(
+        [
+            "mistral_batch/_async/_transport.py",
+            "mistral_batch/_retry.py",
+            "mistral_batch/_sync/_transport.py",
+            "mistral_batch/cli/_run.py",
+            "mistral_batch/cli/_jobs.py",
+        ]
+    )
+    assert mutate._batches(modules) == [
+        ["mistral_batch/_async/_transport.py", "mistral_batch/_sync/_transport.py"],
+        ["mistral_batch/_retry.py"],
+        ["mistral_batch/cli/_run.py", "mistral_batch/cli/_jobs.py"],
+    ]
+
+
+def test_a_mutant_is_traced_to_its_module(mutate: ModuleType) -> None:
+    name = "mistral_batch._async._transport.xǁAsyncTransportǁ_send__mutmut_12"
+    assert mutate._module_of(name) == "mistral_batch/_async/_transport.py"
+    assert mutate._module_of("mistral_batch_emulator._faults.x_pick__mutmut_3") == (
+        "mistral_batch_emulator/_faults.py"
+    )
