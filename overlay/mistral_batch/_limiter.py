@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import httpx
 
@@ -69,11 +69,18 @@ class Slot:
         return response
 
 
-class _Held(httpx.SyncByteStream):
-    def __init__(self, inner: httpx.SyncByteStream, slot: Slot) -> None:
-        self._inner = inner
+S = TypeVar("S", httpx.SyncByteStream, httpx.AsyncByteStream)
+
+
+class _Holding(Generic[S]):
+    """A response's stream, passed through, that lets its slot go when it is closed."""
+
+    def __init__(self, inner: S, slot: Slot) -> None:
+        self._inner: S = inner
         self._slot = slot
 
+
+class _Held(_Holding[httpx.SyncByteStream], httpx.SyncByteStream):
     def __iter__(self) -> Iterator[bytes]:
         return iter(self._inner)
 
@@ -84,11 +91,7 @@ class _Held(httpx.SyncByteStream):
             self._slot.release()
 
 
-class _AsyncHeld(httpx.AsyncByteStream):
-    def __init__(self, inner: httpx.AsyncByteStream, slot: Slot) -> None:
-        self._inner = inner
-        self._slot = slot
-
+class _AsyncHeld(_Holding[httpx.AsyncByteStream], httpx.AsyncByteStream):
     def __aiter__(self) -> AsyncIterator[bytes]:
         return aiter(self._inner)
 
