@@ -21,7 +21,7 @@ from __future__ import annotations
 import functools
 import io
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
 if TYPE_CHECKING:
     import datetime
@@ -44,6 +44,7 @@ __all__ = [
     "FileDeleted",
     "FileList",
     "FileObject",
+    "JobFilters",
     "RequestArgs",
     "SignedUrl",
     "Unset",
@@ -68,8 +69,8 @@ RequestArgs = dict[str, Any]
 
 
 #: The generated models that answers are read with, by their ``from_dict``: the classes
-#: of __all__ but RequestArgs, defined here, and Unset, no model.
-_MODELS = frozenset(name for name in __all__ if name[0].isupper()) - {"RequestArgs", "Unset"}
+#: of __all__ but those defined here and Unset, no model.
+_MODELS = frozenset(n for n in __all__ if n[0].isupper()) - {"JobFilters", "RequestArgs", "Unset"}
 
 
 def __getattr__(name: str) -> Any:
@@ -218,34 +219,36 @@ def create_batch_job(body: Mapping[str, Any]) -> RequestArgs:
     return op._get_kwargs(body=BatchJobCreate.from_dict(dict(body)))
 
 
-def list_batch_jobs(
-    *,
-    page: int,
-    page_size: int,
-    status: Sequence[str] | None,
-    metadata: Mapping[str, str] | None,
-    model: str | None,
-    agent_id: str | None,
-    created_after: datetime.datetime | None,
-    created_by_me: bool,
-    order_by: str,
-) -> RequestArgs:
+class JobFilters(TypedDict):
+    """The filters of a job listing, as list_batch_jobs takes them (None: no filter)."""
+
+    status: Sequence[str] | None
+    metadata: Mapping[str, str] | None
+    model: str | None
+    agent_id: str | None
+    created_after: datetime.datetime | None
+    created_by_me: bool
+    order_by: str
+
+
+def list_batch_jobs(*, page: int, page_size: int, **filters: Unpack[JobFilters]) -> RequestArgs:
     """The request for one page of the job listing."""
     from mistral_batch_api.api.batch import list_batch_jobs as op
     from mistral_batch_api.models import JobOrder, MetadataFilter
 
+    status, metadata = filters["status"], filters["metadata"]
     return op._get_kwargs(
         page=page,
         page_size=page_size,
-        model=_unset_if_none(model),
-        agent_id=_unset_if_none(agent_id),
+        model=_unset_if_none(filters["model"]),
+        agent_id=_unset_if_none(filters["agent_id"]),
         metadata=_unset_if_none(
             None if metadata is None else MetadataFilter.from_dict(dict(metadata))
         ),
-        created_after=_unset_if_none(created_after),
-        created_by_me=created_by_me,
+        created_after=_unset_if_none(filters["created_after"]),
+        created_by_me=filters["created_by_me"],
         status=_unset_if_none(None if status is None else list(status)),
-        order_by=JobOrder(order_by),
+        order_by=JobOrder(filters["order_by"]),
     )
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any
 
 from . import _generated as gen
 from ._create import CREATE_TOKEN_KEY
@@ -94,7 +93,7 @@ def job_filters(
     created_after: datetime.datetime | None,
     created_by_me: bool,
     order_by: str,
-) -> dict[str, Any]:
+) -> gen.JobFilters:
     """The filters of a job listing, checked, as gen.list_batch_jobs takes them."""
     return {
         "status": [status] if isinstance(status, str) else status,
