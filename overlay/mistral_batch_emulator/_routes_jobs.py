@@ -66,20 +66,24 @@ def job_json(job: JobRecord, outputs: list[dict[str, Any]] | None = None) -> dic
     }
 
 
-def _check_pending(state: EmulatorState, workspace: str, adding: int) -> None:
-    """400 when the workspace's unfinished jobs and this one exceed the pending limit."""
+def _check_pending(state: EmulatorState, workspace: str, adding: int, param: str) -> None:
+    """400 when the workspace's pending requests and this job's exceed the pending limit.
+
+    Pending are the requests of the workspace's QUEUED and RUNNING jobs that are not
+    answered yet, so a running job frees its share as it goes (the batch guide: wait
+    "until the first job has processed at least 200,000 requests"). Mistral documents
+    the limit but not the exact answer past it: this 400 with the usual error object, and
+    a message that says "pending requests", is the project's assumption.
+    """
     limit = state.settings.max_pending_requests
-    pending = sum(
-        job.total - job.progress.succeeded - job.progress.failed
-        for job in state.store.active_jobs()
-        if job.workspace == workspace
-    )
+    pending = state.store.pending_requests(workspace)
     if pending + adding > limit:
         raise ApiError(
             400,
-            f"This job's {adding} requests and the {pending} pending in the workspace "
-            f"exceed the limit of {limit} pending requests; wait for jobs to progress",
-            param="input_files",
+            f"Too many pending requests: this job's {adding} requests and the {pending} "
+            f"pending requests of the workspace's queued and running jobs exceed the limit "
+            f"of {limit} pending requests; wait for jobs to progress",
+            param=param,
         )
 
 
@@ -95,7 +99,7 @@ async def create_batch_job(request: Request) -> Response:
         if record is None:
             raise ApiError(404, f"Input file {file_id[:64]!r} not found", param="input_files")
         total += record.num_lines or 0
-    _check_pending(state, workspace, total)
+    _check_pending(state, workspace, total, "input_files" if spec.requests is None else "requests")
     job = JobRecord(
         id=new_id(),
         workspace=workspace,

@@ -234,6 +234,15 @@ class Store:
         )
         return [job_from_row(row) for row in rows]
 
+    def pending_requests(self, workspace: str) -> int:
+        """Requests of the workspace's QUEUED and RUNNING jobs not yet answered."""
+        rows = self._query(
+            "SELECT COALESCE(SUM(MAX(total - succeeded - failed, 0)), 0) FROM jobs "
+            "WHERE workspace = ? AND status IN ('QUEUED', 'RUNNING')",
+            (workspace,),
+        )
+        return int(rows[0][0])
+
     def delete_job(self, workspace: str, job_id: str, *, unfinished_too: bool = False) -> str:
         """Delete a job: "deleted", "missing" or "unfinished" (refused, unless `unfinished_too`).
 

@@ -596,29 +596,6 @@ def test_jobs_record_their_times(client: httpx.Client) -> None:
     assert before <= done["created_at"] <= done["started_at"] <= done["completed_at"]
 
 
-def test_the_pending_requests_limit_of_a_workspace(
-    make_emulator: Callable[..., Emulator],
-) -> None:
-    # Mistral caps the requests of a workspace's unfinished jobs (1,000,000); here 10.
-    emulator = make_emulator(max_pending_requests=10, requests_per_second=1)
-    with api_client(emulator) as client:
-        first = create_job(client, requests=[chat_line(i) for i in range(6)])
-        body = {
-            "endpoint": "/v1/chat/completions",
-            "model": "m",
-            "requests": [chat_line(i) for i in range(6)],
-        }
-        refused = client.post("/v1/batch/jobs", json=body)
-        assert refused.status_code == 400
-        assert "pending" in refused.json()["message"]
-        assert client.get("/v1/batch/jobs").json()["total"] == 1
-        client.post(f"/v1/batch/jobs/{first['id']}/cancel")
-        wait_until(
-            lambda: client.get(f"/v1/batch/jobs/{first['id']}").json()["status"] == "CANCELLED"
-        )
-        assert client.post("/v1/batch/jobs", json=body).status_code == 200
-
-
 def test_deleting_an_unfinished_job_when_the_setting_allows_it(
     make_emulator: Callable[..., Emulator],
 ) -> None:
