@@ -206,6 +206,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("mistral_batch/_split.py", "pure", ["tests/overlay/test_split.py"]),
+    ("mistral_batch/_ledger*.py", "resources", ["tests/overlay/test_ledger.py"]),
     ("mistral_batch/_transport_base.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_answers.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_error_answers.py", "transport", _TRANSPORT_TESTS),

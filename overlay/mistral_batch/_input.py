@@ -173,6 +173,12 @@ def write_requests(
 
 def _check_line(raw: bytes, number: int, path: StrPath | None) -> str:
     """Return the custom_id of one raw input line (newline included); InputError if bad."""
+    return check_request_line(raw, number, path)[0]
+
+
+def check_request_line(raw: bytes, number: int, path: StrPath | None) -> tuple[str, dict[str, Any]]:
+    """Return the custom_id and the decoded request of one raw input line (its newline
+    included), `number` counting from 1; InputError naming the line if it is not one."""
     if number == 1 and raw.startswith(BOM):
         raise InputError(
             "the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
@@ -205,9 +211,10 @@ def _check_line(raw: bytes, number: int, path: StrPath | None) -> str:
         raise InputError(
             f"a request must be a JSON object, got {json_type(value)}", line=number, path=path
         )
-    return _check_fields(
+    custom_id = _check_fields(
         value.get("custom_id", _MISSING), value.get("body", _MISSING), number, path
     )
+    return custom_id, value
 
 
 def _check_stream(stream: IO[bytes], path: StrPath | None, max_bytes: int) -> tuple[int, int]:

@@ -1,0 +1,381 @@
+"""The durable record of a run: what was split, uploaded, created, answered and kept.
+
+One SQLite file holds it. Each step is written in a transaction, before the act it
+guards (a create's token) or after the act it records (an upload's file id, a job's id,
+a job's answers), so that a process killed at any instant and started again on the same
+file goes on from where it was: no part uploaded twice, no job created twice, no request
+answered twice. Memory stays flat whatever the input's length: the custom_ids, the parts
+and every answer's place live on disk, in the file.
+
+The tables:
+
+- ``facts``: what the run is (its input and options, as JSON), and whether it is planned;
+- ``requests``: each input line, by its index: its custom_id (unique) and its bytes;
+- ``parts``: the slices sent as one file each; round 0 cuts the input in consecutive
+  lines shared by every model, and each later round gathers one model's requests to send
+  again (listed in ``members``);
+- ``jobs``: one per part and model, with the token its create carries;
+- ``outcomes``: for each model and request, the answer that stands: the round, whether it
+  succeeded or failed for a transient reason, and where its line is in the job's result
+  files (part, kind, offset, length).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import attrs
+
+from ._ledger_plan import plan_input, plan_retry
+from ._split import Part
+
+__all__ = ["Answer", "JobEntry", "Ledger", "LedgerError", "Placed", "Planned"]
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE requests (
+    idx INTEGER PRIMARY KEY, custom_id TEXT NOT NULL UNIQUE,
+    start INTEGER NOT NULL, size INTEGER NOT NULL
+);
+CREATE TABLE parts (
+    id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model TEXT,
+    first INTEGER, count INTEGER NOT NULL, start INTEGER, size INTEGER NOT NULL, file_id TEXT
+);
+CREATE TABLE members (part INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (part, idx))
+    WITHOUT ROWID;
+CREATE TABLE jobs (
+    part INTEGER NOT NULL, model TEXT NOT NULL, token TEXT NOT NULL, job_id TEXT,
+    status TEXT, collected INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (part, model)
+);
+CREATE TABLE outcomes (
+    model TEXT NOT NULL, idx INTEGER NOT NULL, round INTEGER NOT NULL, ok INTEGER NOT NULL,
+    transient INTEGER NOT NULL, part INTEGER NOT NULL, kind TEXT NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (model, idx)
+) WITHOUT ROWID;
+"""
+
+
+class LedgerError(Exception):
+    """Raised when a state file cannot serve this run: another run's, or not a ledger."""
+
+
+class Planned(NamedTuple):
+    """What planning found: the requests and bytes of the input, and its parts."""
+
+    requests: int
+    bytes: int
+    parts: int
+
+
+class Answer(NamedTuple):
+    """One line of a job's result files, as collecting reads it."""
+
+    custom_id: str | None
+    ok: bool
+    transient: bool
+    kind: str
+    offset: int
+    length: int
+
+
+class Placed(NamedTuple):
+    """Where a request's standing answer is (None for a request never answered)."""
+
+    idx: int
+    custom_id: str
+    part: int | None
+    kind: str | None
+    offset: int
+    length: int
+
+
+@attrs.frozen
+class JobEntry:
+    """The job of one part on one model, as recorded."""
+
+    part: int
+    model: str
+    token: str
+    job_id: str | None
+    status: str | None
+    collected: bool
+
+
+class Ledger:
+    """A run's durable record in one SQLite file (see the module)."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    @classmethod
+    def open(cls, path: str | Path, run: Mapping[str, Any]) -> Ledger:
+        """Open the ledger at `path` for the run `run` describes, creating it if new.
+
+        LedgerError if the file holds another run's record (it names what differs) or
+        is not a ledger; the file is then left as it is.
+        """
+        db = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            # WAL with NORMAL sync survives a killed process; only a power cut can lose
+            # the last steps, which are then found again by their tokens.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            wanted = json.dumps(dict(run), sort_keys=True)
+            if version == 0:
+                with _transaction(db):
+                    # Statement by statement: executescript would commit half-way.
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        db.execute(statement)
+                    db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                    db.execute("INSERT INTO facts VALUES ('run', ?)", (wanted,))
+            elif version != SCHEMA_VERSION:
+                raise LedgerError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
+            else:
+                found = json.loads(_fact(db, "run") or "{}")
+                differences = _differences(found, dict(run))
+                if differences:
+                    raise LedgerError(f"{path} was written for another run: {differences}")
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise LedgerError(f"{path}: not a state file ({exc})") from exc
+        except BaseException:
+            db.close()
+            raise
+        return cls(db)
+
+    def close(self) -> None:
+        """Close the file; the record stays on disk."""
+        self._db.close()
+
+    # Planning
+
+    @property
+    def planned(self) -> Planned | None:
+        """What planning found, once the input is planned."""
+        value = _fact(self._db, "planned")
+        return None if value is None else Planned(*json.loads(value))
+
+    def plan(
+        self, path: Path, *, max_bytes: int, max_requests: int, models_in_body: bool = True
+    ) -> Planned:
+        """Check the input file line by line, note each request and cut it into parts.
+
+        All or nothing: InputError names the first bad line (a duplicate custom_id among
+        them, found on disk), and nothing is noted. `models_in_body=False` refuses a body
+        that names its own model (the run names the models).
+        """
+        if (done := self.planned) is not None:
+            return done
+        with _transaction(self._db), path.open("rb") as stream:
+            found = plan_input(
+                self._db,
+                stream,
+                path,
+                max_bytes=max_bytes,
+                max_requests=max_requests,
+                models_in_body=models_in_body,
+            )
+            planned = Planned(*found)
+            self._db.execute(
+                "INSERT INTO facts VALUES ('planned', ?)", (json.dumps(list(planned)),)
+            )
+        return planned
+
+    def parts(self, round_: int, model: str | None = None) -> list[Part]:
+        """The parts of a round: round 0's are shared (model None), later ones a model's."""
+        rows = self._db.execute(
+            "SELECT id, first, count, start, size FROM parts WHERE round = ? AND model IS ?"
+            " ORDER BY id",
+            (round_, None if round_ == 0 else model),
+        )
+        return [
+            Part(index=i, first=first or 0, count=n, start=start or 0, size=size)
+            for i, first, n, start, size in rows
+        ]
+
+    def ranges(self, part: int) -> Iterator[tuple[int, int]]:
+        """The (offset, size) of the input bytes a part is made of, in order."""
+        first = self._db.execute("SELECT round, start, size FROM parts WHERE id = ?", (part,))
+        round_, start, size = first.fetchone()
+        if round_ == 0:
+            yield start, size
+            return
+        yield from self._db.execute(
+            "SELECT r.start, r.size FROM members m JOIN requests r ON r.idx = m.idx"
+            " WHERE m.part = ? ORDER BY m.idx",
+            (part,),
+        )
+
+    def file_of(self, part: int) -> str | None:
+        """The id of the part's uploaded file, once it is uploaded."""
+        row = self._db.execute("SELECT file_id FROM parts WHERE id = ?", (part,)).fetchone()
+        return None if row is None else row[0]
+
+    def uploaded(self, part: int, file_id: str) -> None:
+        """Record that the part is uploaded as `file_id`."""
+        with _transaction(self._db):
+            self._db.execute("UPDATE parts SET file_id = ? WHERE id = ?", (file_id, part))
+
+    # Jobs
+
+    def job(self, part: int, model: str) -> JobEntry | None:
+        """The job recorded for the part on the model, if its create was begun."""
+        row = self._db.execute(
+            "SELECT part, model, token, job_id, status, collected FROM jobs"
+            " WHERE part = ? AND model = ?",
+            (part, model),
+        ).fetchone()
+        return None if row is None else _job_entry(row)
+
+    def jobs(self) -> list[JobEntry]:
+        """Every job recorded, in the order begun."""
+        rows = self._db.execute(
+            "SELECT part, model, token, job_id, status, collected FROM jobs ORDER BY rowid"
+        )
+        return [_job_entry(row) for row in rows]
+
+    def begin_job(self, part: int, model: str, token: str) -> JobEntry:
+        """Record the token a create is about to carry; the entry already there if any."""
+        with _transaction(self._db):
+            self._db.execute(
+                "INSERT OR IGNORE INTO jobs (part, model, token) VALUES (?, ?, ?)",
+                (part, model, token),
+            )
+        found = self.job(part, model)
+        assert found is not None
+        return found
+
+    def created(self, part: int, model: str, job_id: str, status: str) -> None:
+        """Record the job a create made, or its status as last seen."""
+        with _transaction(self._db):
+            self._db.execute(
+                "UPDATE jobs SET job_id = ?, status = ? WHERE part = ? AND model = ?",
+                (job_id, status, part, model),
+            )
+
+    def collect(self, part: int, model: str, answers: Iterable[Answer]) -> int:
+        """Record the answers of the part's job on the model; return how many lines
+        answered no request of the part, or one already answered (they are not kept).
+
+        One transaction: a collect cut short leaves nothing, and is done again. An
+        answer of a later round replaces the failure of an earlier one; within a round,
+        the first line for a request stands.
+        """
+        db = self._db
+        round_, first, count = db.execute(
+            "SELECT round, first, count FROM parts WHERE id = ?", (part,)
+        ).fetchone()
+        args: tuple[int, ...]
+        if round_ == 0:
+            member, args = "r.idx BETWEEN ? AND ?", (first, first + count - 1)
+        else:
+            member = "EXISTS (SELECT 1 FROM members m WHERE m.part = ? AND m.idx = r.idx)"
+            args = (part,)
+        with _transaction(db):
+            db.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS incoming (line INTEGER PRIMARY KEY,"
+                " custom_id TEXT, ok INTEGER, transient INTEGER, kind TEXT, offset INTEGER,"
+                " length INTEGER)"
+            )
+            db.execute("DELETE FROM incoming")
+            db.executemany(
+                "INSERT INTO incoming (custom_id, ok, transient, kind, offset, length)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                answers,
+            )
+            lines = db.execute("SELECT count(*) FROM incoming").fetchone()[0]
+            before = db.total_changes
+            db.execute(
+                f"""INSERT INTO outcomes
+                SELECT ?, r.idx, ?, i.ok, i.transient, ?, i.kind, i.offset, i.length
+                FROM incoming i JOIN requests r ON r.custom_id = i.custom_id
+                WHERE {member} ORDER BY i.line
+                ON CONFLICT (model, idx) DO UPDATE SET
+                    round = excluded.round, ok = excluded.ok, transient = excluded.transient,
+                    part = excluded.part, kind = excluded.kind, offset = excluded.offset,
+                    length = excluded.length
+                WHERE excluded.round > outcomes.round AND outcomes.ok = 0""",
+                (model, round_, part, *args),
+            )
+            kept = db.total_changes - before
+            db.execute("UPDATE jobs SET collected = 1 WHERE part = ? AND model = ?", (part, model))
+            db.execute("DELETE FROM incoming")
+        return int(lines) - kept
+
+    # Rounds
+
+    def plan_retry(self, model: str, round_: int, *, max_bytes: int, max_requests: int) -> int:
+        """Gather the model's requests of round `round_` that failed for a transient reason
+        or got no answer into the parts of the next round; return how many there are.
+
+        Done once: planned again, it returns the count it found the first time.
+        """
+        with _transaction(self._db):
+            return plan_retry(
+                self._db, model, round_, max_bytes=max_bytes, max_requests=max_requests
+            )
+
+    # Outputs
+
+    def standing(self, model: str, *, ordered: bool) -> Iterator[Placed]:
+        """Each request's standing answer on the model: exactly one per request, in
+        input order when `ordered`, else file by file (the unanswered last)."""
+        order = "r.idx" if ordered else "o.part IS NULL, o.part, o.kind, o.offset"
+        yield from (
+            Placed(*row)
+            for row in self._db.execute(
+                "SELECT r.idx, r.custom_id, o.part, o.kind, coalesce(o.offset, 0),"
+                " coalesce(o.length, 0) FROM requests r LEFT JOIN outcomes o"
+                f" ON o.model = ? AND o.idx = r.idx ORDER BY {order}",
+                (model,),
+            )
+        )
+
+    def counts(self, model: str) -> tuple[int, int, int]:
+        """(succeeded, failed, unanswered) requests on the model, as they stand."""
+        ok, failed, total = self._db.execute(
+            "SELECT coalesce(sum(ok), 0), count(*) - coalesce(sum(ok), 0),"
+            " (SELECT count(*) FROM requests) FROM outcomes WHERE model = ?",
+            (model,),
+        ).fetchone()
+        return ok, failed, total - ok - failed
+
+
+class _transaction:
+    """BEGIN IMMEDIATE .. COMMIT on a connection in autocommit mode; ROLLBACK on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def _job_entry(row: tuple[Any, ...]) -> JobEntry:
+    part, model, token, job_id, status, collected = row
+    return JobEntry(part, model, token, job_id, status, bool(collected))
+
+
+def _fact(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _differences(found: dict[str, Any], wanted: dict[str, Any]) -> str:
+    """What differs between two runs' descriptions, in words ('' when nothing does)."""
+    keys = sorted(set(found) | set(wanted))
+    return "; ".join(
+        f"{key} was {found.get(key)!r}, now {wanted.get(key)!r}"
+        for key in keys
+        if found.get(key) != wanted.get(key)
+    )

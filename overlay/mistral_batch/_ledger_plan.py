@@ -1,0 +1,156 @@
+"""Planning a run's parts in its ledger: the input's, checked as they are noted, and each
+next round's, from the requests that failed for a transient reason or got no answer.
+
+Functions on the ledger's SQLite connection, called by _ledger inside its transactions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import deque
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from ._input import check_request_line
+from ._split import split
+from .errors import InputError
+
+__all__ = ["plan_input", "plan_retry"]
+
+#: Rows written per statement while planning: big enough to be fast, small enough to
+#: keep memory flat.
+_BATCH = 10_000
+
+
+def plan_input(
+    db: sqlite3.Connection,
+    stream: IO[bytes],
+    path: Path,
+    *,
+    max_bytes: int,
+    max_requests: int,
+    models_in_body: bool,
+) -> tuple[int, int, int]:
+    """Note each request of the input and its round-0 parts; (requests, bytes, parts)."""
+    sizes = _checked_sizes(db, stream, path, models_in_body, max_bytes)
+    count = 0
+    for part in split(sizes, max_bytes=max_bytes, max_requests=max_requests):
+        db.execute(
+            "INSERT INTO parts (id, round, first, count, start, size) VALUES (?, 0, ?, ?, ?, ?)",
+            (part.index, part.first, part.count, part.start, part.size),
+        )
+        count += 1
+    requests, total = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM requests").fetchone()
+    if requests == 0:
+        raise InputError("the input is empty", path=path)
+    return requests, total, count
+
+
+def plan_retry(
+    db: sqlite3.Connection, model: str, round_: int, *, max_bytes: int, max_requests: int
+) -> int:
+    """Note the parts of the round after `round_` on `model`, once; their request count."""
+    following = round_ + 1
+    planned, parts = db.execute(
+        "SELECT coalesce(sum(count), 0), count(*) FROM parts WHERE round = ? AND model = ?",
+        (following, model),
+    ).fetchone()
+    if parts:
+        return int(planned)
+    # Gathered apart first: reading members while writing them would be undefined.
+    db.execute("CREATE TEMP TABLE IF NOT EXISTS resend (idx INTEGER PRIMARY KEY, size INTEGER)")
+    db.execute("DELETE FROM resend")
+    db.execute(f"INSERT INTO resend {_to_send_again(round_)}", (*_args(model, round_),))
+    base = db.execute("SELECT coalesce(max(id), -1) + 1 FROM parts").fetchone()[0]
+    # The ids of the part being filled: at most one part's worth is held at a time.
+    waiting: deque[int] = deque()
+
+    def sizes() -> Iterator[int]:
+        for idx, size in db.execute("SELECT idx, size FROM resend ORDER BY idx"):
+            waiting.append(idx)
+            yield int(size)
+
+    for part in split(sizes(), max_bytes=max_bytes, max_requests=max_requests):
+        pid = base + part.index
+        db.execute(
+            "INSERT INTO parts (id, round, model, count, size) VALUES (?, ?, ?, ?, ?)",
+            (pid, following, model, part.count, part.size),
+        )
+        db.executemany(
+            "INSERT INTO members VALUES (?, ?)",
+            ((pid, waiting.popleft()) for _ in range(part.count)),
+        )
+    found = db.execute("SELECT count(*) FROM resend").fetchone()[0]
+    db.execute("DELETE FROM resend")
+    return int(found)
+
+
+def _to_send_again(round_: int) -> str:
+    """The query of (idx, size) of a round's requests on a model to send again; its
+    arguments are _args'."""
+    if round_ == 0:
+        # Round 0's parts hold every request.
+        members = "SELECT idx, size FROM requests"
+    else:
+        members = (
+            "SELECT r.idx, r.size FROM members m JOIN parts p ON p.id = m.part"
+            " AND p.round = ? AND p.model = ? JOIN requests r ON r.idx = m.idx"
+        )
+    return (
+        f"SELECT s.idx, s.size FROM ({members}) s LEFT JOIN outcomes o"
+        " ON o.model = ? AND o.idx = s.idx"
+        " WHERE o.idx IS NULL OR (o.ok = 0 AND o.transient = 1)"
+    )
+
+
+def _args(model: str, round_: int) -> tuple[Any, ...]:
+    return (model,) if round_ == 0 else (round_, model, model)
+
+
+def _checked_sizes(
+    db: sqlite3.Connection, stream: IO[bytes], path: Path, models_in_body: bool, max_bytes: int
+) -> Iterator[int]:
+    """Check each line of the input and note it; yield its size, for the split."""
+    batch: list[tuple[int, str, int, int]] = []
+    offset = 0
+    # Read no more than one byte past the longest line a part can hold: an endless line
+    # must not fill memory; the split refuses it.
+    lines = iter(lambda: stream.readline(max_bytes + 1), b"")
+    for number, raw in enumerate(lines, 1):
+        if len(raw) > max_bytes:
+            yield len(raw)
+        custom_id, value = check_request_line(raw, number, path)
+        if not models_in_body and "model" in value["body"]:
+            raise InputError(
+                "the body names a model, but the run names the models to run it on:"
+                " remove 'model' from the bodies",
+                line=number,
+                path=path,
+                field="model",
+            )
+        batch.append((number - 1, custom_id, offset, len(raw)))
+        offset += len(raw)
+        if len(batch) == _BATCH:
+            _note(db, batch, path)
+            batch = []
+        yield len(raw)
+    _note(db, batch, path)
+
+
+def _note(db: sqlite3.Connection, batch: list[tuple[int, str, int, int]], path: Path) -> None:
+    """Note a batch of requests; InputError naming the first duplicate custom_id."""
+    before = db.total_changes
+    db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?)", batch)
+    if db.total_changes - before == len(batch):
+        return
+    for idx, custom_id, _, _ in batch:
+        first = db.execute("SELECT idx FROM requests WHERE custom_id = ?", (custom_id,))
+        found = first.fetchone()[0]
+        if found != idx:
+            raise InputError(
+                f"duplicate custom_id {custom_id!r} (first on line {found + 1})",
+                line=idx + 1,
+                path=path,
+                field="custom_id",
+            )
