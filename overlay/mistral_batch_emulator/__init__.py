@@ -40,7 +40,13 @@ Admin API, under ``/_emulator/`` (a valid API key is required; not part of the c
 - ``GET /_emulator/settings`` and ``PATCH /_emulator/settings`` with any of
   ``range_support`` (false: ignore ``Range`` on downloads), ``requests_per_second``,
   ``queue_delay``, ``hour_seconds``, ``max_upload_bytes``, ``max_pending_requests``
-  (Mistral's limit of 1,000,000 requests in a workspace's unfinished jobs).
+  (Mistral's limit of 1,000,000 unanswered requests in a workspace's queued and running
+  jobs; a create past it is a 400 whose message says "pending requests"), ``fail_rate``
+  (from 0 to 1, default 0: the share of requests that jobs answer with a transient 503 in
+  their error file instead of the fake model's answer, decided by a hash of the
+  custom_id, the model and the attempt, i.e. how many times the workspace already had
+  that request run in a job, so the same requests fail alike and a retry draws anew;
+  the counts are kept in ``data_dir``, and only while ``fail_rate`` is above 0).
 
 Fault kinds counted in the stats: ``status``, ``delay``, ``late``, ``reset``, ``truncate``,
 ``html``, ``drop``, ``mutate``, ``lag``. The same controls exist on :class:`Emulator`:

@@ -19,6 +19,7 @@ _SETTABLE: dict[str, tuple[type, ...]] = {
     "hour_seconds": (int, float),
     "max_upload_bytes": (int,),
     "max_pending_requests": (int,),
+    "fail_rate": (int, float),
 }
 
 
@@ -80,6 +81,8 @@ async def change_settings(request: Request) -> Response:
             problems.append(issue(["body", key], "Unknown setting", "extra_forbidden"))
         elif not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):
             problems.append(issue(["body", key], "Wrong type for this setting", "type_error"))
+        elif key == "fail_rate" and isinstance(value, int | float) and not 0 <= value <= 1:
+            problems.append(issue(["body", key], "Input should be from 0 to 1", "value_error"))
     if problems:
         raise ValidationFailed(problems)
     state = state_of(request)

@@ -16,9 +16,11 @@ from typing import IO, Any
 import orjson
 
 from ._endpoints import body_problem
+from ._errors import error_body
 from ._fake_model import respond
 from ._records import JobRecord, Progress
-from ._store import Store
+from ._store import AttemptKey, Store
+from ._transient import TRANSIENT_MESSAGE, TRANSIENT_STATUS, draws_failure
 
 _READ_SIZE = 4 * 1024 * 1024
 
@@ -66,6 +68,10 @@ class JobRunner:
 
     def __init__(self, store: Store, job: JobRecord) -> None:
         self.job = job
+        self._store = store
+        #: The requests the last step ran, to add to the store's counts with its progress.
+        self.attempts: dict[AttemptKey, int] = {}
+        self._fail_rate = 0.0
         self.progress = job.progress
         # None when the job names neither: each request must then name its own.
         self.model = job.model or (f"agent:{job.agent_id}" if job.agent_id else None)
@@ -125,8 +131,14 @@ class JobRunner:
             self._buffer, self._pos, self._base = b"", 0, 0
             self.progress = replace(self.progress, cursor_file=self.progress.cursor_file + 1)
 
-    def step(self, max_lines: int) -> bool:
-        """Process up to ``max_lines`` requests and save nothing; True when input is done."""
+    def step(self, max_lines: int, fail_rate: float = 0.0) -> bool:
+        """Process up to ``max_lines`` requests and save nothing; True when input is done.
+
+        A share ``fail_rate`` of the requests that reach the model fail with a transient
+        error; the requests run are counted in ``attempts`` (when ``fail_rate`` > 0).
+        """
+        self.attempts = {}
+        self._fail_rate = fail_rate
         p = self.progress
         index, succeeded, failed = p.next_index, p.succeeded, p.failed
         errors = dict(p.errors)
@@ -202,6 +214,9 @@ class JobRunner:
             return self._failure(
                 result_id, custom_id, MISSING_MODEL_STATUS, message, MISSING_MODEL_BODY
             )
+        if self._fail_rate > 0 and self._fails(custom_id, model, result_id):
+            body = error_body(TRANSIENT_STATUS, TRANSIENT_MESSAGE)
+            return self._failure(result_id, custom_id, TRANSIENT_STATUS, TRANSIENT_MESSAGE, body)
         answer = respond(self.job.endpoint, body, model, self.created)
         result = {
             "id": result_id,
@@ -210,6 +225,17 @@ class JobRunner:
             "error": None,
         }
         return orjson.dumps(result) + b"\n", None
+
+    def _fails(self, custom_id: str | None, model: str, result_id: str) -> bool:
+        """Whether this attempt at the request draws a transient failure; counts it."""
+        if custom_id is None:
+            # Nothing ties it to a request of another job: always a first attempt.
+            return draws_failure(result_id, model, 0, self._fail_rate)
+        key = (self.job.workspace, model, custom_id)
+        earlier = self.attempts.get(key, 0)
+        self.attempts[key] = earlier + 1
+        attempt = self._store.attempts(key) + earlier
+        return draws_failure(custom_id, model, attempt, self._fail_rate)
 
     @staticmethod
     def _failure(

@@ -48,8 +48,27 @@ CREATE TABLE IF NOT EXISTS jobs (
     out_bytes INTEGER NOT NULL DEFAULT 0,
     err_bytes INTEGER NOT NULL DEFAULT 0
 );
+-- How many times a workspace had each (model, custom_id) run in a job, counted while
+-- fail_rate is above zero: the attempt that decides a transient failure.
+CREATE TABLE IF NOT EXISTS attempts (
+    workspace TEXT NOT NULL,
+    model TEXT NOT NULL,
+    custom_id TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (workspace, model, custom_id)
+) WITHOUT ROWID;
 """
 
+#: The unanswered requests of a workspace's QUEUED and RUNNING jobs.
+PENDING_REQUESTS = (
+    "SELECT COALESCE(SUM(MAX(total - succeeded - failed, 0)), 0) FROM jobs "
+    "WHERE workspace = ? AND status IN ('QUEUED', 'RUNNING')"
+)
+GET_ATTEMPTS = "SELECT count FROM attempts WHERE workspace = ? AND model = ? AND custom_id = ?"
+ADD_ATTEMPTS = (
+    "INSERT INTO attempts (workspace, model, custom_id, count) VALUES (?,?,?,?) "
+    "ON CONFLICT (workspace, model, custom_id) DO UPDATE SET count = count + excluded.count"
+)
 
 FILE_COLUMNS = (
     "id, workspace, filename, purpose, sample_type, source, num_lines, mimetype, "

@@ -43,7 +43,8 @@ class Emulator:
     "team", "key-b": "team"}``); each key is its own user, for ``created_by_me``.
     State lives in ``data_dir`` (a temporary folder, removed on stop, unless given), so
     an emulator started again on the same ``data_dir`` keeps every file and job and
-    finishes the jobs that were running.
+    finishes the jobs that were running. ``fail_rate``: the share of requests that jobs
+    answer with a transient 503 (by custom_id, model and attempt: see ``_transient``).
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class Emulator:
         hour_seconds: float = 3600.0,
         max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
         max_pending_requests: int = 1_000_000,
+        fail_rate: float = 0.0,
         refuse_unfinished_delete: bool = True,
         faults: Iterable[Fault] = (),
         log_level: str = "warning",
@@ -67,6 +69,8 @@ class Emulator:
             raise ValueError("api_keys must hold at least one key")
         if requests_per_second is not None and requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive, or None for no limit")
+        if not 0 <= fail_rate <= 1:
+            raise ValueError("fail_rate must be between 0 and 1")
         self.host = host
         self.port = port
         self.api_keys: list[str] = list(api_keys) if api_keys else [_new_key()]
@@ -80,6 +84,7 @@ class Emulator:
             requests_per_second=requests_per_second,
             max_upload_bytes=max_upload_bytes,
             max_pending_requests=max_pending_requests,
+            fail_rate=fail_rate,
             refuse_unfinished_delete=refuse_unfinished_delete,
         )
         self._given_dir = Path(data_dir) if data_dir is not None else None

@@ -21,8 +21,11 @@ class Settings:
     queue_delay: float = 0.0
     requests_per_second: float | None = None
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    #: Mistral's limit: requests of a workspace's unfinished jobs, taken together.
+    #: Mistral's limit: the unanswered requests of a workspace's QUEUED and RUNNING jobs.
     max_pending_requests: int = 1_000_000
+    #: The share of requests the fake model answers with a transient 503 instead (see
+    #: ``_transient``): the same requests on the same attempt fail every time.
+    fail_rate: float = 0.0
     range_support: bool = True
     #: Whether deleting a queued or running job is refused with a 409. Mistral's document
     #: does not say; with False such a job is deleted at once.
@@ -38,6 +41,7 @@ class Settings:
                 "requests_per_second": self.requests_per_second,
                 "max_upload_bytes": self.max_upload_bytes,
                 "max_pending_requests": self.max_pending_requests,
+                "fail_rate": self.fail_rate,
                 "range_support": self.range_support,
                 "refuse_unfinished_delete": self.refuse_unfinished_delete,
             }

@@ -9,17 +9,30 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any, TypeVar
 
 import orjson
 
 from ._records import UNFINISHED, FileQuery, FileRecord, JobRecord, Progress, is_server_id, new_id
-from ._schema import FILE_COLUMNS, JOB_COLUMNS, SCHEMA, file_from_row, job_from_row
+from ._schema import (
+    ADD_ATTEMPTS,
+    FILE_COLUMNS,
+    GET_ATTEMPTS,
+    JOB_COLUMNS,
+    PENDING_REQUESTS,
+    SCHEMA,
+    file_from_row,
+    job_from_row,
+)
 
 R = TypeVar("R")
+#: A request as attempts are counted: its workspace, its model and its custom_id.
+AttemptKey = tuple[str, str, str]
+_FILE_SLOTS = ",".join("?" * len(FILE_COLUMNS.split(",")))
 
 
 class Store:
@@ -98,24 +111,8 @@ class Store:
 
     @staticmethod
     def _insert_file(db: sqlite3.Connection, record: FileRecord) -> None:
-        db.execute(
-            f"INSERT INTO files ({FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                record.id,
-                record.workspace,
-                record.filename,
-                record.purpose,
-                record.sample_type,
-                record.source,
-                record.num_lines,
-                record.mimetype,
-                record.signature,
-                record.bytes,
-                record.created_at,
-                record.expires_at,
-                record.visibility,
-            ),
-        )
+        # FileRecord's fields are FILE_COLUMNS, in their order.
+        db.execute(f"INSERT INTO files ({FILE_COLUMNS}) VALUES ({_FILE_SLOTS})", astuple(record))
 
     def get_file(self, workspace: str | None, file_id: str, now: float) -> FileRecord | None:
         """The live file ``file_id`` of ``workspace`` (of any workspace when None)."""
@@ -236,12 +233,7 @@ class Store:
 
     def pending_requests(self, workspace: str) -> int:
         """Requests of the workspace's QUEUED and RUNNING jobs not yet answered."""
-        rows = self._query(
-            "SELECT COALESCE(SUM(MAX(total - succeeded - failed, 0)), 0) FROM jobs "
-            "WHERE workspace = ? AND status IN ('QUEUED', 'RUNNING')",
-            (workspace,),
-        )
-        return int(rows[0][0])
+        return int(self._query(PENDING_REQUESTS, (workspace,))[0][0])
 
     def delete_job(self, workspace: str, job_id: str, *, unfinished_too: bool = False) -> str:
         """Delete a job: "deleted", "missing" or "unfinished" (refused, unless `unfinished_too`).
@@ -291,10 +283,23 @@ class Store:
             ).rowcount
         return bool(changed)
 
-    def save_progress(self, job_id: str, progress: Progress) -> None:
-        """Record how far a running job got (its status is left alone)."""
+    def save_progress(
+        self, job_id: str, progress: Progress, attempts: Mapping[AttemptKey, int] | None = None
+    ) -> None:
+        """Record how far a running job got (its status is left alone).
+
+        ``attempts`` adds to the counts of requests run, in the same transaction, so a
+        restart never counts the requests of a step whose results it writes again.
+        """
         with self._transaction() as db:
             self._save_progress(db, job_id, progress)
+            if attempts:
+                db.executemany(ADD_ATTEMPTS, [(*key, n) for key, n in attempts.items()])
+
+    def attempts(self, key: AttemptKey) -> int:
+        """How many times a (workspace, model, custom_id) was run in a job so far."""
+        rows = self._query(GET_ATTEMPTS, key)
+        return int(rows[0][0]) if rows else 0
 
     @staticmethod
     def _save_progress(db: sqlite3.Connection, job_id: str, p: Progress) -> None:

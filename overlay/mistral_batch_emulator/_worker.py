@@ -111,11 +111,11 @@ class Worker:
         else:
             lines = _STEP_LINES
         try:
-            done = runner.step(lines)
+            done = runner.step(lines, settings.fail_rate)
         except InputUnreadable:
             self._fail_unreadable(job, now)
             return 0.0
-        self._store.save_progress(job.id, runner.progress)
+        self._store.save_progress(job.id, runner.progress, runner.attempts)
         if done:
             progress = runner.progress
             failed_all = progress.failed > 0 and progress.succeeded == 0
