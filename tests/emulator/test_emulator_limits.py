@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from emulator_helpers import (
     api_client,
     chat_line,
@@ -101,3 +102,31 @@ def test_a_running_job_frees_the_quota_of_the_requests_it_has_answered(
         assert client.patch("/_emulator/settings", json={"requests_per_second": None}).is_success
         assert wait_for_job(client, first["id"])["status"] == "SUCCESS"
         create_job(client, **inline_job(10))
+
+
+def test_an_upload_past_the_size_limit_is_a_413_error_object(
+    make_emulator: EmulatorFactory,
+) -> None:
+    emu = make_emulator(max_upload_bytes=1000)
+    with api_client(emu) as client:
+        assert upload(client, b"a" * 1000, "fits.txt")["bytes"] == 1000
+        refused = client.post(
+            "/v1/files", files={"file": ("big.txt", b"a" * 1001)}, data={"purpose": "batch"}
+        )
+        assert refused.status_code == 413
+        assert refused.json() == {
+            "object": "error",
+            "message": "File larger than the 1000 bytes limit",
+            "type": "request_too_large",
+            "param": None,
+            "code": "413",
+        }
+        assert client.patch("/_emulator/settings", json={"max_upload_bytes": 1001}).is_success
+        assert upload(client, b"a" * 1001, "big.txt")["bytes"] == 1001
+
+
+def test_the_limits_are_mistrals_by_default(client: httpx.Client) -> None:
+    settings = client.get("/_emulator/settings").json()
+    assert settings["max_upload_bytes"] == 512 * 1024 * 1024
+    assert settings["max_pending_requests"] == 1_000_000
+    assert settings["fail_rate"] == 0
