@@ -32,7 +32,24 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m mistral_batch
     parser.add_argument(
         "--hour-seconds", type=float, default=3600.0, help="real seconds in one API hour"
     )
+    parser.add_argument(
+        "--max-pending-requests",
+        type=int,
+        default=1_000_000,
+        help="unanswered requests a workspace's queued and running jobs may hold",
+    )
+    parser.add_argument(
+        "--max-upload-bytes", type=int, default=512 * 1024 * 1024, help="largest upload"
+    )
+    parser.add_argument(
+        "--fail-rate",
+        type=float,
+        default=0.0,
+        help="share of requests that jobs answer with a transient 503 (0 to 1)",
+    )
     args = parser.parse_args(argv)
+    if not 0 <= args.fail_rate <= 1:
+        parser.error("--fail-rate must be between 0 and 1")
     try:
         serve(
             args.host,
@@ -42,6 +59,9 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m mistral_batch
             queue_delay=args.queue_delay,
             requests_per_second=args.requests_per_second,
             hour_seconds=args.hour_seconds,
+            max_pending_requests=args.max_pending_requests,
+            max_upload_bytes=args.max_upload_bytes,
+            fail_rate=args.fail_rate,
         )
     except (ImportError, OSError) as exc:
         # A missing extra or a busy port is the user's to fix: one line, no traceback.

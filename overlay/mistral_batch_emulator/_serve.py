@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._server import Emulator
+from ._settings import DEFAULT_MAX_UPLOAD_BYTES
 
 
 def serve(
@@ -19,9 +20,15 @@ def serve(
     queue_delay: float = 0.0,
     requests_per_second: float | None = None,
     hour_seconds: float = 3600.0,
+    max_pending_requests: int = 1_000_000,
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+    fail_rate: float = 0.0,
     log_level: str = "warning",
 ) -> None:
-    """Run an emulator until Ctrl-C, after printing its URL and keys (one line each)."""
+    """Run an emulator until Ctrl-C, after printing its URL and keys (one line each).
+
+    The keywords are those of :class:`Emulator`; ValueError for one out of its range.
+    """
     logging.basicConfig(level=logging.WARNING)
     emulator = Emulator(
         host=host,
@@ -31,6 +38,9 @@ def serve(
         queue_delay=queue_delay,
         requests_per_second=requests_per_second,
         hour_seconds=hour_seconds,
+        max_pending_requests=max_pending_requests,
+        max_upload_bytes=max_upload_bytes,
+        fail_rate=fail_rate,
         log_level=log_level,
     )
     stopped = threading.Event()

@@ -182,6 +182,23 @@ def test_python_dash_m_starts_and_answers(tmp_path: Path) -> None:
     assert (tmp_path / "emulator.sqlite3").is_file()
 
 
+def test_python_dash_m_hands_the_limits_and_the_fail_rate_to_serve(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mistral_batch_emulator import __main__ as entry
+
+    seen: dict[str, object] = {}
+    monkeypatch.setattr(entry, "serve", lambda *args, **options: seen.update(options))
+    names = ("max_pending_requests", "max_upload_bytes", "fail_rate")
+    entry.main([])
+    assert [seen[name] for name in names] == [1_000_000, 512 * 1024 * 1024, 0]
+    entry.main(["--max-pending-requests", "5", "--max-upload-bytes", "1000", "--fail-rate", "1"])
+    assert [seen[name] for name in names] == [5, 1000, 1]
+    with pytest.raises(SystemExit) as exited:
+        entry.main(["--fail-rate", "2"])
+    assert exited.value.code == 2
+
+
 def test_python_dash_m_stops_on_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mistral_batch.emulator", "--port", "0"],

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
 
 from ._app import CommandError
+
+
+def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
+    """Refuse nan, which click's ranges let through."""
+    if math.isnan(value):
+        raise click.BadParameter("nan is not a number.")
+    return value
 
 
 @click.command("emulator")
@@ -44,6 +52,28 @@ from ._app import CommandError
     default=3600.0,
     help="Real seconds in one API hour (for timeout_hours).",
 )
+@click.option(
+    "--max-pending-requests",
+    type=click.IntRange(1),
+    default=1_000_000,
+    show_default=True,
+    help="Unanswered requests a workspace's queued and running jobs may hold (Mistral's limit).",
+)
+@click.option(
+    "--max-upload-bytes",
+    type=click.IntRange(1),
+    default=512 * 1024 * 1024,
+    show_default=True,
+    help="Largest file an upload may send (Mistral's limit, 512 MiB).",
+)
+@click.option(
+    "--fail-rate",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    show_default=True,
+    callback=_a_number,
+    help="Share of requests that jobs answer with a transient 503 (a retry draws again).",
+)
 def emulator(
     host: str,
     port: int,
@@ -52,6 +82,9 @@ def emulator(
     requests_per_second: float | None,
     queue_delay: float,
     hour_seconds: float,
+    max_pending_requests: int,
+    max_upload_bytes: int,
+    fail_rate: float,
 ) -> None:
     """Serve a local emulator of Mistral's Files and Batch API until Ctrl-C.
 
@@ -71,6 +104,9 @@ def emulator(
             queue_delay=queue_delay,
             requests_per_second=requests_per_second,
             hour_seconds=hour_seconds,
+            max_pending_requests=max_pending_requests,
+            max_upload_bytes=max_upload_bytes,
+            fail_rate=fail_rate,
         )
     except (ImportError, OSError) as exc:
         raise CommandError(describe_start_error(exc)) from exc
