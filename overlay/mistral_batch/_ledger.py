@@ -30,35 +30,18 @@ from typing import Any, NamedTuple
 
 import attrs
 
-from ._ledger_plan import plan_input, plan_retry
+from ._ledger_sql import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    differences,
+    fact,
+    plan_input,
+    plan_retry,
+    transaction,
+)
 from ._split import Part
 
 __all__ = ["Answer", "JobEntry", "Ledger", "LedgerError", "Placed", "Planned"]
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE requests (
-    idx INTEGER PRIMARY KEY, custom_id TEXT NOT NULL UNIQUE,
-    start INTEGER NOT NULL, size INTEGER NOT NULL
-);
-CREATE TABLE parts (
-    id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model TEXT,
-    first INTEGER, count INTEGER NOT NULL, start INTEGER, size INTEGER NOT NULL, file_id TEXT
-);
-CREATE TABLE members (part INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (part, idx))
-    WITHOUT ROWID;
-CREATE TABLE jobs (
-    part INTEGER NOT NULL, model TEXT NOT NULL, token TEXT NOT NULL, job_id TEXT,
-    status TEXT, collected INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (part, model)
-);
-CREATE TABLE outcomes (
-    model TEXT NOT NULL, idx INTEGER NOT NULL, round INTEGER NOT NULL, ok INTEGER NOT NULL,
-    transient INTEGER NOT NULL, part INTEGER NOT NULL, kind TEXT NOT NULL,
-    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (model, idx)
-) WITHOUT ROWID;
-"""
 
 
 class LedgerError(Exception):
@@ -129,19 +112,19 @@ class Ledger:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             wanted = json.dumps(dict(run), sort_keys=True)
             if version == 0:
-                with _transaction(db):
+                with transaction(db):
                     # Statement by statement: executescript would commit half-way.
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                    for statement in filter(str.strip, SCHEMA.split(";")):
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     db.execute("INSERT INTO facts VALUES ('run', ?)", (wanted,))
             elif version != SCHEMA_VERSION:
                 raise LedgerError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
             else:
-                found = json.loads(_fact(db, "run") or "{}")
-                differences = _differences(found, dict(run))
-                if differences:
-                    raise LedgerError(f"{path} was written for another run: {differences}")
+                found = json.loads(fact(db, "run") or "{}")
+                changed = differences(found, dict(run))
+                if changed:
+                    raise LedgerError(f"{path} was written for another run: {changed}")
         except sqlite3.DatabaseError as exc:
             db.close()
             raise LedgerError(f"{path}: not a state file ({exc})") from exc
@@ -159,7 +142,7 @@ class Ledger:
     @property
     def planned(self) -> Planned | None:
         """What planning found, once the input is planned."""
-        value = _fact(self._db, "planned")
+        value = fact(self._db, "planned")
         return None if value is None else Planned(*json.loads(value))
 
     def plan(
@@ -173,7 +156,7 @@ class Ledger:
         """
         if (done := self.planned) is not None:
             return done
-        with _transaction(self._db), path.open("rb") as stream:
+        with transaction(self._db), path.open("rb") as stream:
             found = plan_input(
                 self._db,
                 stream,
@@ -220,7 +203,7 @@ class Ledger:
 
     def uploaded(self, part: int, file_id: str) -> None:
         """Record that the part is uploaded as `file_id`."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute("UPDATE parts SET file_id = ? WHERE id = ?", (file_id, part))
 
     # Jobs
@@ -243,7 +226,7 @@ class Ledger:
 
     def begin_job(self, part: int, model: str, token: str) -> JobEntry:
         """Record the token a create is about to carry; the entry already there if any."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute(
                 "INSERT OR IGNORE INTO jobs (part, model, token) VALUES (?, ?, ?)",
                 (part, model, token),
@@ -254,7 +237,7 @@ class Ledger:
 
     def created(self, part: int, model: str, job_id: str, status: str) -> None:
         """Record the job a create made, or its status as last seen."""
-        with _transaction(self._db):
+        with transaction(self._db):
             self._db.execute(
                 "UPDATE jobs SET job_id = ?, status = ? WHERE part = ? AND model = ?",
                 (job_id, status, part, model),
@@ -278,7 +261,7 @@ class Ledger:
         else:
             member = "EXISTS (SELECT 1 FROM members m WHERE m.part = ? AND m.idx = r.idx)"
             args = (part,)
-        with _transaction(db):
+        with transaction(db):
             db.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS incoming (line INTEGER PRIMARY KEY,"
                 " custom_id TEXT, ok INTEGER, transient INTEGER, kind TEXT, offset INTEGER,"
@@ -305,7 +288,11 @@ class Ledger:
                 (model, round_, part, *args),
             )
             kept = db.total_changes - before
-            db.execute("UPDATE jobs SET collected = 1 WHERE part = ? AND model = ?", (part, model))
+            marked = db.execute(
+                "UPDATE jobs SET collected = 1 WHERE part = ? AND model = ?", (part, model)
+            )
+            if marked.rowcount != 1:
+                raise LedgerError(f"no job of part {part} on model {model!r} is recorded")
             db.execute("DELETE FROM incoming")
         return int(lines) - kept
 
@@ -317,10 +304,50 @@ class Ledger:
 
         Done once: planned again, it returns the count it found the first time.
         """
-        with _transaction(self._db):
-            return plan_retry(
+        key = f"retry {round_} {model}"
+        if (done := fact(self._db, key)) is not None:
+            return int(done)
+        with transaction(self._db):
+            found = plan_retry(
                 self._db, model, round_, max_bytes=max_bytes, max_requests=max_requests
             )
+            self._db.execute("INSERT INTO facts VALUES (?, ?)", (key, str(found)))
+        return found
+
+    def retried(self, model: str, round_: int) -> int | None:
+        """How many of the model's requests of the round were planned to go again, once
+        that is planned."""
+        done = fact(self._db, f"retry {round_} {model}")
+        return None if done is None else int(done)
+
+    def last_round(self, model: str) -> int:
+        """The model's latest round that has parts (0, the input's, at least)."""
+        row = self._db.execute(
+            "SELECT coalesce(max(round), 0) FROM parts WHERE model = ?", (model,)
+        ).fetchone()
+        return int(row[0])
+
+    def uncollected(self, model: str, round_: int) -> int:
+        """How many parts of the model's round have no job whose answers are recorded."""
+        row = self._db.execute(
+            "SELECT count(*) FROM parts p LEFT JOIN jobs j ON j.part = p.id AND j.model = ?"
+            " WHERE p.round = ? AND (p.round = 0 OR p.model = ?) AND coalesce(j.collected, 0) = 0",
+            (model, round_, model),
+        ).fetchone()
+        return int(row[0])
+
+    def to_create(self, models: tuple[str, ...]) -> list[tuple[int, str, int]]:
+        """(part, model, requests) of every job not created yet, round by round."""
+        found = []
+        for order, model in enumerate(models):
+            rows = self._db.execute(
+                "SELECT p.round, p.id, p.count FROM parts p LEFT JOIN jobs j"
+                " ON j.part = p.id AND j.model = ? WHERE (p.round = 0 OR p.model = ?)"
+                " AND j.job_id IS NULL",
+                (model, model),
+            )
+            found += [(round_, part, order, model, count) for round_, part, count in rows]
+        return [(part, model, count) for _, part, _, model, count in sorted(found)]
 
     # Outputs
 
@@ -348,34 +375,6 @@ class Ledger:
         return ok, failed, total - ok - failed
 
 
-class _transaction:
-    """BEGIN IMMEDIATE .. COMMIT on a connection in autocommit mode; ROLLBACK on error."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, kind: object, *_: object) -> None:
-        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-
 def _job_entry(row: tuple[Any, ...]) -> JobEntry:
     part, model, token, job_id, status, collected = row
     return JobEntry(part, model, token, job_id, status, bool(collected))
-
-
-def _fact(db: sqlite3.Connection, key: str) -> str | None:
-    row = db.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _differences(found: dict[str, Any], wanted: dict[str, Any]) -> str:
-    """What differs between two runs' descriptions, in words ('' when nothing does)."""
-    keys = sorted(set(found) | set(wanted))
-    return "; ".join(
-        f"{key} was {found.get(key)!r}, now {wanted.get(key)!r}"
-        for key in keys
-        if found.get(key) != wanted.get(key)
-    )

@@ -19,6 +19,7 @@ from mistral_batch.errors import InputError
 __all__ = [
     "ENDPOINTS",
     "MAX_INLINE_REQUESTS",
+    "MAX_PENDING_REQUESTS",
     "MAX_TIMEOUT_HOURS",
     "parse_completion_window",
     "validate_endpoint",
@@ -35,6 +36,8 @@ __all__ = [
 ]
 
 MAX_INLINE_REQUESTS = 10_000
+#: The most requests a workspace's unfinished jobs may hold together (Mistral's limit).
+MAX_PENDING_REQUESTS = 1_000_000
 MAX_TIMEOUT_HOURS = 168
 MAX_SIGNED_URL_HOURS = 168
 METADATA_KEY_LENGTH = (1, 32)

@@ -9,13 +9,19 @@ from ._encoding import MAX_ANSWER_BYTES
 from ._input import MAX_INPUT_BYTES
 from ._jsonl import MAX_LINE_BYTES
 from ._local_files import PRIVATE_FILE_MODE
-from ._validation import MAX_INLINE_REQUESTS, MAX_SIGNED_URL_HOURS, MAX_TIMEOUT_HOURS
+from ._validation import (
+    MAX_INLINE_REQUESTS,
+    MAX_PENDING_REQUESTS,
+    MAX_SIGNED_URL_HOURS,
+    MAX_TIMEOUT_HOURS,
+)
 
 __all__ = [
     "MAX_ANSWER_BYTES",
     "MAX_INLINE_REQUESTS",
     "MAX_INPUT_BYTES",
     "MAX_LINE_BYTES",
+    "MAX_PENDING_REQUESTS",
     "MAX_SIGNED_URL_HOURS",
     "MAX_TIMEOUT_HOURS",
     "PRIVATE_FILE_MODE",

@@ -38,9 +38,13 @@ def ledger(tmp_path: Path) -> Iterator[Ledger]:
 
 @pytest.fixture
 def planned(tmp_path: Path, ledger: Ledger) -> Ledger:
-    """Five requests of SIZE bytes each, two to a part: parts 0, 1 and 2."""
+    """Five requests of SIZE bytes each, two to a part: parts 0, 1 and 2; their jobs on
+    models a and b begun."""
     source = write(tmp_path / "in.jsonl", *(line(f"r{i}") for i in range(5)))
     ledger.plan(source, max_bytes=1000, max_requests=2)
+    for part in range(3):
+        for model in ("a", "b"):
+            ledger.begin_job(part, model, f"token-{part}{model}")
     return ledger
 
 
@@ -101,7 +105,6 @@ def test_an_empty_input_is_refused(tmp_path: Path, ledger: Ledger) -> None:
 
 
 def test_the_record_outlives_the_process(tmp_path: Path, planned: Ledger) -> None:
-    planned.begin_job(0, "a", "token-0a")
     planned.created(0, "a", "job-1", "QUEUED")
     planned.close()
     again = Ledger.open(tmp_path / "run.state", RUN)
@@ -134,17 +137,24 @@ def test_a_file_that_is_no_ledger_is_refused(tmp_path: Path) -> None:
         Ledger.open(state, RUN)
 
 
-def test_a_create_keeps_the_token_recorded_first(planned: Ledger) -> None:
-    first = planned.begin_job(1, "b", "t1")
-    again = planned.begin_job(1, "b", "t2")
+def test_a_create_keeps_the_token_recorded_first(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.plan(write(tmp_path / "in.jsonl", line("a"), line("b")), max_bytes=99, max_requests=1)
+    first = ledger.begin_job(1, "b", "t1")
+    again = ledger.begin_job(1, "b", "t2")
     assert first.token == again.token == "t1"
     assert again.job_id is None
-    planned.created(1, "b", "job-9", "RUNNING")
-    assert [(j.part, j.model, j.job_id) for j in planned.jobs()] == [(1, "b", "job-9")]
+    ledger.created(1, "b", "job-9", "RUNNING")
+    assert [(j.part, j.model, j.job_id) for j in ledger.jobs()] == [(1, "b", "job-9")]
+
+
+def test_answers_of_a_job_never_begun_are_refused(ledger: Ledger, tmp_path: Path) -> None:
+    ledger.plan(write(tmp_path / "in.jsonl", line("a")), max_bytes=99, max_requests=1)
+    with pytest.raises(LedgerError, match="no job of part 0 on model 'z' is recorded"):
+        ledger.collect(0, "z", [answer("a", ok=True)])
+    assert ledger.counts("z") == (0, 0, 1)
 
 
 def test_collecting_keeps_one_answer_per_request_and_counts_the_rest(planned: Ledger) -> None:
-    planned.begin_job(0, "a", "t")
     stray = planned.collect(
         0,
         "a",
@@ -171,7 +181,6 @@ def test_collecting_keeps_one_answer_per_request_and_counts_the_rest(planned: Le
 
 
 def test_a_collect_cut_short_records_nothing(planned: Ledger) -> None:
-    planned.begin_job(0, "a", "t")
 
     def broken() -> Iterator[Answer]:
         yield answer("r0", ok=True)
@@ -202,6 +211,7 @@ def test_a_later_answer_replaces_a_failure_but_never_a_success(planned: Ledger) 
     planned.collect(0, "a", [answer("r0", ok=True), answer("r1", ok=False, transient=True)])
     planned.plan_retry("a", 0, max_bytes=1000, max_requests=10)
     (retry,) = planned.parts(1, "a")
+    planned.begin_job(retry.index, "a", "token-retry")
     stray = planned.collect(
         retry.index, "a", [answer("r1", ok=True, offset=5), answer("r0", ok=False, offset=9)]
     )
@@ -225,3 +235,38 @@ def test_the_ledger_is_a_plain_sqlite_file(tmp_path: Path, planned: Ledger) -> N
     planned.close()
     with sqlite3.connect(tmp_path / "run.state") as db:
         assert db.execute("SELECT count(*) FROM requests").fetchone() == (5,)
+
+
+def test_the_jobs_to_create_come_round_by_round_then_part_by_part(planned: Ledger) -> None:
+    assert planned.to_create(("a", "b")) == [
+        (0, "a", 2),
+        (0, "b", 2),
+        (1, "a", 2),
+        (1, "b", 2),
+        (2, "a", 1),
+        (2, "b", 1),
+    ]
+    # Part 0 on a is begun (in the fixture), not created: it is still to create.
+    planned.created(1, "a", "job-1", "QUEUED")
+    assert (1, "a", 2) not in planned.to_create(("a", "b"))
+    assert (0, "a", 2) in planned.to_create(("a", "b"))
+
+
+def test_a_round_is_over_when_each_of_its_parts_is_collected(planned: Ledger) -> None:
+    assert (planned.last_round("a"), planned.uncollected("a", 0)) == (0, 3)
+    planned.collect(0, "a", [answer("r0", ok=False, transient=True)])
+    planned.collect(1, "a", [])
+    assert planned.uncollected("a", 0) == 1
+    planned.collect(2, "a", [answer("r4", ok=True)])
+    assert planned.uncollected("a", 0) == 0
+    assert planned.uncollected("b", 0) == 3
+    assert planned.retried("a", 0) is None
+    assert planned.plan_retry("a", 0, max_bytes=1000, max_requests=10) == 4
+    assert (planned.retried("a", 0), planned.last_round("a"), planned.last_round("b")) == (4, 1, 0)
+    (retry,) = planned.parts(1, "a")
+    assert planned.to_create(("a",))[-1] == (retry.index, "a", 4)
+    assert planned.uncollected("a", 1) == 1
+    planned.begin_job(retry.index, "a", "token-retry")
+    planned.collect(retry.index, "a", [answer(f"r{i}", ok=True) for i in (0, 1, 2, 3)])
+    assert planned.uncollected("a", 1) == 0
+    assert planned.counts("a") == (5, 0, 0)

@@ -1,5 +1,6 @@
-"""Planning a run's parts in its ledger: the input's, checked as they are noted, and each
-next round's, from the requests that failed for a transient reason or got no answer.
+"""The SQL of a run's ledger: its schema, its transactions, and the planning of its parts
+(the input's, checked as they are noted, and each next round's, from the requests that
+failed for a transient reason or got no answer).
 
 Functions on the ledger's SQLite connection, called by _ledger inside its transactions.
 """
@@ -16,7 +17,41 @@ from ._input import check_request_line
 from ._split import split
 from .errors import InputError
 
-__all__ = ["plan_input", "plan_retry"]
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "differences",
+    "fact",
+    "plan_input",
+    "plan_retry",
+    "transaction",
+]
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE requests (
+    idx INTEGER PRIMARY KEY, custom_id TEXT NOT NULL UNIQUE,
+    start INTEGER NOT NULL, size INTEGER NOT NULL
+);
+CREATE TABLE parts (
+    id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model TEXT,
+    first INTEGER, count INTEGER NOT NULL, start INTEGER, size INTEGER NOT NULL, file_id TEXT
+);
+CREATE TABLE members (part INTEGER NOT NULL, idx INTEGER NOT NULL, PRIMARY KEY (part, idx))
+    WITHOUT ROWID;
+CREATE TABLE jobs (
+    part INTEGER NOT NULL, model TEXT NOT NULL, token TEXT NOT NULL, job_id TEXT,
+    status TEXT, collected INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (part, model)
+);
+CREATE TABLE outcomes (
+    model TEXT NOT NULL, idx INTEGER NOT NULL, round INTEGER NOT NULL, ok INTEGER NOT NULL,
+    transient INTEGER NOT NULL, part INTEGER NOT NULL, kind TEXT NOT NULL,
+    offset INTEGER NOT NULL, length INTEGER NOT NULL, PRIMARY KEY (model, idx)
+) WITHOUT ROWID;
+"""
+
 
 #: Rows written per statement while planning: big enough to be fast, small enough to
 #: keep memory flat.
@@ -154,3 +189,31 @@ def _note(db: sqlite3.Connection, batch: list[tuple[int, str, int, int]], path: 
                 path=path,
                 field="custom_id",
             )
+
+
+class transaction:
+    """BEGIN IMMEDIATE .. COMMIT on a connection in autocommit mode; ROLLBACK on error."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+def fact(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM facts WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def differences(found: dict[str, Any], wanted: dict[str, Any]) -> str:
+    """What differs between two runs' descriptions, in words ('' when nothing does)."""
+    keys = sorted(set(found) | set(wanted))
+    return "; ".join(
+        f"{key} was {found.get(key)!r}, now {wanted.get(key)!r}"
+        for key in keys
+        if found.get(key) != wanted.get(key)
+    )
