@@ -130,18 +130,24 @@ def _too_large(verb: str, max_bytes: int, line: int, path: StrPath | None) -> In
 
 
 def _write_lines(
-    requests: Iterable[Request], out: IO[bytes], max_bytes: int, path: Path | None
+    requests: Iterable[Request],
+    out: IO[bytes],
+    max_bytes: int | None,
+    path: Path | None,
+    unique: bool = True,
 ) -> InputSummary:
-    """Write and check each request; InputError at the first bad one."""
+    """Write and check each request; InputError at the first bad one. Without `unique`,
+    custom_ids are not compared (a caller that checks them on disk)."""
     first_line: dict[str, int] = {}
     total = 0
     count = 0
     for count, request in enumerate(requests, 1):
         data = encode_request(request, line=count, path=path)
-        custom_id = request["custom_id"] if isinstance(request, Mapping) else request[0]
-        _first_use(first_line, custom_id, count, path)
+        if unique:
+            custom_id = request["custom_id"] if isinstance(request, Mapping) else request[0]
+            _first_use(first_line, custom_id, count, path)
         total += len(data)
-        if total > max_bytes:
+        if max_bytes is not None and total > max_bytes:
             raise _too_large("would exceed", max_bytes, count, path)
         out.write(data)
     if count == 0:
@@ -259,12 +265,15 @@ def check_input_data(
     return InputSummary(count=count, bytes=total)
 
 
-def check_input_file(path: StrPath, *, max_bytes: int = MAX_INPUT_BYTES) -> InputSummary:
-    """Return the summary of a valid JSONL input file; InputError naming the first problem.
+def spool_requests(requests: Iterable[Request], path: Path) -> InputSummary:
+    """Write requests as a JSONL file of any size, checking each one but not that their
+    custom_ids differ (the caller checks that); all or nothing, like write_requests."""
+    with atomic_file(path, 0o600, make_parents=False) as out:
+        return _write_lines(requests, out, None, path, unique=False)
 
-    The size is checked before reading; the file is then read line by line in bounded
-    memory (a set of custom_ids is kept for the uniqueness check).
-    """
+
+def file_size(path: StrPath) -> int:
+    """The size of the input file at `path`; InputError if there is none to read."""
     file = Path(path)
     try:
         size = file.stat().st_size
@@ -274,6 +283,22 @@ def check_input_file(path: StrPath, *, max_bytes: int = MAX_INPUT_BYTES) -> Inpu
         raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
     if file.is_dir():
         raise InputError("is a directory, not a file", path=path)
+    try:
+        with file.open("rb"):
+            pass
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=path) from exc
+    return size
+
+
+def check_input_file(path: StrPath, *, max_bytes: int = MAX_INPUT_BYTES) -> InputSummary:
+    """Return the summary of a valid JSONL input file; InputError naming the first problem.
+
+    The size is checked before reading; the file is then read line by line in bounded
+    memory (a set of custom_ids is kept for the uniqueness check).
+    """
+    file = Path(path)
+    size = file_size(file)
     if size > max_bytes:
         raise InputError(f"the file is {size:,} bytes, over the {max_bytes:,} accepted", path=path)
     if size == 0:

@@ -40,12 +40,9 @@ from ._ledger_sql import (
     transaction,
 )
 from ._split import Part
+from .errors import StateError
 
-__all__ = ["Answer", "JobEntry", "Ledger", "LedgerError", "Placed", "Planned"]
-
-
-class LedgerError(Exception):
-    """Raised when a state file cannot serve this run: another run's, or not a ledger."""
+__all__ = ["Answer", "JobEntry", "Ledger", "Placed", "Planned"]
 
 
 class Planned(NamedTuple):
@@ -100,10 +97,11 @@ class Ledger:
     def open(cls, path: str | Path, run: Mapping[str, Any]) -> Ledger:
         """Open the ledger at `path` for the run `run` describes, creating it if new.
 
-        LedgerError if the file holds another run's record (it names what differs) or
+        StateError if the file holds another run's record (it names what differs) or
         is not a ledger; the file is then left as it is.
         """
-        db = sqlite3.connect(str(path), isolation_level=None)
+        # One run uses it at a time; its record may be let go from another thread.
+        db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
             # WAL with NORMAL sync survives a killed process; only a power cut can lose
             # the last steps, which are then found again by their tokens.
@@ -119,15 +117,15 @@ class Ledger:
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     db.execute("INSERT INTO facts VALUES ('run', ?)", (wanted,))
             elif version != SCHEMA_VERSION:
-                raise LedgerError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
+                raise StateError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
             else:
                 found = json.loads(fact(db, "run") or "{}")
                 changed = differences(found, dict(run))
                 if changed:
-                    raise LedgerError(f"{path} was written for another run: {changed}")
+                    raise StateError(f"{path} was written for another run: {changed}")
         except sqlite3.DatabaseError as exc:
             db.close()
-            raise LedgerError(f"{path}: not a state file ({exc})") from exc
+            raise StateError(f"{path}: not a state file ({exc})") from exc
         except BaseException:
             db.close()
             raise
@@ -195,6 +193,11 @@ class Ledger:
             " WHERE m.part = ? ORDER BY m.idx",
             (part,),
         )
+
+    def count_of(self, part: int) -> int:
+        """How many requests the part holds."""
+        row = self._db.execute("SELECT count FROM parts WHERE id = ?", (part,)).fetchone()
+        return int(row[0])
 
     def file_of(self, part: int) -> str | None:
         """The id of the part's uploaded file, once it is uploaded."""
@@ -292,7 +295,7 @@ class Ledger:
                 "UPDATE jobs SET collected = 1 WHERE part = ? AND model = ?", (part, model)
             )
             if marked.rowcount != 1:
-                raise LedgerError(f"no job of part {part} on model {model!r} is recorded")
+                raise StateError(f"no job of part {part} on model {model!r} is recorded")
             db.execute("DELETE FROM incoming")
         return int(lines) - kept
 

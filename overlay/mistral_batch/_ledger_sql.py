@@ -56,6 +56,8 @@ CREATE TABLE outcomes (
 #: Rows written per statement while planning: big enough to be fast, small enough to
 #: keep memory flat.
 _BATCH = 10_000
+#: How much of a line is read before its start is looked at.
+_PROBE = 64 * 1024
 
 
 def plan_input(
@@ -70,12 +72,18 @@ def plan_input(
     """Note each request of the input and its round-0 parts; (requests, bytes, parts)."""
     sizes = _checked_sizes(db, stream, path, models_in_body, max_bytes)
     count = 0
-    for part in split(sizes, max_bytes=max_bytes, max_requests=max_requests):
-        db.execute(
-            "INSERT INTO parts (id, round, first, count, start, size) VALUES (?, 0, ?, ?, ?, ?)",
-            (part.index, part.first, part.count, part.start, part.size),
-        )
-        count += 1
+    try:
+        for part in split(sizes, max_bytes=max_bytes, max_requests=max_requests):
+            db.execute(
+                "INSERT INTO parts (id, round, first, count, start, size)"
+                " VALUES (?, 0, ?, ?, ?, ?)",
+                (part.index, part.first, part.count, part.start, part.size),
+            )
+            count += 1
+    except InputError as exc:
+        if exc.path is not None:
+            raise
+        raise InputError(exc.reason, line=exc.line, path=path, field=exc.field) from None
     requests, total = db.execute("SELECT count(*), coalesce(sum(size), 0) FROM requests").fetchone()
     if requests == 0:
         raise InputError("the input is empty", path=path)
@@ -149,12 +157,9 @@ def _checked_sizes(
     """Check each line of the input and note it; yield its size, for the split."""
     batch: list[tuple[int, str, int, int]] = []
     offset = 0
-    # Read no more than one byte past the longest line a part can hold: an endless line
-    # must not fill memory; the split refuses it.
-    lines = iter(lambda: stream.readline(max_bytes + 1), b"")
-    for number, raw in enumerate(lines, 1):
+    for number, raw in enumerate(_lines(stream, max_bytes), 1):
         if len(raw) > max_bytes:
-            yield len(raw)
+            yield len(raw)  # the split names it
         custom_id, value = check_request_line(raw, number, path)
         if not models_in_body and "model" in value["body"]:
             raise InputError(
@@ -171,6 +176,17 @@ def _checked_sizes(
             batch = []
         yield len(raw)
     _note(db, batch, path)
+
+
+def _lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes]:
+    """Each line of the input, read no further than it must be: one byte past the longest
+    line a part can hold (an endless line must not fill memory), and no further than its
+    start when that start is not a JSON object's (a file of something else)."""
+    while head := stream.readline(min(_PROBE, max_bytes + 1)):
+        if head.endswith(b"\n") or not head.lstrip(b" \t").startswith(b"{"):
+            yield head
+        else:
+            yield head + stream.readline(max_bytes + 1 - len(head))
 
 
 def _note(db: sqlite3.Connection, batch: list[tuple[int, str, int, int]], path: Path) -> None:

@@ -100,7 +100,10 @@ def _from_path(path: Path, content_type: str | None) -> UploadSource:
 
 
 def upload_source(file: Any, file_name: str | None = None) -> UploadSource:
-    """Normalize what users pass as `file` (path, bytes, file object, File, dict)."""
+    """Normalize what users pass as `file` (path, bytes, file object, File, dict); an
+    UploadSource, made by the client itself, is taken as it is."""
+    if isinstance(file, UploadSource):
+        return file
     if isinstance(file, Mapping):
         if "content" not in file:
             raise InputError("the file dict needs 'file_name' and 'content'", field="file")

@@ -10,6 +10,7 @@ MistralBatchError
     InsecureTransportError, IncompleteDownloadError
     InputError (also a ValueError): local validation failed, nothing was sent
     ResultDecodeError, UnexpectedStatusError, WaitTimeoutError (also a TimeoutError)
+    StateError: a run's state file cannot serve this run
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ __all__ = [
     "RequestTooLargeError",
     "ResultDecodeError",
     "ServerError",
+    "StateError",
     "UnexpectedStatusError",
     "UnprocessableEntityError",
     "UnsafeResponseError",
@@ -228,6 +230,11 @@ class ResultDecodeError(MistralBatchError):
         super().__init__(message)
         self.line = line
         self.excerpt = excerpt
+
+
+class StateError(MistralBatchError):
+    """Raised when a run's state file was written for another run (the message names what
+    differs) or is not a state file; it is left as it is."""
 
 
 class UnexpectedStatusError(MistralBatchError):

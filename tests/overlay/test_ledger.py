@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from mistral_batch._ledger import Answer, Ledger, LedgerError, Placed, Planned
+from mistral_batch._ledger import Answer, Ledger, Placed, Planned
 from mistral_batch._split import Part
-from mistral_batch.errors import InputError
+from mistral_batch.errors import InputError, StateError
 
 RUN = {"endpoint": "/v1/chat/completions", "models": ["a", "b"]}
 
@@ -126,14 +126,14 @@ def test_another_runs_record_is_refused_and_left_alone(tmp_path: Path, planned: 
     planned.close()
     state = tmp_path / "run.state"
     before = state.read_bytes()
-    with pytest.raises(LedgerError, match=r"another run: models was \['a', 'b'\], now \['a'\]"):
+    with pytest.raises(StateError, match=r"another run: models was \['a', 'b'\], now \['a'\]"):
         Ledger.open(state, {**RUN, "models": ["a"]})
     assert state.read_bytes() == before
 
 
 def test_a_file_that_is_no_ledger_is_refused(tmp_path: Path) -> None:
     state = write(tmp_path / "run.state", b"this is not a database, just text\n" * 200)
-    with pytest.raises(LedgerError, match="not a state file"):
+    with pytest.raises(StateError, match="not a state file"):
         Ledger.open(state, RUN)
 
 
@@ -149,7 +149,7 @@ def test_a_create_keeps_the_token_recorded_first(ledger: Ledger, tmp_path: Path)
 
 def test_answers_of_a_job_never_begun_are_refused(ledger: Ledger, tmp_path: Path) -> None:
     ledger.plan(write(tmp_path / "in.jsonl", line("a")), max_bytes=99, max_requests=1)
-    with pytest.raises(LedgerError, match="no job of part 0 on model 'z' is recorded"):
+    with pytest.raises(StateError, match="no job of part 0 on model 'z' is recorded"):
         ledger.collect(0, "z", [answer("a", ok=True)])
     assert ledger.counts("z") == (0, 0, 1)
 

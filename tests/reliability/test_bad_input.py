@@ -102,7 +102,22 @@ CLIENT_CASES: dict[str, tuple[Callable[[Mistral, Path], Any], str, int | None]] 
     "jsonl-crlf": (run_file(GOOD.replace(b"\n", b"\r\n")), "CRLF", 1),
     "jsonl-not-utf8": (run_file(GOOD + b'{"custom_id": "\xff", "body": {}}\n'), "UTF-8", 3),
     "jsonl-empty-file": (run_file(b""), "empty", None),
-    "jsonl-over-512-mb": (lambda c, t: c.batch.run(sparse(t), model=MODEL), "536,870,912", None),
+    # An input past one file's limit is cut into parts; but a file of something else is
+    # refused at its first line, read no further than its start.
+    "jsonl-over-512-mb-of-zeros": (
+        lambda c, t: c.batch.run(sparse(t), model=MODEL),
+        "not valid JSON",
+        1,
+    ),
+    "request-over-one-file": (
+        lambda c, t: c.batch.run(
+            [chat("a"), ("b", {"messages": [{"role": "user", "content": "x" * 200}]})],
+            model=MODEL,
+            max_file_bytes=150,
+        ),
+        "over the 150 that one file may hold",
+        2,
+    ),
     "upload-over-512-mb": (lambda c, t: c.files.upload(sparse(t)), "limit", None),
     # The job's options
     "metadata-empty-key": (create(metadata={"": "x"}), "metadata key '' must be 1 to 32", None),

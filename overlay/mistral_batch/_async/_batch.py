@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 import attrs
 
+from .._backoff import Backoff
+from .._input import MAX_INPUT_BYTES
 from .._local_files import Progress
 from .._operations import AsyncOnProgress
-from .._run_input import Requests, input_path
+from .._run_input import Requests
+from .._run_record import RunRecord, RunResults
+from .._run_setup import open_run
+from .._validation import MAX_PENDING_REQUESTS
+from .._workload import DEFAULT_RETRY_ROUNDS, RunOptions, check_job_options
 from ..models import BatchJob, FileObject
+from ..results import BatchResult
 from ._files import AsyncFiles
 from ._jobs import AsyncJobs
-from ._results import AsyncResultStream
+from ._workload import AsyncWorkload
 
 # The SDK reference's shapes are imported by the calls that answer in them, so that a
 # program using Mistral's own shapes never loads them.
@@ -25,34 +33,58 @@ __all__ = ["AsyncBatch", "AsyncBatchRun"]
 
 @attrs.frozen
 class AsyncBatchRun:
-    """A finished run: the job, its input file, and its results to read."""
+    """A finished run: its jobs, and each request's answer on each model, read from its
+    record on disk.
+
+    ``job`` and ``input_file`` are the first part's (the only ones of a run of one job).
+    Close it (or use it as a context manager) to let its record go: a run without a
+    state file then removes its temporary folder.
+    """
 
     job: BatchJob
     input_file: FileObject
-    _jobs: AsyncJobs = attrs.field(repr=False, alias="jobs")
+    jobs: tuple[BatchJob, ...]
+    models: tuple[str, ...]
+    record: RunRecord = attrs.field(repr=False)
 
-    async def results(self) -> AsyncResultStream:
-        """The successful results, decoded lazily."""
-        return await self._jobs.results(self.job)
+    async def results(self, model: str | None = None) -> RunResults:
+        """The successful results on `model` (the only one when None), each request once."""
+        return self.record.results(model)
 
-    async def errors(self) -> AsyncResultStream:
-        """The failed requests, decoded lazily."""
-        return await self._jobs.errors(self.job)
+    async def errors(self, model: str | None = None) -> RunResults:
+        """The failed requests on `model`, each with its last error, once."""
+        return self.record.errors(model)
+
+    def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
+        """Per request, in input order: its custom_id and each model's result or error."""
+        return self.record.compare()
+
+    def close(self) -> None:
+        """Let the run's record go (a temporary one is removed)."""
+        self.record.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        self.close()
 
 
 class AsyncBatch:
     """Batch inference: `client.batch.jobs` in Mistral's shapes, run() for a whole round
     trip, and create/get/list/cancel in the shapes of the SDK reference (`BatchJobOut`)."""
 
-    def __init__(self, jobs: AsyncJobs, files: AsyncFiles) -> None:
+    def __init__(self, jobs: AsyncJobs, files: AsyncFiles, server_url: str = "") -> None:
         self.jobs = jobs
         self._files = files
+        self._server_url = server_url
 
     async def run(
         self,
         requests: Requests,
         *,
         model: str | None = None,
+        models: Sequence[str] | None = None,
         endpoint: str = "/v1/chat/completions",
         agent_id: str | None = None,
         metadata: Mapping[str, str] | None = None,
@@ -60,23 +92,77 @@ class AsyncBatch:
         wait_timeout: float | None = None,
         on_progress: AsyncOnProgress | None = None,
         upload_progress: Progress | None = None,
+        state: str | os.PathLike[str] | None = None,
+        max_file_bytes: int = MAX_INPUT_BYTES,
+        max_pending: int = MAX_PENDING_REQUESTS,
+        retry_failed: int = DEFAULT_RETRY_ROUNDS,
+        poll: Backoff | None = None,
     ) -> AsyncBatchRun:
-        """Check, upload, create, wait: hand back the finished job and its results.
+        """Check, upload, create, wait, download: every request answered once per model.
 
-        Nothing is sent when the input is invalid (InputError names the line).
+        The input (a JSONL path, or requests) is checked line by line first: nothing is
+        sent when a line is bad (InputError names it). It is cut into parts of at most
+        `max_file_bytes` and `max_pending` requests, each run as a job on each of
+        `models` (or on `model`; with neither, each body names its own), no more
+        requests pending at once than `max_pending`. The requests that fail for a
+        transient reason (BatchResult.transient) are sent again, up to `retry_failed`
+        more rounds. With `state`, a file, the run is recorded as it goes: the same
+        call after a crash or a Ctrl-C picks up where it was, and never uploads a part,
+        creates a job or pays for a request twice. `poll` sets how often the jobs are
+        looked at (every 0.5 s at first, then less and less, up to 30 s).
         """
-        with input_path(requests) as path:
-            uploaded = await self._files.upload(path, purpose="batch", progress=upload_progress)
-        job = await self.jobs.create(
-            input_files=[uploaded.id],
-            endpoint=endpoint,
+        options = RunOptions.build(
             model=model,
+            models=models,
+            endpoint=endpoint,
             agent_id=agent_id,
             metadata=metadata,
             timeout_hours=timeout_hours,
+            max_file_bytes=max_file_bytes,
+            max_pending=max_pending,
+            retry_failed=retry_failed,
         )
-        job = await self.jobs.wait(job, timeout=wait_timeout, on_progress=on_progress)
-        return AsyncBatchRun(job=job, input_file=uploaded, jobs=self.jobs)
+        check_job_options(options)
+        describe = {**options.describe(), "server_url": self._server_url}
+        opened = open_run(requests, state, describe)
+        record = RunRecord(opened.ledger, opened.folder, options.models, temporary=opened.temporary)
+        try:
+            opened.ledger.plan(
+                opened.source,
+                max_bytes=options.max_file_bytes,
+                max_requests=options.max_pending,
+                models_in_body=options.bodies_name_models,
+            )
+            engine = AsyncWorkload(
+                files=self._files,
+                jobs=self.jobs,
+                ledger=opened.ledger,
+                folder=opened.folder,
+                source=opened.source,
+                options=options,
+                poll=poll,
+                on_progress=on_progress,
+                upload_progress=upload_progress,
+            )
+            await engine.run(timeout=wait_timeout)
+            first = engine.seen.get((0, options.models[0]))
+            if first is None:
+                entry = opened.ledger.job(0, options.models[0])
+                assert entry is not None and entry.job_id is not None
+                first = await self.jobs.get(entry.job_id)
+            file_id = opened.ledger.file_of(0)
+            assert file_id is not None
+            input_file = await self._files.retrieve(file_id)
+        except BaseException:
+            record.close()
+            raise
+        return AsyncBatchRun(
+            job=first,
+            input_file=input_file,
+            jobs=tuple(engine.seen.values()),
+            models=options.models,
+            record=record,
+        )
 
     async def create(
         self,

@@ -71,7 +71,7 @@ class AsyncMistral(ClientBase, AsyncClosing):
         self._http = http_client
         transport = AsyncTransport(self._config, self._http)
         self.files = AsyncFiles(transport)
-        self.batch = AsyncBatch(AsyncJobs(transport, self.files), self.files)
+        self.batch = AsyncBatch(AsyncJobs(transport, self.files), self.files, self.server_url)
 
     async def close(self) -> None:
         """Close the connections this client opened."""

@@ -72,7 +72,7 @@ class Mistral(ClientBase, Closing):
         self._http = http_client
         transport = SyncTransport(self._config, self._http)
         self.files = Files(transport)
-        self.batch = Batch(Jobs(transport, self.files), self.files)
+        self.batch = Batch(Jobs(transport, self.files), self.files, self.server_url)
 
     def close(self) -> None:
         """Close the connections this client opened."""

@@ -1,0 +1,224 @@
+"""The engine of a run of any size, on one model or several, that picks up where it stopped.
+
+The ledger (see _ledger) says what exists; this module acts on it. It uploads each part
+once, creates each job of a part on a model once (under a token recorded first, so that
+a create whose answer was lost is found, not sent again), keeps the requests it has
+pending under the workspace's limit and waits out a refusal for too many, downloads each
+finished job's result files and records their answers, and sends the requests that
+failed for a transient reason again in later rounds. Each act is recorded as it is done:
+the same run, started again on the same ledger, goes on from there.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from itertools import chain
+from pathlib import Path
+
+from .._backoff import Backoff, Jitter
+from .._create import CREATE_TOKEN_KEY
+from .._ledger import JobEntry, Ledger
+from .._local_files import Progress
+from .._operations import AsyncOnProgress
+from .._parts_io import answers_in, part_source
+from .._workload import RunOptions, is_pending_refusal, result_file_name
+from ..errors import APIError, WaitTimeoutError
+from ..models import BatchJob
+from ._files import AsyncFiles
+from ._jobs import AsyncJobs
+
+__all__ = ["AsyncWorkload"]
+
+#: How often the jobs are looked at: soon after a change, then less and less, never more
+#: than every 30 s.
+POLL = Backoff(initial=0.5, factor=1.5, max_delay=30.0, jitter=Jitter.NONE)
+
+
+class AsyncWorkload:
+    """Takes a planned run through its rounds to the end (see the module)."""
+
+    def __init__(
+        self,
+        *,
+        files: AsyncFiles,
+        jobs: AsyncJobs,
+        ledger: Ledger,
+        folder: Path,
+        source: Path,
+        options: RunOptions,
+        poll: Backoff | None = None,
+        on_progress: AsyncOnProgress | None = None,
+        upload_progress: Progress | None = None,
+    ) -> None:
+        self._files = files
+        self._jobs = jobs
+        self._ledger = ledger
+        self._folder = folder
+        self._source = source
+        self._options = options
+        self._poll = poll or POLL
+        self._on_progress = on_progress
+        self._upload_progress = upload_progress
+        #: Each job as last seen, by (part, model).
+        self.seen: dict[tuple[int, str], BatchJob] = {}
+        #: The requests each created, unfinished job still holds, as last seen.
+        self._pending: dict[tuple[int, str], int] = {}
+
+    async def run(self, timeout: float | None = None) -> None:
+        """Go on until every request has its answer on every model, or its last error
+        once the rounds are spent; WaitTimeoutError after `timeout` seconds."""
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            # Looked at first: a run started again learns what its jobs still hold.
+            moved = await self._look()
+            moved = await self._submit() or moved
+            moved = self._next_rounds() or moved
+            if self._finished():
+                return
+            attempt = 0 if moved else attempt + 1
+            delay = self._poll.delay(attempt)
+            if timeout is not None and time.monotonic() - started + delay > timeout:
+                last = next(reversed(self.seen.values()), None)
+                raise WaitTimeoutError(
+                    f"the run is not over after {timeout:g} s; run it again to go on",
+                    job=last,
+                )
+            await asyncio.sleep(delay)
+
+    async def _submit(self) -> bool:
+        """Create the jobs that fit under the pending limit; True if any was."""
+        moved = False
+        for part, model, count in self._ledger.to_create(self._options.models):
+            held = sum(self._pending.values())
+            if held and held + count > self._options.max_pending:
+                break
+            job = await self._create(part, model, count)
+            if job is None:
+                break  # the workspace holds too many pending requests: wait for some
+            moved = True
+        return moved
+
+    async def _create(self, part: int, model: str, count: int) -> BatchJob | None:
+        entry = self._ledger.job(part, model)
+        if entry is not None and entry.job_id is None:
+            # A create begun before a stop: its job may exist.
+            found = await self._find(entry.token)
+            if found is not None:
+                return self._record(part, model, found, count)
+        file_id = await self._upload(part)
+        if entry is None:
+            entry = self._ledger.begin_job(part, model, secrets.token_hex(16))
+        metadata = {**self._options.metadata, CREATE_TOKEN_KEY: entry.token}
+        try:
+            job = await self._jobs.create(
+                input_files=[file_id],
+                endpoint=self._options.endpoint,
+                model=model or None,
+                agent_id=self._options.agent_id,
+                metadata=metadata,
+                timeout_hours=self._options.timeout_hours,
+            )
+        except APIError as exc:
+            if is_pending_refusal(exc):
+                return None
+            raise
+        return self._record(part, model, job, count)
+
+    async def _find(self, token: str) -> BatchJob | None:
+        async for job in self._jobs.list(metadata={CREATE_TOKEN_KEY: token}):
+            if (job.metadata or {}).get(CREATE_TOKEN_KEY) == token:
+                return job
+        return None
+
+    async def _upload(self, part: int) -> str:
+        file_id = self._ledger.file_of(part)
+        if file_id is not None:
+            return file_id
+        # A run of one part uploads its input under its own name.
+        whole = part == 0 and len(self._ledger.parts(0)) == 1
+        name = self._source.name if whole else f"{self._source.stem}.part{part}.jsonl"
+        source = part_source(self._source, lambda: self._ledger.ranges(part), name)
+        uploaded = await self._files.upload(source, purpose="batch", progress=self._upload_progress)
+        self._ledger.uploaded(part, uploaded.id)
+        return uploaded.id
+
+    def _record(self, part: int, model: str, job: BatchJob, count: int) -> BatchJob:
+        self._ledger.created(part, model, job.id, job.status)
+        self.seen[(part, model)] = job
+        self._pending[(part, model)] = count
+        return job
+
+    async def _look(self) -> bool:
+        """Look at each unfinished job; record the answers of those that ended."""
+        moved = False
+        for entry in self._ledger.jobs():
+            if entry.job_id is None or entry.collected:
+                continue
+            key = (entry.part, entry.model)
+            job = await self._jobs.get(entry.job_id)
+            previous = self.seen.get(key)
+            self.seen[key] = job
+            if self._on_progress is not None:
+                outcome = self._on_progress(job)  # unasync: async-only
+                if outcome is not None:  # unasync: async-only
+                    await outcome  # unasync: async-only
+                # unasync: sync-only self._on_progress(job)
+            if previous is None or previous.status != job.status:
+                self._ledger.created(entry.part, entry.model, job.id, job.status)
+            answered = job.succeeded_requests + job.failed_requests
+            total = job.total_requests or self._ledger.count_of(entry.part)
+            self._pending[key] = max(0, total - answered)
+            if job.done:
+                await self._collect(entry, job)
+                self._pending.pop(key, None)
+                moved = True
+            elif previous is None or answered != previous.succeeded_requests + (
+                previous.failed_requests
+            ):
+                moved = True
+        return moved
+
+    async def _collect(self, entry: JobEntry, job: BatchJob) -> None:
+        index = self._options.models.index(entry.model)
+        found = []
+        for kind, file_id in (("output", job.output_file), ("errors", job.error_file)):
+            if file_id is None:
+                continue
+            path = self._folder / result_file_name(entry.part, index, kind)
+            download = await self._files.download(file_id)
+            await download.write_to(path)
+            found.append((path, kind))
+        answers = chain.from_iterable(answers_in(path, kind) for path, kind in found)
+        self._ledger.collect(entry.part, entry.model, answers)
+
+    def _next_rounds(self) -> bool:
+        """Plan each model's next round once its round is over; True if one was."""
+        moved = False
+        for model in self._options.models:
+            round_ = self._ledger.last_round(model)
+            if round_ >= self._options.retry_failed:
+                continue  # the rounds are spent
+            if self._ledger.retried(model, round_) is not None:
+                continue  # planned already: with nothing to send again
+            if self._ledger.uncollected(model, round_):
+                continue  # the round is not over
+            self._ledger.plan_retry(
+                model,
+                round_,
+                max_bytes=self._options.max_file_bytes,
+                max_requests=self._options.max_pending,
+            )
+            moved = True
+        return moved
+
+    def _finished(self) -> bool:
+        for model in self._options.models:
+            round_ = self._ledger.last_round(model)
+            if self._ledger.uncollected(model, round_):
+                return False
+            if round_ < self._options.retry_failed and self._ledger.retried(model, round_) is None:
+                return False
+        return True

@@ -1,0 +1,145 @@
+"""What a finished run keeps on disk, read back: each request's standing answer per model.
+
+The ledger knows, for each model and request, which line of which downloaded result file
+stands (see _ledger); this module reads those lines as BatchResult values, a model's
+successes or its errors (a request no job answered gets an error line of its own), or
+every model's answers side by side. Sync and async alike: it reads local files only.
+"""
+
+from __future__ import annotations
+
+import shutil
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from ._jsonl import loads
+from ._ledger import Ledger, Placed
+from ._parts_io import placed_lines
+from ._workload import result_file_name, unanswered_line
+from .errors import InputError
+from .results import BatchResult
+
+__all__ = ["RunRecord", "RunResults"]
+
+
+class RunResults:
+    """Results read lazily from a run's folder: iterate it (``for`` or ``async for``),
+    ideally in a ``with`` block; one BatchResult per line."""
+
+    def __init__(self, lines: Iterator[bytes]) -> None:
+        self._lines = lines
+
+    def _iterate(self) -> Iterator[BatchResult]:
+        from_json = BatchResult.from_json
+        for number, line in enumerate(self._lines, 1):
+            yield from_json(loads(line), number)
+
+    def __iter__(self) -> Iterator[BatchResult]:
+        return self._iterate()
+
+    async def __aiter__(self) -> AsyncIterator[BatchResult]:
+        for result in self._iterate():
+            yield result
+
+    def close(self) -> None:
+        """Stop reading; the files the lines come from are closed."""
+        close = getattr(self._lines, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class RunRecord:
+    """A run's ledger and the folder of its jobs' result files, read back.
+
+    `temporary` folders (a run without a state file) are removed on close(), or when the
+    record is garbage collected.
+    """
+
+    def __init__(
+        self, ledger: Ledger, folder: Path, models: tuple[str, ...], *, temporary: bool
+    ) -> None:
+        self.ledger = ledger
+        self.folder = folder
+        self.models = models
+        self._finalizer = weakref.finalize(self, _release, ledger, folder if temporary else None)
+
+    def close(self) -> None:
+        """Close the ledger (and remove a temporary folder)."""
+        self._finalizer()
+
+    def _model(self, model: str | None) -> tuple[int, str]:
+        if model is None:
+            if len(self.models) > 1:
+                raise InputError(
+                    f"the run ran on {len(self.models)} models: name one of {list(self.models)}",
+                    field="model",
+                )
+            return 0, self.models[0]
+        if model not in self.models:
+            raise InputError(f"the run did not run on {model!r}", field="model")
+        return self.models.index(model), model
+
+    def _answers(self, index: int, ordered: bool) -> Iterator[tuple[Placed, bytes]]:
+        """Each request's standing answer on the model `index`, with its line."""
+        model = self.models[index]
+        rounds = self.ledger.last_round(model) + 1
+        return placed_lines(
+            self.ledger.standing(model, ordered=ordered),
+            lambda part, kind: self.folder / result_file_name(part, index, kind),
+            lambda custom_id: unanswered_line(custom_id, rounds),
+        )
+
+    def _lines(self, model: str | None, keep: Callable[[Placed], bool]) -> Iterator[bytes]:
+        index, _ = self._model(model)
+        return (line for place, line in self._answers(index, False) if keep(place))
+
+    def results(self, model: str | None = None) -> RunResults:
+        """The model's successful results (the only model's when None), once each."""
+        return RunResults(self._lines(model, lambda p: p.kind == "output"))
+
+    def errors(self, model: str | None = None) -> RunResults:
+        """The model's failed requests, each with its last error, once each."""
+        return RunResults(self._lines(model, lambda p: p.kind != "output"))
+
+    def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
+        """For each request in input order: its custom_id, and each model's answer."""
+        streams = [self._answers(index, True) for index in range(len(self.models))]
+        for number, row in enumerate(zip(*streams, strict=True), 1):
+            yield (
+                row[0][0].custom_id,
+                {
+                    model: BatchResult.from_json(loads(line), number)
+                    for model, (_, line) in zip(self.models, row, strict=True)
+                },
+            )
+
+    def counts(self, model: str | None = None) -> tuple[int, int]:
+        """(succeeded, failed) requests of the model as they stand, the unanswered failed."""
+        ok, failed, unanswered = self.ledger.counts(self._model(model)[1])
+        return ok, failed + unanswered
+
+
+def _release(ledger: Ledger, folder: Path | None) -> None:
+    ledger.close()
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,75 @@
+"""Where a run keeps its record: its ledger, its input and its jobs' result files.
+
+With a state file, the ledger is that file and the rest sits in a folder beside it
+(``STATE.d``), kept after the run so that the same call, run again, goes on or reads the
+results again. Without one, all of it is in a temporary folder, removed when the run's
+record is closed. Requests given as an iterable are written to the folder first (checked
+one by one), since each part and each later round reads them again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from ._input import file_size, spool_requests
+from ._ledger import Ledger
+from ._run_input import Requests, is_path
+
+__all__ = ["Opened", "open_run"]
+
+_CHUNK = 1024 * 1024
+
+
+class Opened(NamedTuple):
+    """A run's ledger, its folder, its input file, and whether the folder is temporary."""
+
+    ledger: Ledger
+    folder: Path
+    source: Path
+    temporary: bool
+
+
+def fingerprint(path: Path) -> dict[str, Any]:
+    """What identifies a file's content: its sha256 and its size, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "size": size}
+
+
+def open_run(
+    requests: Requests, state: str | os.PathLike[str] | None, describe: dict[str, Any]
+) -> Opened:
+    """Open (or create) the record of the run `describe` describes, over `requests`.
+
+    InputError for requests that cannot be read or written, LedgerError for a state
+    file of another run; a temporary folder is then removed, a state left as it was.
+    """
+    if is_path(requests):
+        source = Path(requests)  # type: ignore[arg-type]
+        file_size(source)
+    if state is None:
+        folder = Path(tempfile.mkdtemp(prefix="mistral-batch-run-"))
+        ledger_path = folder / "run.state"
+    else:
+        ledger_path = Path(state)
+        folder = Path(f"{ledger_path}.d")
+        folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        if not is_path(requests):
+            source = folder / "input.jsonl"
+            spool_requests(requests, source)  # type: ignore[arg-type]
+        run = {**describe, "input": fingerprint(source)}
+        return Opened(Ledger.open(ledger_path, run), folder, source, state is None)
+    except BaseException:
+        if state is None:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
