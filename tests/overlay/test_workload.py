@@ -205,8 +205,10 @@ def test_a_run_on_a_state_file_picks_up_where_it_stopped(
     assert served(emu, "upload_file") == 3 >= uploaded
     assert served(emu, "create_batch_job") == 3 >= created
     # Called again once it is over, it reads the same answers and sends nothing.
-    with client.batch.run(requests, model=MODEL, max_pending=10, state=state, poll=QUICK) as run:
-        assert ids(run.results()) == sorted(f"r{i}" for i in range(30))
+    with client.batch.run(requests, model=MODEL, max_pending=10, state=state, poll=QUICK) as again:
+        assert ids(again.results()) == sorted(f"r{i}" for i in range(30))
+        assert [job.id for job in again.jobs] == [job.id for job in run.jobs]
+        assert again.input_file == run.input_file
     assert served(emu, "create_batch_job") == 3
     assert state.exists() and (tmp_path / "run.state.d").is_dir()
 

@@ -145,11 +145,11 @@ class AsyncBatch:
                 upload_progress=upload_progress,
             )
             await engine.run(timeout=wait_timeout)
-            first = engine.seen.get((0, options.models[0]))
-            if first is None:
-                entry = opened.ledger.job(0, options.models[0])
-                assert entry is not None and entry.job_id is not None
-                first = await self.jobs.get(entry.job_id)
+            jobs = []
+            for entry in opened.ledger.jobs():
+                seen = engine.seen.get((entry.part, entry.model))
+                # A run picked up once it was over saw none of its jobs: it asks.
+                jobs.append(seen or await self.jobs.get(entry.job_id or ""))
             file_id = opened.ledger.file_of(0)
             assert file_id is not None
             input_file = await self._files.retrieve(file_id)
@@ -157,9 +157,9 @@ class AsyncBatch:
             record.close()
             raise
         return AsyncBatchRun(
-            job=first,
+            job=jobs[0],
             input_file=input_file,
-            jobs=tuple(engine.seen.values()),
+            jobs=tuple(jobs),
             models=options.models,
             record=record,
         )

@@ -146,11 +146,11 @@ class Batch:
                 upload_progress=upload_progress,
             )
             engine.run(timeout=wait_timeout)
-            first = engine.seen.get((0, options.models[0]))
-            if first is None:
-                entry = opened.ledger.job(0, options.models[0])
-                assert entry is not None and entry.job_id is not None
-                first = self.jobs.get(entry.job_id)
+            jobs = []
+            for entry in opened.ledger.jobs():
+                seen = engine.seen.get((entry.part, entry.model))
+                # A run picked up once it was over saw none of its jobs: it asks.
+                jobs.append(seen or self.jobs.get(entry.job_id or ""))
             file_id = opened.ledger.file_of(0)
             assert file_id is not None
             input_file = self._files.retrieve(file_id)
@@ -158,9 +158,9 @@ class Batch:
             record.close()
             raise
         return BatchRun(
-            job=first,
+            job=jobs[0],
             input_file=input_file,
-            jobs=tuple(engine.seen.values()),
+            jobs=tuple(jobs),
             models=options.models,
             record=record,
         )
