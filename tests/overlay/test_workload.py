@@ -265,3 +265,16 @@ def test_the_async_client_runs_the_same_rounds(emu: Emulator, tmp_path: Path) ->
     found = asyncio.run(scenario())
     for ok, failed in found.values():
         assert sorted(ok + failed) == sorted(f"r{i}" for i in range(20))
+
+
+def test_the_counts_say_how_each_model_ended(client: Mistral, emu: Emulator) -> None:
+    with emu.settings.lock:
+        emu.settings.fail_rate = 1.0
+    models = ["mistral-small-latest", "mistral-large-latest"]
+    with client.batch.run([chat(i) for i in range(4)], models=models, retry_failed=1) as run:
+        assert run.counts(models[0]) == run.counts(models[1]) == (0, 4)
+        assert len(run.jobs) == 4  # two rounds on each model
+    with emu.settings.lock:
+        emu.settings.fail_rate = 0.0
+    with client.batch.run([chat(i) for i in range(4)], models=models, poll=QUICK) as run:
+        assert run.counts(models[0]) == (4, 0)

@@ -56,6 +56,10 @@ class BatchRun:
         """The failed requests on `model`, each with its last error, once."""
         return self.record.errors(model)
 
+    def counts(self, model: str | None = None) -> tuple[int, int]:
+        """(succeeded, failed) requests on `model` as they stand at the end."""
+        return self.record.counts(model)
+
     def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
         """Per request, in input order: its custom_id and each model's result or error."""
         return self.record.compare()
