@@ -5,7 +5,7 @@ Shared by the sync and async engines (``_async/_workload.py`` and the code made 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -13,10 +13,14 @@ import attrs
 from ._input import MAX_INPUT_BYTES
 from ._validation import MAX_PENDING_REQUESTS
 from .errors import BadRequestError, InputError, MistralBatchError, RateLimitError
+from .models import BatchJob
 
 __all__ = [
     "DEFAULT_RETRY_ROUNDS",
+    "AsyncOnRunProgress",
+    "OnRunProgress",
     "RunOptions",
+    "RunProgress",
     "check_job_options",
     "is_pending_refusal",
     "result_file_name",
@@ -25,6 +29,67 @@ __all__ = [
 
 #: How many times, by default, the requests that failed for a transient reason are sent again.
 DEFAULT_RETRY_ROUNDS = 2
+
+
+@attrs.frozen
+class RunProgress:
+    """Where a whole run stands, across its parts, models and rounds: what a run's
+    `on_progress` receives at each look at a job (`job`, as it was then).
+
+    Requests count once per model. ``completed_requests`` have been answered at least
+    once; of those, ``succeeded_requests`` succeeded and ``failed_requests`` have not
+    (yet: a later round may send them again). For a run of one job, the counters are the
+    job's own.
+    """
+
+    total_requests: int
+    completed_requests: int
+    succeeded_requests: int
+    failed_requests: int
+    jobs_running: int
+    jobs_done: int
+    elapsed: float
+    job: BatchJob
+
+    @classmethod
+    def of(
+        cls,
+        jobs: Mapping[tuple[int, str], BatchJob],
+        first_round: set[int],
+        total: int,
+        **more: Any,
+    ) -> RunProgress:
+        """Sum up the jobs last seen, by (part, model); `first_round` names the parts of
+        round 0, where each request is answered for the first time."""
+        completed = sum(
+            job.succeeded_requests + job.failed_requests
+            for (part, _), job in jobs.items()
+            if part in first_round
+        )
+        succeeded = sum(job.succeeded_requests for job in jobs.values())
+        done = sum(job.done for job in jobs.values())
+        return cls(
+            total_requests=total,
+            completed_requests=completed,
+            succeeded_requests=succeeded,
+            failed_requests=completed - succeeded,
+            jobs_running=len(jobs) - done,
+            jobs_done=done,
+            **more,
+        )
+
+    @property
+    def remaining(self) -> float | None:
+        """Seconds left, guessed from the pace so far (None before any answer)."""
+        if not self.completed_requests:
+            return None
+        left = self.total_requests - self.completed_requests
+        return self.elapsed * left / self.completed_requests
+
+
+#: What a run calls with its progress, and what an asyncio run may also await.
+OnRunProgress = Callable[[RunProgress], None]
+AsyncOnRunProgress = Callable[[RunProgress], Awaitable[None] | None]
 
 
 def _positive(name: str, value: int, top: int | None = None) -> int:

@@ -10,7 +10,14 @@ from typing import Any
 
 import pytest
 
-from mistral_batch import Backoff, InputError, Mistral, StateError, WaitTimeoutError
+from mistral_batch import (
+    Backoff,
+    InputError,
+    Mistral,
+    RunProgress,
+    StateError,
+    WaitTimeoutError,
+)
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
@@ -82,7 +89,7 @@ def test_the_pending_limit_holds_back_the_parts_that_do_not_fit(
         model=MODEL,
         max_pending=5,
         poll=QUICK,
-        on_progress=lambda job: seen.append((job.id, job.status)),
+        on_progress=lambda progress: seen.append((progress.job.id, progress.job.status)),
     ) as run:
         assert [job.total_requests for job in run.jobs] == [5, 5, 2]
         assert ids(run.results()) == sorted(f"r{i}" for i in range(12))
@@ -109,7 +116,16 @@ def test_a_refusal_for_too_many_pending_requests_is_waited_out(
 def test_several_models_answer_each_request_once_each(client: Mistral, emu: Emulator) -> None:
     models = ["mistral-small-latest", "mistral-large-latest"]
     requests = [chat(i) for i in range(6)]
-    with client.batch.run(requests, models=models, poll=QUICK) as run:
+    progress: list[RunProgress] = []
+    with client.batch.run(requests, models=models, poll=QUICK, on_progress=progress.append) as run:
+        last = progress[-1]
+        assert (last.total_requests, last.completed_requests, last.succeeded_requests) == (
+            12,
+            12,
+            12,
+        )
+        assert (last.failed_requests, last.jobs_running, last.jobs_done) == (0, 0, 2)
+        assert last.remaining == 0
         assert served(emu, "upload_file") == 1  # one file serves every model
         assert sorted(job.model for job in run.jobs) == sorted(models)
         for model in models:

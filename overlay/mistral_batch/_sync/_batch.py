@@ -12,12 +12,16 @@ import attrs
 from .._backoff import Backoff
 from .._input import MAX_INPUT_BYTES
 from .._local_files import Progress
-from .._operations import OnProgress
 from .._run_input import Requests
 from .._run_record import RunRecord, RunResults
 from .._run_setup import open_run
 from .._validation import MAX_PENDING_REQUESTS
-from .._workload import DEFAULT_RETRY_ROUNDS, RunOptions, check_job_options
+from .._workload import (
+    DEFAULT_RETRY_ROUNDS,
+    OnRunProgress,
+    RunOptions,
+    check_job_options,
+)
 from ..models import BatchJob, FileObject
 from ..results import BatchResult
 from ._files import Files
@@ -95,7 +99,7 @@ class Batch:
         metadata: Mapping[str, str] | None = None,
         timeout_hours: int | None = None,
         wait_timeout: float | None = None,
-        on_progress: OnProgress | None = None,
+        on_progress: OnRunProgress | None = None,
         upload_progress: Progress | None = None,
         state: str | os.PathLike[str] | None = None,
         max_file_bytes: int = MAX_INPUT_BYTES,
@@ -114,7 +118,8 @@ class Batch:
         more rounds. With `state`, a file, the run is recorded as it goes: the same
         call after a crash or a Ctrl-C picks up where it was, and never uploads a part,
         creates a job or pays for a request twice. `poll` sets how often the jobs are
-        looked at (every 0.5 s at first, then less and less, up to 30 s).
+        looked at (every 0.5 s at first, then less and less, up to 30 s);
+        `on_progress` is given the RunProgress of the whole run at each look.
         """
         options = RunOptions.build(
             model=model,

@@ -21,9 +21,14 @@ from .._backoff import Backoff, Jitter
 from .._create import CREATE_TOKEN_KEY
 from .._ledger import JobEntry, Ledger
 from .._local_files import Progress
-from .._operations import OnProgress
 from .._parts_io import answers_in, part_source
-from .._workload import RunOptions, is_pending_refusal, result_file_name
+from .._workload import (
+    OnRunProgress,
+    RunOptions,
+    RunProgress,
+    is_pending_refusal,
+    result_file_name,
+)
 from ..errors import APIError, WaitTimeoutError
 from ..models import BatchJob
 from ._files import Files
@@ -49,7 +54,7 @@ class Workload:
         source: Path,
         options: RunOptions,
         poll: Backoff | None = None,
-        on_progress: OnProgress | None = None,
+        on_progress: OnRunProgress | None = None,
         upload_progress: Progress | None = None,
     ) -> None:
         self._files = files
@@ -63,13 +68,14 @@ class Workload:
         self._upload_progress = upload_progress
         #: Each job as last seen, by (part, model).
         self.seen: dict[tuple[int, str], BatchJob] = {}
+        self._started = time.monotonic()
         #: The requests each created, unfinished job still holds, as last seen.
         self._pending: dict[tuple[int, str], int] = {}
 
     def run(self, timeout: float | None = None) -> None:
         """Go on until every request has its answer on every model, or its last error
         once the rounds are spent; WaitTimeoutError after `timeout` seconds."""
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         attempt = 0
         while True:
             # Looked at first: a run started again learns what its jobs still hold.
@@ -162,7 +168,8 @@ class Workload:
             previous = self.seen.get(key)
             self.seen[key] = job
             if self._on_progress is not None:
-                self._on_progress(job)
+                progress = self._progress(job)
+                self._on_progress(progress)
             if previous is None or previous.status != job.status:
                 self._ledger.created(entry.part, entry.model, job.id, job.status)
             answered = job.succeeded_requests + job.failed_requests
@@ -177,6 +184,17 @@ class Workload:
             ):
                 moved = True
         return moved
+
+    def _progress(self, job: BatchJob) -> RunProgress:
+        planned = self._ledger.planned
+        requests = planned.requests if planned is not None else 0
+        return RunProgress.of(
+            self.seen,
+            {part.index for part in self._ledger.parts(0)},
+            requests * len(self._options.models),
+            elapsed=time.monotonic() - self._started,
+            job=job,
+        )
 
     def _collect(self, entry: JobEntry, job: BatchJob) -> None:
         index = self._options.models.index(entry.model)
