@@ -1,5 +1,6 @@
 """The API key stays secret: not in reprs, logs or errors, not sent where it should not go."""
 
+import asyncio
 import logging
 import threading
 from collections.abc import Iterator
@@ -189,3 +190,38 @@ def test_a_users_client_with_the_key_in_its_headers_does_not_send_it_to_a_signed
     with own, Mistral(api_key=SECRET, server_url=base, http_client=own) as client:
         assert client.files.download_signed_url(f"{base}/blob?sig=abc").read() == b"payload"
     assert "authorization" not in handler.seen[-1]
+
+
+def test_async_signed_url_downloads_do_not_carry_the_key(
+    recorder: tuple[str, type[Recorder]],
+) -> None:
+    base, handler = recorder
+
+    async def scenario() -> bytes:
+        async with AsyncMistral(api_key=SECRET, server_url=base) as client:
+            download = await client.files.download_signed_url(f"{base}/blob?sig=abc")
+            return await download.read()
+
+    assert asyncio.run(scenario()) == b"payload"
+    assert "authorization" not in handler.seen[0]
+
+
+def test_async_signed_url_stays_out_of_errors_and_debug_logs(
+    recorder: tuple[str, type[Recorder]], caplog: pytest.LogCaptureFixture
+) -> None:
+    base, _ = recorder
+
+    async def scenario() -> None:
+        async with AsyncMistral(api_key=SECRET, server_url=base) as client:
+            # Storage may put its token in the path as well as in the query.
+            ok = await client.files.download_signed_url(f"{base}/blob/PATHTOKEN789?sig=OKSIG456")
+            await ok.read()
+            await client.files.download_signed_url(f"{base}/denied?sig=SECRETSIG123&se=2030")
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(PermissionDeniedError) as caught:
+        asyncio.run(scenario())
+    assert "SECRETSIG123" not in str(caught.value) + caught.value.body
+    logged = [r.getMessage() for r in caplog.records]
+    assert any("download_signed_url" in line for line in logged), "each download is logged"
+    for secret in ("SECRETSIG123", "OKSIG456", "PATHTOKEN789"):
+        assert all(secret not in line for line in logged), secret

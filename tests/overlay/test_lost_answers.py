@@ -1,0 +1,71 @@
+"""A delete's answer read as the attempts before it allow: a 404 means "done" only after an
+attempt that may have acted (no answer, or a 5xx), on both clients."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+
+import pytest
+
+from mistral_batch import AsyncMistral, Deleted, Mistral, NotFoundError
+from mistral_batch.emulator import Emulator
+
+from .conftest import FAST_RETRY
+
+
+def delete_on(side: str, emu: Emulator) -> Callable[[str], Deleted]:
+    """Delete a job with a client of `side`."""
+    if side == "sync":
+
+        def sync_delete(job_id: str) -> Deleted:
+            with Mistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
+                return c.batch.jobs.delete(job_id)
+
+        return sync_delete
+
+    def async_delete(job_id: str) -> Deleted:
+        async def scenario() -> Deleted:
+            async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
+                return await c.batch.jobs.delete(job_id)
+
+        return asyncio.run(scenario())
+
+    return async_delete
+
+
+SIDES = ["sync", "async"]
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_job_that_never_was_is_not_found(emu: Emulator, side: str) -> None:
+    with pytest.raises(NotFoundError):
+        delete_on(side, emu)(str(uuid.uuid4()))
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("status", [500, 503])
+def test_a_404_after_a_5xx_means_the_job_is_gone(emu: Emulator, side: str, status: int) -> None:
+    # The 5xx may have come after the job was deleted: the 404 that follows is its proof.
+    emu.inject("delete_batch_job", status=status)
+    job_id = str(uuid.uuid4())
+    deleted = delete_on(side, emu)(job_id)
+    assert (deleted.id, deleted.deleted) == (job_id, True)
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_404_after_a_lost_answer_means_the_job_is_gone(emu: Emulator, side: str) -> None:
+    emu.inject("delete_batch_job", reset=True)
+    job_id = str(uuid.uuid4())
+    assert delete_on(side, emu)(job_id).deleted
+
+
+@pytest.mark.parametrize("side", SIDES)
+@pytest.mark.parametrize("status", [429, 408])
+def test_a_404_after_a_refusal_that_did_nothing_is_not_found(
+    emu: Emulator, side: str, status: int
+) -> None:
+    emu.inject("delete_batch_job", status=status)
+    with pytest.raises(NotFoundError):
+        delete_on(side, emu)(str(uuid.uuid4()))
