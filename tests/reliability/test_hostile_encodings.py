@@ -15,7 +15,7 @@ import pytest
 from hostile import Hostile, Received, answer
 from reliability_helpers import FAST_RETRY, MODEL, chat, jsonl, served
 
-from mistral_batch import AsyncMistral, Mistral, UnsafeResponseError
+from mistral_batch import AsyncMistral, MalformedResponseError, Mistral, UnsafeResponseError
 from mistral_batch._encoding import MAX_ANSWER_BYTES
 from mistral_batch.emulator import Emulator
 
@@ -108,3 +108,27 @@ def test_a_compression_bomb_stops_at_the_bound(recorder: Any) -> None:
 
         asyncio.run(in_async())
     assert len(server.received) == 2  # refused at once, not retried
+
+
+def corrupt(request: Received, conn: socket.socket) -> None:
+    # A gzip header, then bytes that inflate to nothing: no answer can be read from it.
+    body = gzip.compress(b'{"id": "file-1"}', mtime=0)[:12] + b"\x00garbage\xff" * 8
+    answer(conn, 200, body, {"Content-Encoding": "gzip"})
+
+
+def test_an_answer_that_cannot_be_inflated_is_malformed_on_both_clients(recorder: Any) -> None:
+    recorder.tried_one("Hostile servers: encodings", "corrupt gzip")
+    says = r"GET /v1/files/file-1: malformed response body \(ValueError: the answer's gzip"
+    with Hostile(corrupt) as server:
+        refused = pytest.raises(MalformedResponseError, match=says)
+        with Mistral(KEY, server.url, retry=FAST_RETRY) as client, refused:
+            client.files.retrieve("file-1")
+
+        async def in_async() -> None:
+            async with AsyncMistral(KEY, server.url, retry=FAST_RETRY) as client:
+                with pytest.raises(MalformedResponseError, match=says):
+                    await client.files.retrieve("file-1")
+
+        asyncio.run(in_async())
+    # A broken answer may come right the next time: each client tried as its policy allows.
+    assert len(server.received) == 2 * FAST_RETRY.max_attempts
