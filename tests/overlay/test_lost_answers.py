@@ -4,12 +4,14 @@ attempt that may have acted (no answer, or a 5xx), on both clients."""
 from __future__ import annotations
 
 import asyncio
+import io
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
-from mistral_batch import AsyncMistral, Deleted, Mistral, NotFoundError
+from mistral_batch import AsyncMistral, Deleted, Mistral, NotFoundError, ServerError
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
@@ -69,3 +71,42 @@ def test_a_404_after_a_refusal_that_did_nothing_is_not_found(
     emu.inject("delete_batch_job", status=status)
     with pytest.raises(NotFoundError):
         delete_on(side, emu)(str(uuid.uuid4()))
+
+
+class OneWay(io.RawIOBase):
+    """A stream that can be read once, start to end, and never rewound (a pipe, a socket)."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def readinto(self, buffer: Any) -> int:
+        chunk = self._data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_an_upload_that_cannot_be_read_again_is_sent_once(emu: Emulator, side: str) -> None:
+    emu.reset_stats()
+    emu.inject("upload_file", status=503)
+    stream = OneWay(b'{"custom_id": "a", "body": {}}\n')
+    with pytest.raises(ServerError):
+        if side == "sync":
+            with Mistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
+                c.files.upload(stream, file_name="once.jsonl")
+        else:
+
+            async def scenario() -> None:
+                async with AsyncMistral(
+                    api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY
+                ) as c:
+                    await c.files.upload(stream, file_name="once.jsonl")
+
+            asyncio.run(scenario())
+    assert emu.stats.requests.get("upload_file", 0) == 1
