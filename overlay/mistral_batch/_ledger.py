@@ -1,15 +1,16 @@
 """The durable record of a run: what was split, uploaded, created, answered and kept.
 
 One SQLite file holds it. Each step is written in a transaction, before the act it
-guards (a create's token) or after the act it records (an upload's file id, a job's id,
-a job's answers), so that a process killed at any instant and started again on the same
-file goes on from where it was: no part uploaded twice, no job created twice, no request
-answered twice. Memory stays flat whatever the input's length: the custom_ids, the parts
-and every answer's place live on disk, in the file.
+guards (a create's token, an upload's start) or after the act it records (an upload's
+file id, a job's id, a job's answers), so that a process killed at any instant and
+started again on the same file goes on from where it was: no part uploaded twice, no job
+created twice, no request answered twice. Memory stays flat whatever the input's length:
+the custom_ids, the parts and every answer's place live on disk, in the file.
 
 The tables:
 
-- ``facts``: what the run is (its input and options, as JSON), and whether it is planned;
+- ``facts``: what the run is (its input and options, as JSON), whether it is planned,
+  each round planned after the first, and when each part's upload was first begun;
 - ``requests``: each input line, by its index: its custom_id (unique) and its bytes;
 - ``parts``: the slices sent as one file each; round 0 cuts the input in consecutive
   lines shared by every model, and each later round gathers one model's requests to send
@@ -203,6 +204,22 @@ class Ledger:
         """The id of the part's uploaded file, once it is uploaded."""
         row = self._db.execute("SELECT file_id FROM parts WHERE id = ?", (part,)).fetchone()
         return None if row is None else row[0]
+
+    def begin_upload(self, part: int, *, at: float) -> float:
+        """Record that the part's upload is about to be sent, at `at` (a time.time()); the
+        time it was first begun, which a later call keeps."""
+        with transaction(self._db):
+            self._db.execute(
+                "INSERT OR IGNORE INTO facts VALUES (?, ?)", (f"upload {part}", repr(at))
+            )
+        begun = self.upload_begun(part)
+        assert begun is not None
+        return begun
+
+    def upload_begun(self, part: int) -> float | None:
+        """When the part's upload was first begun, once it was."""
+        value = fact(self._db, f"upload {part}")
+        return None if value is None else float(value)
 
     def uploaded(self, part: int, file_id: str) -> None:
         """Record that the part is uploaded as `file_id`."""

@@ -147,6 +147,18 @@ def test_a_create_keeps_the_token_recorded_first(ledger: Ledger, tmp_path: Path)
     assert [(j.part, j.model, j.job_id) for j in ledger.jobs()] == [(1, "b", "job-9")]
 
 
+def test_an_upload_keeps_the_time_it_was_first_begun(planned: Ledger, tmp_path: Path) -> None:
+    assert planned.upload_begun(1) is None
+    assert planned.begin_upload(1, at=100.5) == 100.5
+    assert planned.begin_upload(1, at=200.0) == 100.5
+    assert planned.upload_begun(1) == 100.5
+    assert planned.upload_begun(0) is None
+    planned.close()
+    reopened = Ledger.open(tmp_path / "run.state", RUN)
+    assert reopened.upload_begun(1) == 100.5
+    reopened.close()
+
+
 def test_answers_of_a_job_never_begun_are_refused(ledger: Ledger, tmp_path: Path) -> None:
     ledger.plan(write(tmp_path / "in.jsonl", line("a")), max_bytes=99, max_requests=1)
     with pytest.raises(StateError, match="no job of part 0 on model 'z' is recorded"):

@@ -229,6 +229,87 @@ def test_a_run_on_a_state_file_picks_up_where_it_stopped(
     assert state.exists() and (tmp_path / "run.state.d").is_dir()
 
 
+def test_an_upload_whose_record_was_lost_is_found_not_sent_again(
+    client: Mistral, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mistral_batch._ledger import Ledger
+
+    recorded = Ledger.uploaded
+    sent: list[str] = []
+
+    def lost(self: Ledger, part: int, file_id: str) -> None:
+        monkeypatch.setattr(Ledger, "uploaded", recorded)
+        sent.append(file_id)
+        raise KeyboardInterrupt  # the file is on the server; its id is not recorded
+
+    monkeypatch.setattr(Ledger, "uploaded", lost)
+    state = tmp_path / "run.state"
+    requests = [chat(i) for i in range(25)]
+    options: dict[str, Any] = {"model": MODEL, "max_file_bytes": 10 * (LINE + 1)}
+    with pytest.raises(KeyboardInterrupt):
+        client.batch.run(requests, state=state, poll=QUICK, **options)
+    with client.batch.run(requests, state=state, poll=QUICK, **options) as run:
+        assert ids(run.results()) == sorted(f"r{i}" for i in range(25))
+        assert run.input_file.id == sent[0]
+        assert run.jobs[0].input_files == sent
+    assert served(emu, "upload_file") == 3  # each part once
+
+
+def test_the_async_client_finds_an_upload_whose_record_was_lost(
+    emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from mistral_batch import AsyncMistral
+    from mistral_batch._ledger import Ledger
+
+    recorded = Ledger.uploaded
+    sent: list[str] = []
+
+    def lost(self: Ledger, part: int, file_id: str) -> None:
+        monkeypatch.setattr(Ledger, "uploaded", recorded)
+        sent.append(file_id)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Ledger, "uploaded", lost)
+
+    async def scenario() -> list[str]:
+        async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
+            requests = [chat(i) for i in range(3)]
+            state = tmp_path / "async.state"
+            with pytest.raises(KeyboardInterrupt):
+                await c.batch.run(requests, model=MODEL, state=state, poll=QUICK)
+            async with await c.batch.run(requests, model=MODEL, state=state, poll=QUICK) as run:
+                return list(run.job.input_files)
+
+    assert asyncio.run(scenario()) == sent
+    assert served(emu, "upload_file") == 1
+
+
+def test_a_file_of_the_same_name_and_size_but_other_bytes_is_not_taken_for_the_part(
+    client: Mistral, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mistral_batch._sync._files import Files
+
+    def cut(self: Files, *args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt  # begun, never sent
+
+    monkeypatch.setattr(Files, "upload", cut)
+    state = tmp_path / "run.state"
+    requests = [chat(1), chat(2)]
+    with pytest.raises(KeyboardInterrupt):
+        client.batch.run(requests, model=MODEL, state=state, poll=QUICK)
+    monkeypatch.undo()
+    # Another file under the part's name, of its size, but not its bytes.
+    content = (tmp_path / "run.state.d" / "input.jsonl").read_bytes().replace(b"r1", b"r3")
+    other = client.files.upload({"file_name": "input.jsonl", "content": content})
+    with client.batch.run(requests, model=MODEL, state=state, poll=QUICK) as run:
+        assert run.input_file.id != other.id
+        assert run.input_file.filename == "input.jsonl" and run.input_file.bytes == other.bytes
+        assert ids(run.results()) == ["r1", "r2"]
+    assert served(emu, "upload_file") == 2
+
+
 def test_a_state_file_of_another_run_is_refused_and_kept(
     client: Mistral, emu: Emulator, tmp_path: Path
 ) -> None:

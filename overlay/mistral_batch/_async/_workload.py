@@ -1,12 +1,14 @@
 """The engine of a run of any size, on one model or several, that picks up where it stopped.
 
 The ledger (see _ledger) says what exists; this module acts on it. It uploads each part
-once, creates each job of a part on a model once (under a token recorded first, so that
-a create whose answer was lost is found, not sent again), keeps the requests it has
-pending under the workspace's limit and waits out a refusal for too many, downloads each
-finished job's result files and records their answers, and sends the requests that
-failed for a transient reason again in later rounds. Each act is recorded as it is done:
-the same run, started again on the same ledger, goes on from there.
+once (an upload begun before a stop is looked for on the server, by its name, size and
+bytes, before it is sent again), creates each job of a part on a model once (under a
+token recorded first, so that a create whose answer was lost is found, not sent again),
+keeps the requests it has pending under the workspace's limit and waits out a refusal
+for too many, downloads each finished job's result files and records their answers, and
+sends the requests that failed for a transient reason again in later rounds. Each act is
+recorded as it is done: the same run, started again on the same ledger, goes on from
+there.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from .._create import CREATE_TOKEN_KEY
 from .._ledger import JobEntry, Ledger
 from .._local_files import Progress
 from .._parts_io import answers_in, part_source
+from .._upload import UploadSource
 from .._workload import (
     AsyncOnRunProgress,
     RunOptions,
@@ -35,6 +38,10 @@ from ._files import AsyncFiles
 from ._jobs import AsyncJobs
 
 __all__ = ["AsyncWorkload"]
+
+#: How much earlier than its upload was begun, by our clock, a file found on the server may
+#: say it was made: the server's clock and ours may differ.
+CLOCK_SKEW = 300.0
 
 #: How often the jobs are looked at: soon after a change, then less and less, never more
 #: than every 30 s.
@@ -147,9 +154,41 @@ class AsyncWorkload:
         whole = part == 0 and len(self._ledger.parts(0)) == 1
         name = self._source.name if whole else f"{self._source.stem}.part{part}.jsonl"
         source = part_source(self._source, lambda: self._ledger.ranges(part), name)
+        begun = self._ledger.upload_begun(part)
+        if begun is None:
+            self._ledger.begin_upload(part, at=time.time())
+        else:
+            # An upload begun before a stop may have reached the server, its answer lost.
+            found = await self._find_upload(source, begun)
+            if found is not None:
+                self._ledger.uploaded(part, found)
+                return found
         uploaded = await self._files.upload(source, purpose="batch", progress=self._upload_progress)
         self._ledger.uploaded(part, uploaded.id)
         return uploaded.id
+
+    async def _find_upload(self, source: UploadSource, begun: float) -> str | None:
+        """A file uploaded since `begun` (give or take the clocks' skew) under the part's
+        name that holds the part's very bytes, if the server has one."""
+        async for found in self._files.list(search=source.name, purpose="batch"):
+            if found.filename != source.name or found.bytes != source.size:
+                continue
+            if found.created_at < begun - CLOCK_SKEW:
+                continue
+            if await self._holds(found.id, source):
+                return found.id
+        return None
+
+    async def _holds(self, file_id: str, source: UploadSource) -> bool:
+        """Whether the file on the server holds the bytes of `source`, read side by side."""
+        same = True
+        with source.opener() as local:
+            download = await self._files.download(file_id)
+            async with download:
+                # Read to the end, so that the download ends as it should.
+                async for chunk in download.iter_bytes():
+                    same = same and local.read(len(chunk)) == chunk
+            return same and local.read(1) == b""
 
     def _record(self, part: int, model: str, job: BatchJob, count: int) -> BatchJob:
         self._ledger.created(part, model, job.id, job.status)
