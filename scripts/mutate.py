@@ -40,12 +40,15 @@ _TRANSPORT_TESTS = [
     "tests/reliability/test_hostile_answers.py",
     "tests/reliability/test_hostile_encodings.py",
     "tests/reliability/test_hostile_redirects.py",
+    "tests/overlay/test_lost_answers.py",
+    "tests/overlay/test_deadline_twins.py",
 ]
 #: The transport both clients run on: also the fault matrix, which runs each of them.
 _CLIENT_TRANSPORT_TESTS = [
     *_TRANSPORT_TESTS,
     "tests/reliability/test_faults.py",
     "tests/reliability/test_create_once.py",
+    "tests/overlay/test_download_budget.py",
 ]
 #: Deadlines take seconds to test (each waits one out): only for the modules that keep them.
 _DEADLINE_TESTS = [

@@ -1,0 +1,79 @@
+"""An operation's deadline holds on both clients, over every attempt and the wait for a
+turn; a server slower than the deadline makes the call fail in time, not succeed late.
+
+The server is only a little slower than the deadline, so that a deadline that did not
+hold shows at once as an answer received."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from mistral_batch import APITimeoutError, AsyncMistral, Mistral, RetryPolicy, ServerError
+from mistral_batch.emulator import Emulator
+
+SIDES = ["sync", "async"]
+RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0, max_delay=0.0, listing_lag=0.0)
+
+
+def call(side: str, emu: Emulator, act: Callable[[Any], Any], **options: Any) -> Any:
+    """Run `act` on a client of `side`; its outcome, or the exception it raised."""
+    try:
+        if side == "sync":
+            with Mistral(api_key=emu.api_key, server_url=emu.url, **options) as c:
+                return act(c)
+
+        async def scenario() -> Any:
+            async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, **options) as c:
+                return await act(c)
+
+        return asyncio.run(scenario())
+    except Exception as exc:  # the outcome under test
+        return exc
+
+
+@pytest.fixture
+def file_id(emu: Emulator) -> str:
+    with Mistral(api_key=emu.api_key, server_url=emu.url) as c:
+        return c.files.upload(b'{"custom_id": "a", "body": {}}\n', file_name="d.jsonl").id
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_slow_answer_fails_at_the_operation_deadline(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", delay=1.5)
+    started = time.monotonic()
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.4, retry=RETRY)
+    assert isinstance(outcome, APITimeoutError), outcome
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_retries_stop_at_the_operation_deadline(emu: Emulator, side: str, file_id: str) -> None:
+    # Each attempt answers a 503 after 0.3 s: four attempts, as the policy allows, would
+    # take 1.2 s; the deadline lets two or three begin (the third, cut short, times out).
+    emu.reset_stats()
+    emu.inject("retrieve_file", status=503, delay=0.3, count=None)
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.75, retry=RETRY)
+    emu.clear_faults()
+    assert isinstance(outcome, APITimeoutError | ServerError), outcome
+    assert emu.stats.requests.get("retrieve_file", 0) in (2, 3)
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_slow_answer_fails_at_the_attempt_timeout(emu: Emulator, side: str, file_id: str) -> None:
+    emu.inject("retrieve_file", delay=1.5, count=None)
+    outcome = call(
+        side,
+        emu,
+        lambda c: c.files.retrieve(file_id),
+        timeout=0.3,
+        retry=RetryPolicy(max_attempts=2, initial_delay=0.0, max_delay=0.0),
+    )
+    emu.clear_faults()
+    assert isinstance(outcome, APITimeoutError), outcome
