@@ -5,7 +5,8 @@ test_kill_run.py.
 input, state and options. With ``"kill": [STEP, N]`` it wraps one of the library's steps
 so that the process sends itself SIGKILL right after the Nth call of that step returns
 (for "download-partial", once the Nth download has written its first bytes, before its
-file is in place): no cleanup, no flush, no exception handler runs, as when the machine
+file is in place; for "upload-partial", once the Nth upload's request has begun, before
+the part's bytes are sent): no cleanup, no flush, no exception handler runs, as when the machine
 loses the process. Without a kill it runs to the end and exits 0.
 """
 
@@ -78,12 +79,30 @@ def kill_while_downloading(n: int) -> None:
     Download.write_to = write_to  # type: ignore[method-assign]
 
 
+def kill_while_uploading(n: int) -> None:
+    """Make the Nth Files.upload kill the process once its request has begun, before the
+    part's bytes are sent: the server gets a request cut short, and makes no file."""
+    original = Files.upload
+    calls = 0
+
+    def upload(self: Files, file: Any, *args: Any, **kwargs: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == n:
+            kwargs["progress"] = lambda sent, total: die()
+        return original(self, file, *args, **kwargs)
+
+    Files.upload = upload  # type: ignore[method-assign]
+
+
 def main(settings: dict[str, Any]) -> None:
     kill = settings.pop("kill", None)
     if kill is not None:
         step, n = kill
         if step == "download-partial":
             kill_while_downloading(n)
+        elif step == "upload-partial":
+            kill_while_uploading(n)
         else:
             kill_after(*STEPS[step], n)
     with (

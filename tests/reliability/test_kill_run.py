@@ -28,7 +28,7 @@ from reliability_helpers import FAST_RETRY, KEY_A, served
 
 import mistral_batch
 import mistral_batch_api
-from mistral_batch import Backoff, BatchResult, Mistral
+from mistral_batch import Backoff, BatchJob, BatchResult, Mistral
 from mistral_batch._ledger import Ledger
 from mistral_batch.emulator import Emulator
 
@@ -55,7 +55,7 @@ PART_BYTES = PART * max(map(len, LINES))
 @attrs.frozen
 class Story:
     """The run's options, and the kills: (step, n) for each run but the last, which goes
-    to the end; each run dies right after the nth call of its step returns."""
+    to the end; each run dies at the nth call of its step (see kill_run.py)."""
 
     kills: tuple[tuple[str, int], ...]
     models: tuple[str, ...] = ONE
@@ -85,6 +85,7 @@ STORIES = [
     # One model, three parts at once.
     story(("plan", 1)),
     story(("upload", 1)),
+    story(("upload-partial", 2)),
     story(("upload", 3)),
     story(("uploaded", 2)),
     story(("begin-job", 1)),
@@ -107,6 +108,7 @@ STORIES = [
     story(("collect", 4), **FAILING),
     # Two models: one upload per part serves both.
     story(("upload", 2), models=TWO),
+    story(("upload-partial", 1), models=TWO),
     story(("create", 2), models=TWO),
     story(("get", 4), models=TWO),
     story(("download-partial", 3), models=TWO),
@@ -117,6 +119,18 @@ STORIES = [
     story(("download", 5), models=TWO, **FAILING),
     story(("collect", 7), models=TWO, **FAILING),
     # Killed again and again, at each kind of step, before it is let finish.
+    story(
+        ("plan", 1),
+        ("upload", 1),
+        ("create", 1),
+        ("collect", 1),
+        ("upload-partial", 1),
+        ("get", 2),
+        ("download", 1),
+        ("plan-retry", 1),
+        one_at_a_time=True,
+        **FAILING,
+    ),
     story(
         ("upload", 1),
         ("create", 2),
@@ -155,7 +169,7 @@ def run_child(settings: dict[str, Any], cwd: Path) -> subprocess.CompletedProces
     )
 
 
-def answers_in_jobs(client: Mistral) -> tuple[list[Any], dict[str, list[BatchResult]]]:
+def answers_in_jobs(client: Mistral) -> tuple[list[BatchJob], dict[str, list[BatchResult]]]:
     """Every job of the workspace, and each one's answers (results and errors)."""
     jobs = list(client.batch.jobs.list())
     answers: dict[str, list[BatchResult]] = {}
@@ -223,6 +237,8 @@ def test_a_killed_run_started_again_ends_with_each_request_answered_once(
             }
             files = {part: ledger.file_of(part) for part in parts}
         jobs, answers = answers_in_jobs(client)
+        results = {j.output_file for j in jobs} | {j.error_file for j in jobs}
+        inputs = [f.id for f in client.files.list() if f.id not in results]
 
     # No job created twice: the server's jobs are the ledger's, one per part and model.
     assert creates == len(jobs) == len(entries)
@@ -235,9 +251,11 @@ def test_a_killed_run_started_again_ends_with_each_request_answered_once(
         assert job.status == "SUCCESS"
 
     # No part uploaded twice, not even after a kill between the upload's answer and its
-    # record: the file is then found on the server.
-    assert None not in files.values() and len(set(files.values())) == len(parts)
-    assert uploads == len(parts)
+    # record: the file is then found on the server. An upload cut short made no file.
+    assert None not in files.values()
+    assert sorted(inputs) == sorted(filter(None, files.values()))
+    partial = sum(step == "upload-partial" for step, _ in told.kills)
+    assert len(parts) <= uploads <= len(parts) + partial
 
     # No request paid twice: each succeeded once at most, and went again only after a
     # transient failure; each model's jobs held the requests sent, no more.
