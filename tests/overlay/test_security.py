@@ -225,3 +225,31 @@ def test_async_signed_url_stays_out_of_errors_and_debug_logs(
     assert any("download_signed_url" in line for line in logged), "each download is logged"
     for secret in ("SECRETSIG123", "OKSIG456", "PATHTOKEN789"):
         assert all(secret not in line for line in logged), secret
+
+
+@pytest.mark.parametrize("side", ["sync", "async"])
+def test_a_users_client_that_follows_redirects_still_has_ours_followed_by_our_rules(
+    recorder: tuple[str, type[Recorder]], side: str
+) -> None:
+    # Left to httpx, a loop would be followed 20 times and end in an httpx exception.
+    base, handler = recorder
+    if side == "sync":
+        own = httpx.Client(follow_redirects=True)
+        client = Mistral(api_key=SECRET, server_url=base, http_client=own, max_retries=0)
+        with own, client, pytest.raises(APIConnectionError, match="redirect"):
+            client.files.download_signed_url(f"{base}/loop")
+    else:
+
+        async def scenario() -> None:
+            async with (
+                httpx.AsyncClient(follow_redirects=True) as own,
+                AsyncMistral(
+                    api_key=SECRET, server_url=base, http_client=own, max_retries=0
+                ) as client,
+            ):
+                await client.files.download_signed_url(f"{base}/loop")
+
+        with pytest.raises(APIConnectionError, match="redirect"):
+            asyncio.run(scenario())
+    # Ours refuse the redirect back to a URL already asked for, before asking again.
+    assert len(handler.seen) == 1
