@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import shutil
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
-from types import TracebackType
 from typing import Self
 
 from ._jsonl import loads
@@ -29,7 +28,7 @@ class RunResults:
     """Results read lazily from a run's folder: iterate it (``for`` or ``async for``),
     ideally in a ``with`` block; one BatchResult per line."""
 
-    def __init__(self, lines: Iterator[bytes]) -> None:
+    def __init__(self, lines: Generator[bytes, None, None]) -> None:
         self._lines = lines
 
     def _iterate(self) -> Iterator[BatchResult]:
@@ -46,9 +45,7 @@ class RunResults:
 
     def close(self) -> None:
         """Stop reading; the files the lines come from are closed."""
-        close = getattr(self._lines, "close", None)
-        if callable(close):
-            close()
+        self._lines.close()
 
     def __enter__(self) -> Self:
         return self
@@ -59,12 +56,7 @@ class RunResults:
     async def __aenter__(self) -> Self:
         return self
 
-    async def __aexit__(
-        self,
-        kind: type[BaseException] | None,
-        value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *_: object) -> None:
         self.close()
 
 
@@ -109,7 +101,9 @@ class RunRecord:
             lambda custom_id: unanswered_line(custom_id, rounds),
         )
 
-    def _lines(self, model: str | None, keep: Callable[[Placed], bool]) -> Iterator[bytes]:
+    def _lines(
+        self, model: str | None, keep: Callable[[Placed], bool]
+    ) -> Generator[bytes, None, None]:
         index, _ = self._model(model)
         return (line for place, line in self._answers(index, False) if keep(place))
 

@@ -22,8 +22,6 @@ from ._run_input import Requests, is_path
 
 __all__ = ["Opened", "open_run"]
 
-_CHUNK = 1024 * 1024
-
 
 class Opened(NamedTuple):
     """A run's ledger, its folder, its input file, and whether the folder is temporary."""
@@ -36,13 +34,9 @@ class Opened(NamedTuple):
 
 def fingerprint(path: Path) -> dict[str, Any]:
     """What identifies a file's content: its sha256 and its size, read in chunks."""
-    digest = hashlib.sha256()
-    size = 0
     with path.open("rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return {"sha256": digest.hexdigest(), "size": size}
+        digest = hashlib.file_digest(stream, "sha256")
+        return {"sha256": digest.hexdigest(), "size": stream.tell()}
 
 
 def open_run(

@@ -143,12 +143,10 @@ class AsyncBatch:
                 models_in_body=options.bodies_name_models,
             )
             engine = AsyncWorkload(
-                files=self._files,
-                jobs=self.jobs,
-                ledger=opened.ledger,
-                folder=opened.folder,
-                source=opened.source,
-                options=options,
+                self._files,
+                self.jobs,
+                opened,
+                options,
                 poll=poll,
                 on_progress=on_progress,
                 upload_progress=upload_progress,

@@ -17,13 +17,13 @@ import asyncio
 import secrets
 import time
 from itertools import chain
-from pathlib import Path
 
 from .._backoff import Backoff, Jitter
 from .._create import CREATE_TOKEN_KEY
-from .._ledger import JobEntry, Ledger
+from .._ledger import JobEntry
 from .._local_files import Progress
 from .._parts_io import answers_in, part_source
+from .._run_setup import Opened
 from .._upload import UploadSource
 from .._workload import (
     AsyncOnRunProgress,
@@ -53,26 +53,19 @@ class AsyncWorkload:
 
     def __init__(
         self,
-        *,
         files: AsyncFiles,
         jobs: AsyncJobs,
-        ledger: Ledger,
-        folder: Path,
-        source: Path,
+        opened: Opened,
         options: RunOptions,
+        *,
         poll: Backoff | None = None,
         on_progress: AsyncOnRunProgress | None = None,
         upload_progress: Progress | None = None,
     ) -> None:
-        self._files = files
-        self._jobs = jobs
-        self._ledger = ledger
-        self._folder = folder
-        self._source = source
-        self._options = options
+        self._files, self._jobs, self._options = files, jobs, options
+        self._ledger, self._folder, self._source = opened.ledger, opened.folder, opened.source
         self._poll = poll or POLL
-        self._on_progress = on_progress
-        self._upload_progress = upload_progress
+        self._on_progress, self._upload_progress = on_progress, upload_progress
         #: Each job as last seen, by (part, model).
         self.seen: dict[tuple[int, str], BatchJob] = {}
         self._started = time.monotonic()

@@ -144,12 +144,10 @@ class Batch:
                 models_in_body=options.bodies_name_models,
             )
             engine = Workload(
-                files=self._files,
-                jobs=self.jobs,
-                ledger=opened.ledger,
-                folder=opened.folder,
-                source=opened.source,
-                options=options,
+                self._files,
+                self.jobs,
+                opened,
+                options,
                 poll=poll,
                 on_progress=on_progress,
                 upload_progress=upload_progress,

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ._app import CommandError
+from ._params import F
 
 
 def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float:
@@ -15,6 +18,15 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float
     if math.isnan(value):
         raise click.BadParameter("nan is not a number.")
     return value
+
+
+def _limit(
+    name: str, kind: click.IntRange | click.FloatRange, default: float, help: str
+) -> Callable[[F], F]:
+    """An option of one of the limits the emulator plays (a number; nan refused)."""
+    return click.option(
+        name, type=kind, default=default, show_default=True, callback=_a_number, help=help
+    )
 
 
 @click.command("emulator")
@@ -52,39 +64,30 @@ def _a_number(ctx: click.Context, param: click.Parameter, value: float) -> float
     default=3600.0,
     help="Real seconds in one API hour (for timeout_hours).",
 )
-@click.option(
+@_limit(
     "--max-pending-requests",
-    type=click.IntRange(1),
-    default=1_000_000,
-    show_default=True,
-    help="Unanswered requests a workspace's queued and running jobs may hold (Mistral's limit).",
+    click.IntRange(1),
+    1_000_000,
+    "Unanswered requests a workspace's queued and running jobs may hold (Mistral's limit).",
 )
-@click.option(
+@_limit(
     "--max-upload-bytes",
-    type=click.IntRange(1),
-    default=512 * 1024 * 1024,
-    show_default=True,
-    help="Largest file an upload may send (Mistral's limit, 512 MiB).",
+    click.IntRange(1),
+    512 * 1024 * 1024,
+    "Largest file an upload may send (Mistral's limit, 512 MiB).",
 )
-@click.option(
+@_limit(
     "--fail-rate",
-    type=click.FloatRange(0, 1),
-    default=0.0,
-    show_default=True,
-    callback=_a_number,
-    help="Share of requests that jobs answer with a transient 503 (a retry draws again).",
+    click.FloatRange(0, 1),
+    0.0,
+    "Share of requests that jobs answer with a transient 503 (a retry draws again).",
 )
 def emulator(
     host: str,
     port: int,
     data_dir: Path | None,
     api_keys: tuple[str, ...],
-    requests_per_second: float | None,
-    queue_delay: float,
-    hour_seconds: float,
-    max_pending_requests: int,
-    max_upload_bytes: int,
-    fail_rate: float,
+    **settings: Any,
 ) -> None:
     """Serve a local emulator of Mistral's Files and Batch API until Ctrl-C.
 
@@ -96,17 +99,7 @@ def emulator(
     from mistral_batch_emulator._serve import describe_start_error
 
     try:
-        serve(
-            host,
-            port,
-            data_dir,
-            list(api_keys) or None,
-            queue_delay=queue_delay,
-            requests_per_second=requests_per_second,
-            hour_seconds=hour_seconds,
-            max_pending_requests=max_pending_requests,
-            max_upload_bytes=max_upload_bytes,
-            fail_rate=fail_rate,
-        )
+        # The settings go to the emulator as they are: the options bear their names.
+        serve(host, port, data_dir, list(api_keys) or None, **settings)
     except (ImportError, OSError) as exc:
         raise CommandError(describe_start_error(exc)) from exc
