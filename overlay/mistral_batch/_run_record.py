@@ -8,14 +8,17 @@ every model's answers side by side. Sync and async alike: it reads local files o
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
 import weakref
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
 from typing import Self
 
 from ._jsonl import loads
 from ._ledger import Ledger, Placed
+from ._local_files import PRIVATE_FILE_MODE, atomic_file
 from ._parts_io import placed_lines
 from ._workload import result_file_name, unanswered_line
 from .errors import InputError
@@ -102,30 +105,66 @@ class RunRecord:
         )
 
     def _lines(
-        self, model: str | None, keep: Callable[[Placed], bool]
+        self, model: str | None, kind: str, ordered: bool = False
     ) -> Generator[bytes, None, None]:
+        """The model's lines of `kind`: "output" (successes) or "errors" (the rest)."""
         index, _ = self._model(model)
-        return (line for place, line in self._answers(index, False) if keep(place))
+        wanted = kind == "output"
+        return (
+            line
+            for place, line in self._answers(index, ordered)
+            if (place.kind == "output") is wanted
+        )
 
     def results(self, model: str | None = None) -> RunResults:
         """The model's successful results (the only model's when None), once each."""
-        return RunResults(self._lines(model, lambda p: p.kind == "output"))
+        return RunResults(self._lines(model, "output"))
 
     def errors(self, model: str | None = None) -> RunResults:
         """The model's failed requests, each with its last error, once each."""
-        return RunResults(self._lines(model, lambda p: p.kind != "output"))
+        return RunResults(self._lines(model, "errors"))
+
+    def _rows(self) -> Iterator[tuple[str, list[bytes]]]:
+        """Each request in input order: its custom_id and each model's line."""
+        streams = [self._answers(index, True) for index in range(len(self.models))]
+        for row in zip(*streams, strict=True):
+            yield row[0][0].custom_id, [line for _, line in row]
 
     def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
         """For each request in input order: its custom_id, and each model's answer."""
-        streams = [self._answers(index, True) for index in range(len(self.models))]
-        for number, row in enumerate(zip(*streams, strict=True), 1):
-            yield (
-                row[0][0].custom_id,
-                {
-                    model: BatchResult.from_json(loads(line), number)
-                    for model, (_, line) in zip(self.models, row, strict=True)
-                },
-            )
+        for number, (custom_id, lines) in enumerate(self._rows(), 1):
+            answers = (BatchResult.from_json(loads(line), number) for line in lines)
+            yield custom_id, dict(zip(self.models, answers, strict=True))
+
+    def write(
+        self,
+        path: str | os.PathLike[str],
+        kind: str,
+        model: str | None = None,
+        *,
+        ordered: bool = False,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
+        """Write the model's lines of `kind` ("output" or "errors") to `path`, all or
+        nothing, in input order if `ordered`; return how many there are."""
+        count = 0
+        with atomic_file(Path(path), mode) as out:
+            for line in self._lines(model, kind, ordered):
+                out.write(line)
+                count += 1
+        return count
+
+    def write_compare(self, path: str | os.PathLike[str], *, mode: int = PRIVATE_FILE_MODE) -> int:
+        """Write one line per request, in input order, with each model's answer:
+        ``{"custom_id": ..., "answers": {MODEL: result or error line}}``; the count."""
+        count = 0
+        with atomic_file(Path(path), mode) as out:
+            for custom_id, lines in self._rows():
+                answers = {m: loads(line) for m, line in zip(self.models, lines, strict=True)}
+                row = {"custom_id": custom_id, "answers": answers}
+                out.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+                count += 1
+        return count
 
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests of the model as they stand, the unanswered failed."""

@@ -375,3 +375,31 @@ def test_the_counts_say_how_each_model_ended(client: Mistral, emu: Emulator) -> 
         emu.settings.fail_rate = 0.0
     with client.batch.run([chat(i) for i in range(4)], models=models, poll=QUICK) as run:
         assert run.counts(models[0]) == (4, 0)
+
+
+def test_the_answers_are_written_per_model_in_input_order_and_side_by_side(
+    client: Mistral, emu: Emulator, tmp_path: Path
+) -> None:
+    with emu.settings.lock:
+        emu.settings.fail_rate = 0.4
+    models = ["mistral-small-latest", "mistral-large-latest"]
+    requests = [chat(i) for i in range(30)]
+    with client.batch.run(
+        requests, models=models, max_pending=7, retry_failed=1, poll=QUICK
+    ) as run:
+        for model in models:
+            out, err = tmp_path / f"out.{model}.jsonl", tmp_path / f"err.{model}.jsonl"
+            written = run.write_results(out, model, ordered=True)
+            failed = run.write_errors(err, model, ordered=True)
+            assert (written, failed) == run.counts(model)
+            got = [json.loads(line)["custom_id"] for line in out.read_text().splitlines()]
+            bad = [json.loads(line)["custom_id"] for line in err.read_text().splitlines()]
+            # In input order, each request in exactly one of the two files.
+            assert got == [c for c in (f"r{i}" for i in range(30)) if c in set(got)]
+            assert sorted(got + bad) == sorted(f"r{i}" for i in range(30))
+            assert out.stat().st_mode & 0o777 == 0o600
+        assert run.write_compare(tmp_path / "compare.jsonl") == 30
+    rows = [json.loads(line) for line in (tmp_path / "compare.jsonl").read_text().splitlines()]
+    assert [row["custom_id"] for row in rows] == [f"r{i}" for i in range(30)]
+    assert all(set(row["answers"]) == set(models) for row in rows)
+    assert all(row["answers"][m]["custom_id"] == row["custom_id"] for row in rows for m in models)

@@ -10,7 +10,7 @@ import attrs
 
 from .._backoff import Backoff
 from .._input import MAX_INPUT_BYTES
-from .._local_files import Progress
+from .._local_files import PRIVATE_FILE_MODE, Progress
 from .._run_input import Requests
 from .._run_record import RunRecord, RunResults
 from .._run_setup import open_run
@@ -58,6 +58,34 @@ class AsyncBatchRun:
     async def errors(self, model: str | None = None) -> RunResults:
         """The failed requests on `model`, each with its last error, once."""
         return self.record.errors(model)
+
+    def write_results(
+        self,
+        path: str | os.PathLike[str],
+        model: str | None = None,
+        *,
+        ordered: bool = False,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
+        """Write the successful results on `model` to `path` (all or nothing, in input
+        order if `ordered`, created with `mode`); return how many."""
+        return self.record.write(path, "output", model, ordered=ordered, mode=mode)
+
+    def write_errors(
+        self,
+        path: str | os.PathLike[str],
+        model: str | None = None,
+        *,
+        ordered: bool = False,
+        mode: int = PRIVATE_FILE_MODE,
+    ) -> int:
+        """Write the failed requests on `model`, each with its last error, to `path`."""
+        return self.record.write(path, "errors", model, ordered=ordered, mode=mode)
+
+    def write_compare(self, path: str | os.PathLike[str], *, mode: int = PRIVATE_FILE_MODE) -> int:
+        """Write, per request in input order, each model's result or error line:
+        ``{"custom_id": ..., "answers": {MODEL: line}}``; return how many."""
+        return self.record.write_compare(path, mode=mode)
 
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests on `model` as they stand at the end."""
