@@ -9,6 +9,7 @@ when it is not the last of its part, so that every part is JSONL.
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -19,7 +20,7 @@ from ._upload import UploadSource
 from .errors import ResultDecodeError
 from .results import BatchResult
 
-__all__ = ["answers_in", "part_source", "placed_lines"]
+__all__ = ["answers_in", "outputs_by_kind", "part_source", "placed_lines", "requests_in"]
 
 Ranges = Callable[[], Iterable[tuple[int, int]]]
 
@@ -87,6 +88,28 @@ def part_source(path: Path, ranges: Ranges, name: str) -> UploadSource:
 def _lacks_newline(stream: IO[bytes], end: int) -> int:
     stream.seek(end - 1)
     return 0 if stream.read(1) == b"\n" else 1
+
+
+def requests_in(source: UploadSource) -> Iterator[dict[str, Any]]:
+    """The requests of a part, decoded, for a job that takes them in its create's body."""
+    with source.opener() as stream:
+        for raw in stream:
+            yield {key: value for key, value in loads(raw).items() if key in _REQUEST_FIELDS}
+
+
+#: A request's fields, as a create's body takes them.
+_REQUEST_FIELDS = ("custom_id", "body")
+
+
+def outputs_by_kind(outputs: Iterable[Any]) -> dict[str, list[bytes]]:
+    """An inline job's outputs as the lines of its two result files: "output" for the
+    successes, "errors" for the rest (a value that is no result among them)."""
+    found: dict[str, list[bytes]] = {"output": [], "errors": []}
+    for value in outputs:
+        line = json.dumps(value, ensure_ascii=False).encode() + b"\n"
+        ok = isinstance(value, dict) and BatchResult.from_json(value, 0).ok
+        found["output" if ok else "errors"].append(line)
+    return found
 
 
 def answers_in(path: Path, kind: str, max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Answer]:

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from ._input import MAX_INPUT_BYTES
-from ._validation import MAX_PENDING_REQUESTS
+from ._validation import MAX_INLINE_REQUESTS, MAX_PENDING_REQUESTS
 from .errors import BadRequestError, InputError, MistralBatchError, RateLimitError
 from .models import BatchJob
 
@@ -116,6 +116,7 @@ class RunOptions:
     max_file_bytes: int = MAX_INPUT_BYTES
     max_pending: int = MAX_PENDING_REQUESTS
     retry_failed: int = DEFAULT_RETRY_ROUNDS
+    inline: bool = False
 
     @classmethod
     def build(
@@ -126,6 +127,7 @@ class RunOptions:
         max_file_bytes: int = MAX_INPUT_BYTES,
         max_pending: int = MAX_PENDING_REQUESTS,
         retry_failed: int = DEFAULT_RETRY_ROUNDS,
+        inline: bool = False,
         **job: Any,
     ) -> RunOptions:
         """The options of a run, or InputError naming the first that cannot be."""
@@ -150,9 +152,16 @@ class RunOptions:
             max_file_bytes=_positive("max_file_bytes", max_file_bytes, MAX_INPUT_BYTES),
             max_pending=_positive("max_pending", max_pending),
             retry_failed=retry_failed,
+            inline=bool(inline),
             metadata=dict(job.pop("metadata", None) or {}),
             **job,
         )
+
+    @property
+    def part_requests(self) -> int:
+        """The most requests one part may hold: the pending limit, and inline Mistral's
+        limit on the requests of a create's body."""
+        return min(self.max_pending, MAX_INLINE_REQUESTS) if self.inline else self.max_pending
 
     @property
     def bodies_name_models(self) -> bool:
@@ -170,6 +179,7 @@ class RunOptions:
             "max_file_bytes": self.max_file_bytes,
             "max_pending": self.max_pending,
             "retry_failed": self.retry_failed,
+            "inline": self.inline,
         }
 
 

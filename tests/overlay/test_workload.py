@@ -403,3 +403,21 @@ def test_the_answers_are_written_per_model_in_input_order_and_side_by_side(
     assert [row["custom_id"] for row in rows] == [f"r{i}" for i in range(30)]
     assert all(set(row["answers"]) == set(models) for row in rows)
     assert all(row["answers"][m]["custom_id"] == row["custom_id"] for row in rows for m in models)
+
+
+def test_an_inline_run_sends_its_requests_in_the_create_and_reads_the_answers_from_the_job(
+    client: Mistral, emu: Emulator
+) -> None:
+    with emu.settings.lock:
+        emu.settings.fail_rate = 0.3
+    requests = [chat(i) for i in range(25)] + [{"custom_id": "bad", "body": {"messages": 3}}]
+    with client.batch.run(requests, model=MODEL, inline=True, max_pending=10, poll=QUICK) as run:
+        assert served(emu, "upload_file") == 0 and served(emu, "download_file") == 0
+        assert run.input_file is None
+        results, errors = list(run.results()), list(run.errors())
+        assert sorted(ids(results) + ids(errors)) == sorted([f"r{i}" for i in range(25)] + ["bad"])
+        assert all(r.ok for r in results) and not any(e.ok for e in errors)
+        # The bad request failed for good: it was not sent again.
+        assert [e.status_code for e in errors if e.custom_id == "bad"] == [422]
+        assert sum(job.total_requests for job in run.jobs[:3]) == 26  # 10, 10, 6
+        assert len(run.jobs) > 3  # and the transient failures went again, inline too

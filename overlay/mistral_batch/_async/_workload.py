@@ -21,8 +21,8 @@ from itertools import chain
 from .._backoff import Backoff, Jitter
 from .._create import CREATE_TOKEN_KEY
 from .._ledger import JobEntry
-from .._local_files import Progress
-from .._parts_io import answers_in, part_source
+from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
+from .._parts_io import answers_in, outputs_by_kind, part_source, requests_in
 from .._run_setup import Opened
 from .._upload import UploadSource
 from .._workload import (
@@ -114,13 +114,18 @@ class AsyncWorkload:
             found = await self._find(entry.token)
             if found is not None:
                 return self._record(part, model, found, count)
-        file_id = await self._upload(part)
+        # Inline, the requests go in the create's body: there is nothing to upload.
+        sent = (
+            {"requests": list(requests_in(self._part(part)))}
+            if self._options.inline
+            else {"input_files": [await self._upload(part)]}
+        )
         if entry is None:
             entry = self._ledger.begin_job(part, model, secrets.token_hex(16))
         metadata = {**self._options.metadata, CREATE_TOKEN_KEY: entry.token}
         try:
             job = await self._jobs.create(
-                input_files=[file_id],
+                **sent,
                 endpoint=self._options.endpoint,
                 model=model or None,
                 agent_id=self._options.agent_id,
@@ -144,9 +149,7 @@ class AsyncWorkload:
         if file_id is not None:
             return file_id
         # A run of one part uploads its input under its own name.
-        whole = part == 0 and len(self._ledger.parts(0)) == 1
-        name = self._source.name if whole else f"{self._source.stem}.part{part}.jsonl"
-        source = part_source(self._source, lambda: self._ledger.ranges(part), name)
+        source = self._part(part)
         begun = self._ledger.upload_begun(part)
         if begun is None:
             self._ledger.begin_upload(part, at=time.time())
@@ -159,6 +162,12 @@ class AsyncWorkload:
         uploaded = await self._files.upload(source, purpose="batch", progress=self._upload_progress)
         self._ledger.uploaded(part, uploaded.id)
         return uploaded.id
+
+    def _part(self, part: int) -> UploadSource:
+        """The part's bytes, read from the input where they stand, under its file name."""
+        whole = part == 0 and len(self._ledger.parts(0)) == 1
+        name = self._source.name if whole else f"{self._source.stem}.part{part}.jsonl"
+        return part_source(self._source, lambda: self._ledger.ranges(part), name)
 
     async def _find_upload(self, source: UploadSource, begun: float) -> str | None:
         """A file uploaded since `begun` (give or take the clocks' skew) under the part's
@@ -234,8 +243,16 @@ class AsyncWorkload:
     async def _collect(self, entry: JobEntry, job: BatchJob) -> None:
         index = self._options.models.index(entry.model)
         found = []
+        if self._options.inline:
+            # An inline job's answers come in the job itself, asked for with inline=True.
+            answered = await self._jobs.get(job.id, inline=True)
+            for kind, lines in outputs_by_kind(answered.outputs or []).items():
+                path = self._folder / result_file_name(entry.part, index, kind)
+                with atomic_file(path, PRIVATE_FILE_MODE) as out:
+                    out.writelines(lines)
+                found.append((path, kind))
         for kind, file_id in (("output", job.output_file), ("errors", job.error_file)):
-            if file_id is None:
+            if file_id is None or self._options.inline:
                 continue
             path = self._folder / result_file_name(entry.part, index, kind)
             download = await self._files.download(file_id)
@@ -259,7 +276,7 @@ class AsyncWorkload:
                 model,
                 round_,
                 max_bytes=self._options.max_file_bytes,
-                max_requests=self._options.max_pending,
+                max_requests=self._options.part_requests,
             )
             moved = True
         return moved

@@ -41,13 +41,14 @@ class BatchRun:
     """A finished run: its jobs, and each request's answer on each model, read from its
     record on disk.
 
-    ``job`` and ``input_file`` are the first part's (the only ones of a run of one job).
+    ``job`` and ``input_file`` are the first part's (the only ones of a run of one job;
+    an inline run has no input file).
     Close it (or use it as a context manager) to let its record go: a run without a
     state file then removes its temporary folder.
     """
 
     job: BatchJob
-    input_file: FileObject
+    input_file: FileObject | None
     jobs: tuple[BatchJob, ...]
     models: tuple[str, ...]
     record: RunRecord = attrs.field(repr=False)
@@ -134,6 +135,7 @@ class Batch:
         max_pending: int = MAX_PENDING_REQUESTS,
         retry_failed: int = DEFAULT_RETRY_ROUNDS,
         poll: Backoff | None = None,
+        inline: bool = False,
     ) -> BatchRun:
         """Check, upload, create, wait, download: every request answered once per model.
 
@@ -147,7 +149,9 @@ class Batch:
         call after a crash or a Ctrl-C picks up where it was, and never uploads a part,
         creates a job or pays for a request twice. `poll` sets how often the jobs are
         looked at (every 0.5 s at first, then less and less, up to 30 s);
-        `on_progress` is given the RunProgress of the whole run at each look.
+        `on_progress` is given the RunProgress of the whole run at each look. With
+        `inline`, each part's requests (10,000 at most) go in its job's create, and the
+        answers come back in the job: nothing is uploaded or downloaded.
         """
         options = RunOptions.build(
             model=model,
@@ -159,6 +163,7 @@ class Batch:
             max_file_bytes=max_file_bytes,
             max_pending=max_pending,
             retry_failed=retry_failed,
+            inline=inline,
         )
         check_job_options(options)
         describe = {**options.describe(), "server_url": self._server_url}
@@ -168,7 +173,7 @@ class Batch:
             opened.ledger.plan(
                 opened.source,
                 max_bytes=options.max_file_bytes,
-                max_requests=options.max_pending,
+                max_requests=options.part_requests,
                 models_in_body=options.bodies_name_models,
             )
             engine = Workload(
@@ -187,8 +192,7 @@ class Batch:
                 # A run picked up once it was over saw none of its jobs: it asks.
                 jobs.append(seen or self.jobs.get(entry.job_id or ""))
             file_id = opened.ledger.file_of(0)
-            assert file_id is not None
-            input_file = self._files.retrieve(file_id)
+            input_file = None if file_id is None else self._files.retrieve(file_id)
         except BaseException:
             record.close()
             raise
