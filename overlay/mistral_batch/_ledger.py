@@ -7,18 +7,7 @@ started again on the same file goes on from where it was: no part uploaded twice
 created twice, no request answered twice. Memory stays flat whatever the input's length:
 the custom_ids, the parts and every answer's place live on disk, in the file.
 
-The tables:
-
-- ``facts``: what the run is (its input and options, as JSON), whether it is planned,
-  each round planned after the first, and when each part's upload was first begun;
-- ``requests``: each input line, by its index: its custom_id (unique) and its bytes;
-- ``parts``: the slices sent as one file each; round 0 cuts the input in consecutive
-  lines shared by every model, and each later round gathers one model's requests to send
-  again (listed in ``members``);
-- ``jobs``: one per part and model, with the token its create carries;
-- ``outcomes``: for each model and request, the answer that stands: the round, whether it
-  succeeded or failed for a transient reason, and where its line is in the job's result
-  files (part, kind, offset, length).
+Its tables are described with its schema, in _ledger_sql.
 """
 
 from __future__ import annotations
@@ -27,15 +16,20 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
-
-import attrs
+from typing import Any
 
 from ._ledger_sql import (
     SCHEMA,
     SCHEMA_VERSION,
+    Answer,
+    JobEntry,
+    Placed,
+    Planned,
     differences,
     fact,
+    incoming,
+    job_entry,
+    keep_answers,
     plan_input,
     plan_retry,
     transaction,
@@ -43,49 +37,10 @@ from ._ledger_sql import (
 from ._split import Part
 from .errors import StateError
 
-__all__ = ["Answer", "JobEntry", "Ledger", "Placed", "Planned"]
+__all__ = ["CACHED", "Answer", "JobEntry", "Ledger", "Placed", "Planned"]
 
-
-class Planned(NamedTuple):
-    """What planning found: the requests and bytes of the input, and its parts."""
-
-    requests: int
-    bytes: int
-    parts: int
-
-
-class Answer(NamedTuple):
-    """One line of a job's result files, as collecting reads it."""
-
-    custom_id: str | None
-    ok: bool
-    transient: bool
-    kind: str
-    offset: int
-    length: int
-
-
-class Placed(NamedTuple):
-    """Where a request's standing answer is (None for a request never answered)."""
-
-    idx: int
-    custom_id: str
-    part: int | None
-    kind: str | None
-    offset: int
-    length: int
-
-
-@attrs.frozen
-class JobEntry:
-    """The job of one part on one model, as recorded."""
-
-    part: int
-    model: str
-    token: str
-    job_id: str | None
-    status: str | None
-    collected: bool
+#: The part that stands for a cache, in the answers it gave.
+CACHED = -1
 
 
 class Ledger:
@@ -145,13 +100,20 @@ class Ledger:
         return None if value is None else Planned(*json.loads(value))
 
     def plan(
-        self, path: Path, *, max_bytes: int, max_requests: int, models_in_body: bool = True
+        self,
+        path: Path,
+        *,
+        max_bytes: int,
+        max_requests: int,
+        models_in_body: bool = True,
+        cached: bool = False,
     ) -> Planned:
         """Check the input file line by line, note each request and cut it into parts.
 
         All or nothing: InputError names the first bad line (a duplicate custom_id among
         them, found on disk), and nothing is noted. `models_in_body=False` refuses a body
-        that names its own model (the run names the models).
+        that names its own model (the run names the models). `cached`: a cache may answer
+        some requests, so round 0 is cut later, model by model (see answer_from_cache).
         """
         if (done := self.planned) is not None:
             return done
@@ -163,6 +125,7 @@ class Ledger:
                 max_bytes=max_bytes,
                 max_requests=max_requests,
                 models_in_body=models_in_body,
+                cached=cached,
             )
             planned = Planned(*found)
             self._db.execute(
@@ -171,11 +134,13 @@ class Ledger:
         return planned
 
     def parts(self, round_: int, model: str | None = None) -> list[Part]:
-        """The parts of a round: round 0's are shared (model None), later ones a model's."""
+        """The parts of a round that `model` runs: those of every model (round 0's cut of
+        the input), and its own (a round's requests to send again, or round 0's when a
+        cache answered some)."""
         rows = self._db.execute(
-            "SELECT id, first, count, start, size FROM parts WHERE round = ? AND model IS ?"
-            " ORDER BY id",
-            (round_, None if round_ == 0 else model),
+            "SELECT id, first, count, start, size FROM parts WHERE round = ?"
+            " AND (model IS NULL OR model IS ?) ORDER BY id",
+            (round_, model),
         )
         return [
             Part(index=i, first=first or 0, count=n, start=start or 0, size=size)
@@ -184,9 +149,9 @@ class Ledger:
 
     def ranges(self, part: int) -> Iterator[tuple[int, int]]:
         """The (offset, size) of the input bytes a part is made of, in order."""
-        first = self._db.execute("SELECT round, start, size FROM parts WHERE id = ?", (part,))
-        round_, start, size = first.fetchone()
-        if round_ == 0:
+        first = self._db.execute("SELECT model, start, size FROM parts WHERE id = ?", (part,))
+        model, start, size = first.fetchone()
+        if model is None:  # a cut of the input
             yield start, size
             return
         yield from self._db.execute(
@@ -199,6 +164,13 @@ class Ledger:
         """How many requests the part holds."""
         row = self._db.execute("SELECT count FROM parts WHERE id = ?", (part,)).fetchone()
         return int(row[0])
+
+    def first_file(self) -> str | None:
+        """The id of the first part's uploaded file, if any part was uploaded."""
+        row = self._db.execute(
+            "SELECT file_id FROM parts WHERE file_id IS NOT NULL ORDER BY id LIMIT 1"
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def file_of(self, part: int) -> str | None:
         """The id of the part's uploaded file, once it is uploaded."""
@@ -235,14 +207,14 @@ class Ledger:
             " WHERE part = ? AND model = ?",
             (part, model),
         ).fetchone()
-        return None if row is None else _job_entry(row)
+        return None if row is None else job_entry(row)
 
     def jobs(self) -> list[JobEntry]:
         """Every job recorded, in the order begun."""
         rows = self._db.execute(
             "SELECT part, model, token, job_id, status, collected FROM jobs ORDER BY rowid"
         )
-        return [_job_entry(row) for row in rows]
+        return [job_entry(row) for row in rows]
 
     def begin_job(self, part: int, model: str, token: str) -> JobEntry:
         """Record the token a create is about to carry; the entry already there if any."""
@@ -272,42 +244,18 @@ class Ledger:
         the first line for a request stands.
         """
         db = self._db
-        round_, first, count = db.execute(
-            "SELECT round, first, count FROM parts WHERE id = ?", (part,)
+        round_, owner, first, count = db.execute(
+            "SELECT round, model, first, count FROM parts WHERE id = ?", (part,)
         ).fetchone()
         args: tuple[int, ...]
-        if round_ == 0:
+        if owner is None:  # a cut of the input
             member, args = "r.idx BETWEEN ? AND ?", (first, first + count - 1)
         else:
             member = "EXISTS (SELECT 1 FROM members m WHERE m.part = ? AND m.idx = r.idx)"
             args = (part,)
         with transaction(db):
-            db.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS incoming (line INTEGER PRIMARY KEY,"
-                " custom_id TEXT, ok INTEGER, transient INTEGER, kind TEXT, offset INTEGER,"
-                " length INTEGER)"
-            )
-            db.execute("DELETE FROM incoming")
-            db.executemany(
-                "INSERT INTO incoming (custom_id, ok, transient, kind, offset, length)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                answers,
-            )
-            lines = db.execute("SELECT count(*) FROM incoming").fetchone()[0]
-            before = db.total_changes
-            db.execute(
-                f"""INSERT INTO outcomes
-                SELECT ?, r.idx, ?, i.ok, i.transient, ?, i.kind, i.offset, i.length
-                FROM incoming i JOIN requests r ON r.custom_id = i.custom_id
-                WHERE {member} ORDER BY i.line
-                ON CONFLICT (model, idx) DO UPDATE SET
-                    round = excluded.round, ok = excluded.ok, transient = excluded.transient,
-                    part = excluded.part, kind = excluded.kind, offset = excluded.offset,
-                    length = excluded.length
-                WHERE excluded.round > outcomes.round AND outcomes.ok = 0""",
-                (model, round_, part, *args),
-            )
-            kept = db.total_changes - before
+            lines = incoming(db, answers)
+            kept = keep_answers(db, model, round_, part, member, args)
             marked = db.execute(
                 "UPDATE jobs SET collected = 1 WHERE part = ? AND model = ?", (part, model)
             )
@@ -351,7 +299,8 @@ class Ledger:
         """How many parts of the model's round have no job whose answers are recorded."""
         row = self._db.execute(
             "SELECT count(*) FROM parts p LEFT JOIN jobs j ON j.part = p.id AND j.model = ?"
-            " WHERE p.round = ? AND (p.round = 0 OR p.model = ?) AND coalesce(j.collected, 0) = 0",
+            " WHERE p.round = ? AND (p.model IS NULL OR p.model = ?)"
+            " AND coalesce(j.collected, 0) = 0",
             (model, round_, model),
         ).fetchone()
         return int(row[0])
@@ -362,12 +311,63 @@ class Ledger:
         for order, model in enumerate(models):
             rows = self._db.execute(
                 "SELECT p.round, p.id, p.count FROM parts p LEFT JOIN jobs j"
-                " ON j.part = p.id AND j.model = ? WHERE (p.round = 0 OR p.model = ?)"
+                " ON j.part = p.id AND j.model = ? WHERE (p.model IS NULL OR p.model = ?)"
                 " AND j.job_id IS NULL",
                 (model, model),
             )
             found += [(round_, part, order, model, count) for round_, part, count in rows]
         return [(part, model, count) for _, part, _, model, count in sorted(found)]
+
+    # A cache's answers
+
+    def digests(self) -> Iterator[tuple[str, bytes]]:
+        """(custom_id, body digest) of each request, in input order."""
+        yield from self._db.execute("SELECT custom_id, digest FROM requests ORDER BY idx")
+
+    def from_cache(self, model: str) -> int | None:
+        """How many requests on the model a cache answered, once it was asked."""
+        done = fact(self._db, f"cache {model}")
+        return None if done is None else int(done)
+
+    def record_cached(
+        self, model: str, answers: Iterable[Answer], *, max_bytes: int, max_requests: int
+    ) -> int:
+        """Record the answers a cache gave on the model (lines of its file of cached
+        answers, part CACHED), and cut the model's round 0 from the requests left; how
+        many were answered. Once, in one transaction."""
+        if (done := self.from_cache(model)) is not None:
+            return done
+        db = self._db
+        with transaction(db):
+            incoming(db, answers)
+            before = db.total_changes
+            db.execute(
+                "INSERT INTO outcomes SELECT ?, r.idx, 0, 1, 0, ?, i.kind, i.offset, i.length"
+                " FROM incoming i JOIN requests r ON r.custom_id = i.custom_id WHERE i.ok"
+                " ORDER BY i.line ON CONFLICT (model, idx) DO NOTHING",
+                (model, CACHED),
+            )
+            found = db.total_changes - before
+            plan_retry(db, model, -1, max_bytes=max_bytes, max_requests=max_requests)
+            db.execute("INSERT INTO facts VALUES (?, ?)", (f"cache {model}", str(found)))
+        return found
+
+    def successes(self, part: int, model: str) -> Iterator[tuple[bytes, str, int, int]]:
+        """(body digest, kind, offset, length) of the answers of the part on the model that
+        succeeded, to be kept in a cache."""
+        yield from self._db.execute(
+            "SELECT r.digest, o.kind, o.offset, o.length FROM outcomes o"
+            " JOIN requests r ON r.idx = o.idx WHERE o.model = ? AND o.part = ? AND o.ok"
+            " ORDER BY o.kind, o.offset",
+            (model, part),
+        )
+
+    def cached(self, model: str) -> int:
+        """How many of the model's standing answers came from a cache."""
+        row = self._db.execute(
+            "SELECT count(*) FROM outcomes WHERE model = ? AND part = ?", (model, CACHED)
+        ).fetchone()
+        return int(row[0])
 
     # Outputs
 
@@ -393,8 +393,3 @@ class Ledger:
             (model,),
         ).fetchone()
         return ok, failed, total - ok - failed
-
-
-def _job_entry(row: tuple[Any, ...]) -> JobEntry:
-    part, model, token, job_id, status, collected = row
-    return JobEntry(part, model, token, job_id, status, bool(collected))

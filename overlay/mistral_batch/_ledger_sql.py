@@ -3,16 +3,35 @@
 failed for a transient reason or got no answer).
 
 Functions on the ledger's SQLite connection, called by _ledger inside its transactions.
+
+The tables:
+
+- ``facts``: what the run is (its input and options, as JSON), whether it is planned,
+  each round planned after the first, whether a cache was asked, and when each part's
+  upload was first begun;
+- ``requests``: each input line, by its index: its custom_id (unique), its bytes, and
+  with a cache its body's digest;
+- ``parts``: the slices sent as one file each; round 0 cuts the input in consecutive
+  lines shared by every model (model NULL), and each later round gathers one model's
+  requests to send again (listed in ``members``), as round 0 does when a cache answered
+  some;
+- ``jobs``: one per part and model, with the token its create carries;
+- ``outcomes``: for each model and request, the answer that stands: the round, whether it
+  succeeded or failed for a transient reason, and where its line is in the job's result
+  files (part, kind, offset, length; part -1 for a cache's answers).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
+import attrs
+
+from ._cache import body_digest
 from ._input import check_request_line
 from ._split import split
 from .errors import InputError
@@ -20,12 +39,67 @@ from .errors import InputError
 __all__ = [
     "SCHEMA",
     "SCHEMA_VERSION",
+    "Answer",
+    "JobEntry",
+    "Placed",
+    "Planned",
     "differences",
     "fact",
+    "incoming",
+    "job_entry",
+    "keep_answers",
     "plan_input",
     "plan_retry",
     "transaction",
 ]
+
+
+class Planned(NamedTuple):
+    """What planning found: the requests and bytes of the input, and its parts."""
+
+    requests: int
+    bytes: int
+    parts: int
+
+
+class Answer(NamedTuple):
+    """One line of a job's result files, as collecting reads it."""
+
+    custom_id: str | None
+    ok: bool
+    transient: bool
+    kind: str
+    offset: int
+    length: int
+
+
+class Placed(NamedTuple):
+    """Where a request's standing answer is (None for a request never answered)."""
+
+    idx: int
+    custom_id: str
+    part: int | None
+    kind: str | None
+    offset: int
+    length: int
+
+
+@attrs.frozen
+class JobEntry:
+    """The job of one part on one model, as recorded."""
+
+    part: int
+    model: str
+    token: str
+    job_id: str | None
+    status: str | None
+    collected: bool
+
+
+def job_entry(row: tuple[Any, ...]) -> JobEntry:
+    part, model, token, job_id, status, collected = row
+    return JobEntry(part, model, token, job_id, status, bool(collected))
+
 
 SCHEMA_VERSION = 1
 
@@ -33,7 +107,7 @@ SCHEMA = """
 CREATE TABLE facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE requests (
     idx INTEGER PRIMARY KEY, custom_id TEXT NOT NULL UNIQUE,
-    start INTEGER NOT NULL, size INTEGER NOT NULL
+    start INTEGER NOT NULL, size INTEGER NOT NULL, digest BLOB
 );
 CREATE TABLE parts (
     id INTEGER PRIMARY KEY, round INTEGER NOT NULL, model TEXT,
@@ -68,12 +142,19 @@ def plan_input(
     max_bytes: int,
     max_requests: int,
     models_in_body: bool,
+    cached: bool = False,
 ) -> tuple[int, int, int]:
-    """Note each request of the input and its round-0 parts; (requests, bytes, parts)."""
-    sizes = _checked_sizes(db, stream, path, models_in_body, max_bytes)
+    """Note each request of the input and its round-0 parts; (requests, bytes, parts).
+
+    `cached`: a cache may answer some requests on some models; the digest of each body
+    is noted, and round 0 is cut later, model by model, from what is left to send.
+    """
+    sizes = _checked_sizes(db, stream, path, models_in_body, max_bytes, cached)
     count = 0
     try:
         for part in split(sizes, max_bytes=max_bytes, max_requests=max_requests):
+            if cached:
+                continue
             db.execute(
                 "INSERT INTO parts (id, round, first, count, start, size)"
                 " VALUES (?, 0, ?, ?, ?, ?)",
@@ -131,9 +212,9 @@ def plan_retry(
 
 def _to_send_again(round_: int) -> str:
     """The query of (idx, size) of a round's requests on a model to send again; its
-    arguments are _args'."""
-    if round_ == 0:
-        # Round 0's parts hold every request.
+    arguments are _args'. Round -1 is before round 0: every request not answered yet."""
+    if round_ <= 0:
+        # Round 0's parts hold every request (but those a cache answered).
         members = "SELECT idx, size FROM requests"
     else:
         members = (
@@ -148,14 +229,20 @@ def _to_send_again(round_: int) -> str:
 
 
 def _args(model: str, round_: int) -> tuple[Any, ...]:
-    return (model,) if round_ == 0 else (round_, model, model)
+    return (model,) if round_ <= 0 else (round_, model, model)
 
 
 def _checked_sizes(
-    db: sqlite3.Connection, stream: IO[bytes], path: Path, models_in_body: bool, max_bytes: int
+    db: sqlite3.Connection,
+    stream: IO[bytes],
+    path: Path,
+    models_in_body: bool,
+    max_bytes: int,
+    digests: bool,
 ) -> Iterator[int]:
-    """Check each line of the input and note it; yield its size, for the split."""
-    batch: list[tuple[int, str, int, int]] = []
+    """Check each line of the input and note it (with its body's digest if asked);
+    yield its size, for the split."""
+    batch: list[tuple[int, str, int, int, bytes | None]] = []
     offset = 0
     for number, raw in enumerate(_lines(stream, max_bytes), 1):
         if len(raw) > max_bytes:
@@ -169,7 +256,8 @@ def _checked_sizes(
                 path=path,
                 field="model",
             )
-        batch.append((number - 1, custom_id, offset, len(raw)))
+        digest = body_digest(value["body"]) if digests else None
+        batch.append((number - 1, custom_id, offset, len(raw), digest))
         offset += len(raw)
         if len(batch) == _BATCH:
             _note(db, batch, path)
@@ -189,13 +277,15 @@ def _lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes]:
             yield head + stream.readline(max_bytes + 1 - len(head))
 
 
-def _note(db: sqlite3.Connection, batch: list[tuple[int, str, int, int]], path: Path) -> None:
+def _note(
+    db: sqlite3.Connection, batch: list[tuple[int, str, int, int, bytes | None]], path: Path
+) -> None:
     """Note a batch of requests; InputError naming the first duplicate custom_id."""
     before = db.total_changes
-    db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?)", batch)
+    db.executemany("INSERT OR IGNORE INTO requests VALUES (?, ?, ?, ?, ?)", batch)
     if db.total_changes - before == len(batch):
         return
-    for idx, custom_id, _, _ in batch:
+    for idx, custom_id, *_ in batch:
         first = db.execute("SELECT idx FROM requests WHERE custom_id = ?", (custom_id,))
         found = first.fetchone()[0]
         if found != idx:
@@ -205,6 +295,43 @@ def _note(db: sqlite3.Connection, batch: list[tuple[int, str, int, int]], path: 
                 path=path,
                 field="custom_id",
             )
+
+
+def incoming(db: sqlite3.Connection, answers: Iterable[Answer]) -> int:
+    """Put `answers` in the temporary table ``incoming``, emptied first; how many."""
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS incoming (line INTEGER PRIMARY KEY,"
+        " custom_id TEXT, ok INTEGER, transient INTEGER, kind TEXT, offset INTEGER,"
+        " length INTEGER)"
+    )
+    db.execute("DELETE FROM incoming")
+    db.executemany(
+        "INSERT INTO incoming (custom_id, ok, transient, kind, offset, length)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        answers,
+    )
+    return int(db.execute("SELECT count(*) FROM incoming").fetchone()[0])
+
+
+def keep_answers(
+    db: sqlite3.Connection, model: str, round_: int, part: int, member: str, args: tuple[int, ...]
+) -> int:
+    """Let the answers in ``incoming`` that `member` says belong to the part stand, each
+    where no answer does yet or where a failure of an earlier round does; how many."""
+    before = db.total_changes
+    db.execute(
+        f"""INSERT INTO outcomes
+        SELECT ?, r.idx, ?, i.ok, i.transient, ?, i.kind, i.offset, i.length
+        FROM incoming i JOIN requests r ON r.custom_id = i.custom_id
+        WHERE {member} ORDER BY i.line
+        ON CONFLICT (model, idx) DO UPDATE SET
+            round = excluded.round, ok = excluded.ok, transient = excluded.transient,
+            part = excluded.part, kind = excluded.kind, offset = excluded.offset,
+            length = excluded.length
+        WHERE excluded.round > outcomes.round AND outcomes.ok = 0""",
+        (model, round_, part, *args),
+    )
+    return db.total_changes - before
 
 
 class transaction:

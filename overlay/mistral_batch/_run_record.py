@@ -166,6 +166,10 @@ class RunRecord:
                 count += 1
         return count
 
+    def cached(self, model: str | None = None) -> int:
+        """How many of the model's answers a cache gave."""
+        return self.ledger.cached(self._model(model)[1])
+
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests of the model as they stand, the unanswered failed."""
         ok, failed, unanswered = self.ledger.counts(self._model(model)[1])

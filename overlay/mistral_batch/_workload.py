@@ -216,7 +216,10 @@ def is_pending_refusal(exc: MistralBatchError) -> bool:
 
 
 def result_file_name(part: int, model: int, kind: str) -> str:
-    """The name of a job's downloaded result file in the run's folder."""
+    """The name of a job's downloaded result file in the run's folder (part -1: the
+    answers a cache gave)."""
+    if part < 0:
+        return f"cached-model{model}-{kind}.jsonl"
     return f"part{part:05d}-model{model}-{kind}.jsonl"
 
 

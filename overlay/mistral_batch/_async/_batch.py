@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Self
 import attrs
 
 from .._backoff import Backoff
+from .._cache import AnswerCache
 from .._input import MAX_INPUT_BYTES
 from .._local_files import PRIVATE_FILE_MODE, Progress
 from .._run_input import Requests
@@ -41,12 +42,12 @@ class AsyncBatchRun:
     record on disk.
 
     ``job`` and ``input_file`` are the first part's (the only ones of a run of one job;
-    an inline run has no input file).
+    an inline run has no input file, and a run a cache answered whole has no job).
     Close it (or use it as a context manager) to let its record go: a run without a
     state file then removes its temporary folder.
     """
 
-    job: BatchJob
+    job: BatchJob | None
     input_file: FileObject | None
     jobs: tuple[BatchJob, ...]
     models: tuple[str, ...]
@@ -87,6 +88,10 @@ class AsyncBatchRun:
         """Write, per request in input order, each model's result or error line:
         ``{"custom_id": ..., "answers": {MODEL: line}}``; return how many."""
         return self.record.write_compare(path, mode=mode)
+
+    def cached(self, model: str | None = None) -> int:
+        """How many of the answers on `model` came from the cache, not from a job."""
+        return self.record.cached(model)
 
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests on `model` as they stand at the end."""
@@ -135,6 +140,7 @@ class AsyncBatch:
         retry_failed: int = DEFAULT_RETRY_ROUNDS,
         poll: Backoff | None = None,
         inline: bool = False,
+        cache: str | os.PathLike[str] | None = None,
     ) -> AsyncBatchRun:
         """Check, upload, create, wait, download: every request answered once per model.
 
@@ -150,7 +156,11 @@ class AsyncBatch:
         looked at (every 0.5 s at first, then less and less, up to 30 s);
         `on_progress` is given the RunProgress of the whole run at each look. With
         `inline`, each part's requests (10,000 at most) go in its job's create, and the
-        answers come back in the job: nothing is uploaded or downloaded.
+        answers come back in the job: nothing is uploaded or downloaded. With `cache`,
+        a folder, the successful answers are kept there across runs, by endpoint, model
+        and request body: a request answered before is not sent again, and its answer
+        is in the results as if fresh (``cached(model)`` counts them). Processes may
+        share a cache.
         """
         options = RunOptions.build(
             model=model,
@@ -165,15 +175,17 @@ class AsyncBatch:
             inline=inline,
         )
         check_job_options(options)
-        describe = {**options.describe(), "server_url": self._server_url}
+        describe = {**options.describe(), "server_url": self._server_url, "cache": bool(cache)}
         opened = open_run(requests, state, describe)
         record = RunRecord(opened.ledger, opened.folder, options.models, temporary=opened.temporary)
+        kept = None if cache is None else AnswerCache(cache)
         try:
             opened.ledger.plan(
                 opened.source,
                 max_bytes=options.max_file_bytes,
                 max_requests=options.part_requests,
                 models_in_body=options.bodies_name_models,
+                cached=kept is not None,
             )
             engine = AsyncWorkload(
                 self._files,
@@ -183,6 +195,7 @@ class AsyncBatch:
                 poll=poll,
                 on_progress=on_progress,
                 upload_progress=upload_progress,
+                cache=kept,
             )
             await engine.run(timeout=wait_timeout)
             jobs = []
@@ -190,13 +203,16 @@ class AsyncBatch:
                 seen = engine.seen.get((entry.part, entry.model))
                 # A run picked up once it was over saw none of its jobs: it asks.
                 jobs.append(seen or await self.jobs.get(entry.job_id or ""))
-            file_id = opened.ledger.file_of(0)
+            file_id = opened.ledger.first_file()
             input_file = None if file_id is None else await self._files.retrieve(file_id)
         except BaseException:
             record.close()
             raise
+        finally:
+            if kept is not None:
+                kept.close()
         return AsyncBatchRun(
-            job=jobs[0],
+            job=jobs[0] if jobs else None,
             input_file=input_file,
             jobs=tuple(jobs),
             models=options.models,

@@ -16,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Iterator
 from itertools import chain
 
 from .._backoff import Backoff, Jitter
+from .._cache import AnswerCache, cached_lines, request_key
 from .._create import CREATE_TOKEN_KEY
-from .._ledger import JobEntry
+from .._ledger import CACHED, JobEntry
 from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
 from .._parts_io import answers_in, outputs_by_kind, part_source, requests_in
 from .._run_setup import Opened
@@ -61,11 +63,13 @@ class AsyncWorkload:
         poll: Backoff | None = None,
         on_progress: AsyncOnRunProgress | None = None,
         upload_progress: Progress | None = None,
+        cache: AnswerCache | None = None,
     ) -> None:
         self._files, self._jobs, self._options = files, jobs, options
         self._ledger, self._folder, self._source = opened.ledger, opened.folder, opened.source
         self._poll = poll or POLL
         self._on_progress, self._upload_progress = on_progress, upload_progress
+        self._cache = cache
         #: Each job as last seen, by (part, model).
         self.seen: dict[tuple[int, str], BatchJob] = {}
         self._started = time.monotonic()
@@ -76,6 +80,8 @@ class AsyncWorkload:
         """Go on until every request has its answer on every model, or its last error
         once the rounds are spent; WaitTimeoutError after `timeout` seconds."""
         started = self._started = time.monotonic()
+        if self._cache is not None:
+            self._answer_from_cache(self._cache)
         attempt = 0
         while True:
             # Looked at first: a run started again learns what its jobs still hold.
@@ -260,6 +266,32 @@ class AsyncWorkload:
             found.append((path, kind))
         answers = chain.from_iterable(answers_in(path, kind) for path, kind in found)
         self._ledger.collect(entry.part, entry.model, answers)
+        if self._cache is not None:
+            self._cache.keep(self._successes(entry.part, entry.model, index))
+
+    def _answer_from_cache(self, cache: AnswerCache) -> None:
+        """Take each model's answers that the cache holds, once, before round 0 is cut."""
+        endpoint = self._options.endpoint
+        for index, model in enumerate(self._options.models):
+            if self._ledger.from_cache(model) is not None:
+                continue
+            path = self._folder / result_file_name(CACHED, index, "output")
+            with atomic_file(path, PRIVATE_FILE_MODE) as out:
+                out.writelines(cached_lines(cache, endpoint, model, self._ledger))
+            self._ledger.record_cached(
+                model,
+                answers_in(path, "output"),
+                max_bytes=self._options.max_file_bytes,
+                max_requests=self._options.part_requests,
+            )
+
+    def _successes(self, part: int, model: str, index: int) -> Iterator[tuple[bytes, bytes]]:
+        """(cache key, result line) of the part's successes on the model."""
+        endpoint = self._options.endpoint
+        for digest, kind, offset, length in self._ledger.successes(part, model):
+            with (self._folder / result_file_name(part, index, kind)).open("rb") as stream:
+                stream.seek(offset)
+                yield request_key(endpoint, model, digest), stream.read(length)
 
     def _next_rounds(self) -> bool:
         """Plan each model's next round once its round is over; True if one was."""
