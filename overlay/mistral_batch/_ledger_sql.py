@@ -174,7 +174,18 @@ def plan_input(
 def plan_retry(
     db: sqlite3.Connection, model: str, round_: int, *, max_bytes: int, max_requests: int
 ) -> int:
-    """Note the parts of the round after `round_` on `model`, once; their request count."""
+    """Note the parts of the round after `round_` on `model`, once; their request count.
+
+    None after a round in which a job on the model was cancelled: whoever cancelled it
+    wanted its requests stopped, not sent again.
+    """
+    cancelled = db.execute(
+        "SELECT 1 FROM jobs j JOIN parts p ON p.id = j.part"
+        " WHERE j.model = ? AND p.round = ? AND j.status = 'CANCELLED'",
+        (model, round_),
+    ).fetchone()
+    if cancelled is not None:
+        return 0
     following = round_ + 1
     planned, parts = db.execute(
         "SELECT coalesce(sum(count), 0), count(*) FROM parts WHERE round = ? AND model = ?",

@@ -421,3 +421,20 @@ def test_an_inline_run_sends_its_requests_in_the_create_and_reads_the_answers_fr
         assert [e.status_code for e in errors if e.custom_id == "bad"] == [422]
         assert sum(job.total_requests for job in run.jobs[:3]) == 26  # 10, 10, 6
         assert len(run.jobs) > 3  # and the transient failures went again, inline too
+
+
+def test_a_cancelled_job_ends_its_models_rounds(client: Mistral, emu: Emulator) -> None:
+    emu.set_requests_per_second(20)
+
+    def cancel_at_once(progress: RunProgress) -> None:
+        if progress.job.status in {"QUEUED", "RUNNING"}:
+            client.batch.jobs.cancel(progress.job.id)
+
+    with client.batch.run(
+        [chat(i) for i in range(40)], model=MODEL, poll=QUICK, on_progress=cancel_at_once
+    ) as run:
+        assert [job.status for job in run.jobs] == ["CANCELLED"]  # and no round after it
+        succeeded, failed = run.counts()
+        assert succeeded + failed == 40 and failed > 0
+        unanswered = [e for e in run.errors() if e.raw["error"] and e.status_code is None]
+        assert unanswered and all("no job answered" in str(e.error) for e in unanswered)
