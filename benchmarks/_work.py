@@ -66,6 +66,12 @@ def unlink(path: Path) -> Callable[[], None]:
     return cleanup
 
 
+def left_nothing(run: Any) -> None:
+    """Check that a closed run removed its temporary folder (input, result files, ledger)."""
+    if run.record.folder.exists():
+        raise RuntimeError(f"the run left {run.record.folder} behind")
+
+
 def forget_upload(p: Params, ids: list[str]) -> Callable[[], None]:
     def cleanup() -> None:
         import httpx

@@ -6,7 +6,18 @@ import json
 import time
 from pathlib import Path
 
-from benchmarks._work import ENDPOINT, MODEL, Params, Work, forget_upload, ours, raw, sdk, unlink
+from benchmarks._work import (
+    ENDPOINT,
+    MODEL,
+    Params,
+    Work,
+    forget_upload,
+    left_nothing,
+    ours,
+    raw,
+    sdk,
+    unlink,
+)
 
 # 6. End to end
 
@@ -26,11 +37,14 @@ def e2e_ours(p: Params) -> Work:
             }
             for i in range(p["n"])
         )
-        batch = client.batch.run(requests, model=MODEL, endpoint=ENDPOINT)
         ok = 0
-        with batch.results() as results:
+        with (
+            client.batch.run(requests, model=MODEL, endpoint=ENDPOINT) as batch,
+            batch.results() as results,
+        ):
             for result in results:
                 ok += result.ok
+        left_nothing(batch)
         if ok != p["n"]:
             raise RuntimeError(f"{ok} of {p['n']} results are ok")
         return ok
