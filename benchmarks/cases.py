@@ -25,6 +25,7 @@ from benchmarks._work import (
     unlink,
 )
 from benchmarks.cases_fanout import fanout_httpx, fanout_httpx_semaphore, fanout_ours
+from benchmarks.cases_scale import scale_one, scale_three
 from benchmarks.cases_whole import e2e_ours, e2e_sdk, emulator_download, emulator_jobs
 
 # 1. Download a file to disk
@@ -252,4 +253,8 @@ VARIANTS: dict[str, Callable[[Params], Work]] = {
     "fanout.ours": fanout_ours,
     "fanout.httpx": fanout_httpx,
     "fanout.httpx_semaphore": fanout_httpx_semaphore,
+    "scale.one": scale_one,
+    "scale.one_small": scale_one,
+    "scale.three": scale_three,
+    "scale.three_small": scale_three,
 }

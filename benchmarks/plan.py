@@ -33,6 +33,10 @@ class Sizes:
     emulator_requests: int
     fanout_calls: int
     fanout_raw_calls: int  # fewer for raw httpx: see the case's note
+    scale_requests: int  # N: one model at N, three models at N / 10 each
+    scale_part_bytes: int  # the run's max_file_bytes, and the emulator's upload limit
+    scale_pending: int  # the run's max_pending, and the emulator's pending limit
+    scale_poll_seconds: float  # the run's first poll delay
 
 
 FULL = Sizes(
@@ -46,6 +50,10 @@ FULL = Sizes(
     emulator_requests=100_000,
     fanout_calls=10_000,
     fanout_raw_calls=1_000,
+    scale_requests=10_000_000,
+    scale_part_bytes=4 * MB,
+    scale_pending=100_000,
+    scale_poll_seconds=0.5,
 )
 QUICK = Sizes(
     download_bytes=256 * 1024,
@@ -58,6 +66,10 @@ QUICK = Sizes(
     emulator_requests=500,
     fanout_calls=50,
     fanout_raw_calls=50,
+    scale_requests=3000,
+    scale_part_bytes=16 * 1024,
+    scale_pending=250,
+    scale_poll_seconds=0.01,
 )
 
 
@@ -92,6 +104,8 @@ class Case:
     reference: str  # the variant the ratios are taken against
     note: str = ""
     metrics: dict[str, Metric] = field(default_factory=dict)  # per variant, when they differ
+    max_runs: int | None = None  # runs per variant at most, whatever --repeat says
+    timeout: float = 600.0  # seconds one run may take
 
     def metric_of(self, variant: str) -> Metric:
         """The metric of a variant (the case's own unless overridden)."""
@@ -224,6 +238,30 @@ CASES: tuple[Case, ...] = (
             "minutes a run may take."
         ),
     ),
+    Case(
+        "scale",
+        "Runs of any size, across many files and jobs",
+        REQUESTS_PER_S,
+        (
+            Variant("one", f"{OURS}: `batch.run(requests, model=...)`, N requests", "ours"),
+            Variant("one_small", f"{OURS}: the same, N / 10 requests", "ours"),
+            Variant("three", f"{OURS}: `batch.run(requests, models=[3])`, N / 10 each", "ours"),
+            Variant("three_small", f"{OURS}: the same, N / 100 each", "ours"),
+        ),
+        reference="",
+        max_runs=1,
+        timeout=3600.0,
+        note=(
+            "Run once per variant: at full size the four take about ten minutes. "
+            "The requests come from a generator; the emulator's upload and pending limits "
+            "are lowered to the run's `max_file_bytes` and `max_pending`, so that a run "
+            "spans many files and jobs. The run is timed from the first request to the last "
+            "answer read, its temporary folder removed; it reads each model's results and "
+            "errors and checks that every custom_id is there once (a bitmap of N bits). A "
+            "request on three models counts three times, in the requests per second and "
+            "in the client CPU per million requests."
+        ),
+    ),
 )
 
 CASE_KEYS = tuple(case.key for case in CASES)
@@ -340,6 +378,29 @@ def _floor(case_key: str, variant: str, limit: float, unit: str) -> Judge:
     return judge
 
 
+def _peak(case_key: str, variant: str, limit: float) -> Judge:
+    """The variant's peak memory (RSS, not its growth): at most `limit` MiB."""
+
+    def judge(results: Results) -> tuple[str, bool] | None:
+        runs = _get(results, case_key, variant)
+        return None if runs is None else (f"{runs.peak:.1f} MiB", runs.peak <= limit)
+
+    return judge
+
+
+def _flat(case_key: str, large: str, small: str, limit: float) -> Judge:
+    """The peak memory of `large` (the bigger input) at most `limit` times `small`'s."""
+
+    def judge(results: Results) -> tuple[str, bool] | None:
+        big, little = _get(results, case_key, large), _get(results, case_key, small)
+        if big is None or little is None:
+            return None
+        ratio = big.peak / little.peak
+        return f"{big.peak:.1f} vs {little.peak:.1f} MiB ({ratio:.2f}x)", ratio <= limit
+
+    return judge
+
+
 def _no_errors(case_key: str, variant: str) -> Judge:
     def judge(results: Results) -> tuple[str, bool] | None:
         runs = _get(results, case_key, variant)
@@ -396,5 +457,33 @@ TARGETS: tuple[Target, ...] = (
         "fanout",
         "fan-out: wall time <= 1.5x httpx behind a semaphore of 50",
         _ratio("fanout", "httpx_semaphore", "ours", 1.5, False),
+    ),
+    Target(
+        "scale",
+        "any size, one model: each request answered once, none failed",
+        _no_errors("scale", "one"),
+    ),
+    Target(
+        "scale",
+        "any size, three models: each request answered once on each, none failed",
+        _no_errors("scale", "three"),
+    ),
+    Target(
+        "scale", "any size, one model: client peak memory <= 200 MiB", _peak("scale", "one", 200)
+    ),
+    Target(
+        "scale",
+        "any size, three models: client peak memory <= 200 MiB",
+        _peak("scale", "three", 200),
+    ),
+    Target(
+        "scale",
+        "any size, one model: peak memory at N <= 1.25x at N / 10",
+        _flat("scale", "one", "one_small", 1.25),
+    ),
+    Target(
+        "scale",
+        "any size, three models: peak memory at N / 10 <= 1.25x at N / 100",
+        _flat("scale", "three", "three_small", 1.25),
     ),
 )

@@ -77,6 +77,10 @@ def _size(sizes: Sizes, case: str) -> str:
         "fanout": (
             f"{sizes.fanout_calls:,} concurrent calls (raw httpx: {sizes.fanout_raw_calls:,})"
         ),
+        "scale": (
+            f"N = {sizes.scale_requests:,} requests, parts of at most "
+            f"{sizes.scale_part_bytes:,} bytes and {sizes.scale_pending:,} requests pending"
+        ),
     }[case]
 
 
@@ -84,9 +88,9 @@ def _table(case: Case, runs: dict[str, Runs]) -> list[str]:
     reference = runs.get(case.reference)
     ref_label = next((v.key for v in case.variants if v.key == case.reference), "")
     head = ["variant", "median", *([f"vs {ref_label}"] if reference else [])]
-    cpu_head = "client CPU per call" if case.key == "calls" else "client CPU"
-    head += [cpu_head, "peak memory growth", "peak RSS"]
-    counts_errors = case.key == "fanout"
+    cpu_head = {"calls": "client CPU per call", "scale": "client CPU per 1M requests"}
+    head += [cpu_head.get(case.key, "client CPU"), "peak memory growth", "peak RSS"]
+    counts_errors = case.key in ("fanout", "scale")
     head += ["errors (per run)", "runs"] if counts_errors else ["runs"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for variant in case.variants:
@@ -99,6 +103,8 @@ def _table(case: Case, runs: dict[str, Runs]) -> list[str]:
             row.append(f"{entry.median / reference.median:.2f}x")
         if case.key == "calls":
             row.append(f"{entry.cpu_per_unit * 1e6:,.0f} µs")
+        elif case.key == "scale":
+            row.append(f"{entry.cpu_per_unit * 1e6:,.1f} s")
         else:
             row.append(f"{entry.cpu:,.2f} s")
         row += [f"{entry.growth:,.1f} MiB", f"{entry.peak:,.1f} MiB"]

@@ -5,6 +5,7 @@ process of its own (interleaved, repeated), and writes the medians to RESULTS.md
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import shutil
 import subprocess
@@ -21,7 +22,9 @@ RESULTS_MD = fixtures.ROOT / "benchmarks" / "RESULTS.md"
 #: Room the full run needs on disk: the 1 GiB file twice (ours, the emulator's copy),
 #: one downloaded copy, the 512 MB input twice, and the end-to-end files.
 DISK_NEEDED = 4 * 1024**3
-CHILD_TIMEOUT = 600
+#: And per request of the biggest run of any size: its input, result files and ledger
+#: (in the run's temporary folder), and the emulator's copies (beside the checkout).
+SCALE_DISK_PER_REQUEST = 1500
 
 
 def _log(message: str) -> None:
@@ -117,6 +120,10 @@ class Bench:
         elif case.key == "fanout":
             n = s.fanout_raw_calls if variant == "httpx" else s.fanout_calls
             p |= {"job_id": self.job_id(), "n": n}
+        elif case.key == "scale":
+            p |= {"n": scale_requests(s.scale_requests, variant)}
+            p |= {"part_bytes": s.scale_part_bytes, "pending": s.scale_pending}
+            p |= {"poll_seconds": s.scale_poll_seconds}
         return p
 
     def run_child(self, case: Case, variant: str, *, profile: bool = False) -> dict[str, Any]:
@@ -133,7 +140,7 @@ class Bench:
             cwd=fixtures.ROOT,
             capture_output=True,
             text=True,
-            timeout=CHILD_TIMEOUT,
+            timeout=case.timeout,
             check=False,
         )
         if done.returncode != 0:
@@ -141,10 +148,16 @@ class Bench:
         return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
+def scale_requests(n: int, variant: str) -> int:
+    """The requests per model of a variant of the runs of any size: N, N / 10 or N / 100."""
+    divisor = {"one": 1, "one_small": 10, "three": 10, "three_small": 100}[variant]
+    return max(1, n // divisor)
+
+
 def run_case(bench: Bench, case: Case, repeat: int, cold_rounds: int) -> dict[str, Runs]:
     """Every variant of `case`, `repeat` times, interleaved so that drift hits all alike."""
     runs = {v.key: Runs() for v in case.variants}
-    rounds = cold_rounds if case.key == "cold" else repeat
+    rounds = cold_rounds if case.key == "cold" else min(repeat, case.max_runs or repeat)
     for round_ in range(rounds):
         for variant in case.variants:
             if case.key == "cold":
@@ -189,11 +202,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--only", action="append", choices=CASE_KEYS, help="run this case only (repeatable)"
     )
     parser.add_argument(
+        "--scale-requests",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"N of the runs of any size (default {FULL.scale_requests:,};"
+        f" --quick: {QUICK.scale_requests:,})",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=None,
         help="where to write the results (default: benchmarks/RESULTS.md for a full run;"
-        " a --quick or --only run writes nothing unless asked)",
+        " a --quick, --only or --scale-requests run writes nothing unless asked)",
     )
     parser.add_argument(
         "--scratch-dir",
@@ -204,6 +225,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    if args.scale_requests is not None and args.scale_requests < 100:
+        parser.error("--scale-requests must be at least 100")
     return args
 
 
@@ -211,13 +234,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run the benchmarks and write the results."""
     args = parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    if args.scale_requests is not None:
+        sizes = dataclasses.replace(sizes, scale_requests=args.scale_requests)
     selected = [c for c in CASES if not args.only or c.key in args.only]
     output = args.output
-    if output is None and not args.quick and not args.only:
+    if output is None and not args.quick and not args.only and args.scale_requests is None:
         output = RESULTS_MD
     args.scratch_dir.mkdir(parents=True, exist_ok=True)
-    if not args.quick and fixtures.disk_free(args.scratch_dir) < DISK_NEEDED:
-        sys.exit(f"{args.scratch_dir} has less than {DISK_NEEDED // 1024**3} GiB free")
+    needed = DISK_NEEDED
+    if any(c.key == "scale" for c in selected):
+        needed += SCALE_DISK_PER_REQUEST * sizes.scale_requests
+    if not args.quick and fixtures.disk_free(args.scratch_dir) < needed:
+        sys.exit(f"{args.scratch_dir} has less than {needed / 1024**3:.0f} GiB free")
     scratch = Path(tempfile.mkdtemp(prefix="mistral-batch-bench-", dir=args.scratch_dir))
     started = time.perf_counter()
     results: Results = {}

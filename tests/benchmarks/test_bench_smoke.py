@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,12 @@ def emulator() -> fixtures.EmulatorClient:
 
 
 def test_every_case_and_variant_runs_and_reports(
-    emulator: fixtures.EmulatorClient, tmp_path: Path
+    emulator: fixtures.EmulatorClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The runs' temporary folders go here, to be found if a run leaves one behind.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
     bench = runner.Bench(tmp_path, emulator, QUICK, in_process=True)
     results = {c.key: runner.run_case(bench, c, repeat=1, cold_rounds=1) for c in CASES}
     for c in CASES:
@@ -36,6 +41,9 @@ def test_every_case_and_variant_runs_and_reports(
             assert len(runs.figures) == 1 and runs.figures[0] > 0, (c.key, variant.key)
     # Fifty calls at once are well within every variant's bounds: none may fail.
     assert all(runs.errors == [0] for runs in results["fanout"].values())
+    # Every request of the runs of any size is answered once, and none fails.
+    assert all(runs.errors == [0] for runs in results["scale"].values())
+    assert list(temporary.iterdir()) == []
     profiles = {
         "decode": bench.run_child(case("decode"), "ours", profile=True)["profile"],
         "cold": cold.import_profile("ours"),
@@ -54,6 +62,23 @@ def test_every_case_and_variant_runs_and_reports(
         assert f"| {target.text} |" in text
     # The files the cases wrote are gone; only the inputs prepared once remain.
     assert not list(tmp_path.glob("dl-*")) and not list(tmp_path.glob("e2e-*"))
+
+
+def test_a_run_of_any_size_spans_many_jobs_and_leaves_the_emulator_as_it_was(
+    emulator: fixtures.EmulatorClient, tmp_path: Path
+) -> None:
+    bench = runner.Bench(tmp_path, emulator, QUICK, in_process=True)
+    with emulator.client() as admin:
+        settings = admin.get("/_emulator/settings").json()
+        files = admin.get("/v1/files").json()["total"]
+        report = bench.run_child(case("scale"), "three")
+        # Lowered for the run only; the run's files are deleted after it.
+        assert admin.get("/_emulator/settings").json() == settings
+        assert admin.get("/v1/files").json()["total"] == files
+    n = runner.scale_requests(QUICK.scale_requests, "three")
+    assert report["units"] == 3 * n and report["errors"] == 0
+    # The input is cut into several parts, each run as a job on each model.
+    assert report["jobs"] % 3 == 0 and report["jobs"] > 3
 
 
 def test_the_command_runs_a_case_in_child_processes(tmp_path: Path) -> None:
