@@ -371,16 +371,19 @@ class Ledger:
 
     # Outputs
 
-    def standing(self, model: str, *, ordered: bool) -> Iterator[Placed]:
+    def standing(self, model: str, *, ordered: bool, kind: str | None = None) -> Iterator[Placed]:
         """Each request's standing answer on the model: exactly one per request, in
-        input order when `ordered`, else file by file (the unanswered last)."""
+        input order when `ordered`, else file by file (the unanswered last). With `kind`,
+        only the successes ("output") or only the rest ("errors", the unanswered too)."""
         order = "r.idx" if ordered else "o.part IS NULL, o.part, o.kind, o.offset"
+        which = {None: "", "output": "WHERE o.kind = 'output'"}
+        where = which.get(kind, "WHERE o.kind IS NOT 'output'")
         yield from (
             Placed(*row)
             for row in self._db.execute(
                 "SELECT r.idx, r.custom_id, o.part, o.kind, coalesce(o.offset, 0),"
                 " coalesce(o.length, 0) FROM requests r LEFT JOIN outcomes o"
-                f" ON o.model = ? AND o.idx = r.idx ORDER BY {order}",
+                f" ON o.model = ? AND o.idx = r.idx {where} ORDER BY {order}",
                 (model,),
             )
         )

@@ -94,13 +94,16 @@ class RunRecord:
             raise InputError(f"the run did not run on {model!r}", field="model")
         return self.models.index(model), model
 
-    def _answers(self, index: int, ordered: bool) -> Iterator[tuple[Placed, bytes]]:
-        """Each request's standing answer on the model `index`, with its line."""
+    def _answers(
+        self, index: int, ordered: bool, kind: str | None = None
+    ) -> Iterator[tuple[Placed, bytes]]:
+        """Each request's standing answer on the model `index` (of `kind` only, if
+        given: see Ledger.standing), with its line."""
         model = self.models[index]
         rounds = self.ledger.last_round(model) + 1
         return placed_lines(
-            self.ledger.standing(model, ordered=ordered),
-            lambda part, kind: self.folder / result_file_name(part, index, kind),
+            self.ledger.standing(model, ordered=ordered, kind=kind),
+            lambda part, of: self.folder / result_file_name(part, index, of),
             lambda custom_id: unanswered_line(custom_id, rounds),
         )
 
@@ -109,12 +112,8 @@ class RunRecord:
     ) -> Generator[bytes, None, None]:
         """The model's lines of `kind`: "output" (successes) or "errors" (the rest)."""
         index, _ = self._model(model)
-        wanted = kind == "output"
-        return (
-            line
-            for place, line in self._answers(index, ordered)
-            if (place.kind == "output") is wanted
-        )
+        # Chosen by the ledger: the lines of the other kind are not read at all.
+        return (line for _, line in self._answers(index, ordered, kind))
 
     def results(self, model: str | None = None) -> RunResults:
         """The model's successful results (the only model's when None), once each."""

@@ -188,6 +188,11 @@ def test_collecting_keeps_one_answer_per_request_and_counts_the_rest(planned: Le
         Placed(1, "r1", 0, "errors", 0, 10),
     ]
     assert [p.part for p in standing[2:]] == [None, None, None]
+    # A kind alone: the successes, or the rest (the unanswered among them).
+    assert list(planned.standing("a", ordered=True, kind="output")) == standing[:1]
+    assert list(planned.standing("a", ordered=True, kind="errors")) == standing[1:]
+    errors = [p.custom_id for p in planned.standing("a", ordered=False, kind="errors")]
+    assert errors == ["r1", "r2", "r3", "r4"]
     assert planned.counts("a") == (1, 1, 3)
     assert planned.counts("b") == (0, 0, 5)
 
