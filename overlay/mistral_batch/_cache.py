@@ -5,7 +5,9 @@ its request: the sha256 of the endpoint, the model and the request's body writte
 canonical JSON (keys sorted, no spaces), so that the same request in another file, in
 another order or under another custom_id finds it. Only successes are kept: a failure
 may go otherwise next time. Several processes may share a cache: SQLite serializes their
-writes, and the first answer kept for a key stays.
+writes, and the first answer kept for a key stays. The cache also notes, in the same
+transaction, the job whose answers it kept: a run stopped between recording a job's
+answers and keeping them keeps them when it goes on (see unkept).
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ from typing import Any, Protocol
 
 __all__ = ["AnswerCache", "body_digest", "cached_lines", "request_key"]
 
-_SCHEMA = "CREATE TABLE IF NOT EXISTS answers (key BLOB PRIMARY KEY, line BLOB NOT NULL)"
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS answers (key BLOB PRIMARY KEY, line BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS jobs (id TEXT PRIMARY KEY) WITHOUT ROWID",
+)
 #: Keys looked up per query: below SQLite's limit on the parameters of one statement.
 _LOOKUP = 500
 
@@ -51,7 +56,8 @@ class AnswerCache:
             check_same_thread=False,
         )
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute(_SCHEMA)
+        for statement in _SCHEMA:
+            self._db.execute(statement)
 
     def close(self) -> None:
         """Close the cache's file."""
@@ -76,19 +82,32 @@ class AnswerCache:
         rows = self._db.execute(f"SELECT key, line FROM answers WHERE key IN ({marks})", keys)
         return {bytes(key): bytes(line) for key, line in rows}
 
-    def keep(self, answers: Iterable[tuple[bytes, bytes]]) -> int:
-        """Keep (key, result line) pairs, the first answer for a key staying; how many
-        were new."""
+    def keep(self, answers: Iterable[tuple[bytes, bytes]], job: str | None = None) -> int:
+        """Keep (key, result line) pairs, the first answer for a key staying, and note
+        that `job`'s answers are kept, in one transaction; how many were new."""
         self._db.execute("BEGIN IMMEDIATE")
         try:
             before = self._db.total_changes
             self._db.executemany("INSERT OR IGNORE INTO answers VALUES (?, ?)", answers)
             kept = self._db.total_changes - before
+            if job is not None:
+                self._db.execute("INSERT OR IGNORE INTO jobs VALUES (?)", (job,))
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
         self._db.execute("COMMIT")
         return kept
+
+    def unkept(self, jobs: Iterable[str]) -> list[str]:
+        """Those of `jobs` whose answers were not noted as kept, in order."""
+        wanted = list(jobs)
+        found: set[str] = set()
+        for start in range(0, len(wanted), _LOOKUP):
+            batch = wanted[start : start + _LOOKUP]
+            marks = ",".join("?" * len(batch))
+            rows = self._db.execute(f"SELECT id FROM jobs WHERE id IN ({marks})", batch)
+            found.update(job for (job,) in rows)
+        return [job for job in wanted if job not in found]
 
 
 class _Digests(Protocol):

@@ -57,6 +57,11 @@ def test_the_first_answer_kept_stays(tmp_path: Path) -> None:
         assert cache.keep([(b"k1", b"other\n"), (b"k3", b"three\n")]) == 1
         assert cache.find([b"k1", b"k3", b"k4"]) == {b"k1": b"one\n", b"k3": b"three\n"}
         assert len(cache.find(bytes([i % 256, i // 256]) for i in range(2000))) == 0
+        # The jobs whose answers were kept are noted with them.
+        assert cache.keep([(b"k4", b"four\n")], job="job-1") == 1
+        assert cache.keep([], job="job-2") == 0
+        jobs = [f"job-{i}" for i in range(1200)]
+        assert cache.unkept(jobs) == [job for job in jobs if job not in ("job-1", "job-2")]
     finally:
         cache.close()
 
@@ -160,3 +165,26 @@ def test_two_processes_share_a_cache(emu: Emulator, tmp_path: Path) -> None:
         assert len(kept.find(keys)) == 30
     finally:
         kept.close()
+
+
+def test_answers_collected_before_a_stop_are_kept_when_the_run_goes_on(
+    client: Mistral, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run stopped between recording a job's answers and keeping them in the cache
+    keeps them when it is started again: a later run over the same requests pays none."""
+    cache, state = tmp_path / "cache", tmp_path / "run.state"
+    requests = [chat(i) for i in range(6)]
+
+    def stop(*_: Any, **__: Any) -> int:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(AnswerCache, "keep", stop)
+        with pytest.raises(KeyboardInterrupt):
+            client.batch.run(requests, model=MODEL, cache=cache, state=state, poll=QUICK)
+    with client.batch.run(requests, model=MODEL, cache=cache, state=state, poll=QUICK) as run:
+        assert run.counts() == (6, 0)
+    before = sent(emu)
+    with client.batch.run(requests[::-1], model=MODEL, cache=cache, poll=QUICK) as run:
+        assert (run.cached(), run.counts()) == (6, (6, 0))
+    assert sent(emu) == before

@@ -81,6 +81,7 @@ class Workload:
         once the rounds are spent; WaitTimeoutError after `timeout` seconds."""
         started = self._started = time.monotonic()
         if self._cache is not None:
+            self._keep_collected(self._cache)
             self._answer_from_cache(self._cache)
         attempt = 0
         while True:
@@ -264,7 +265,16 @@ class Workload:
         answers = chain.from_iterable(answers_in(path, kind) for path, kind in found)
         self._ledger.collect(entry.part, entry.model, answers)
         if self._cache is not None:
-            self._cache.keep(self._successes(entry.part, entry.model, index))
+            self._cache.keep(self._successes(entry.part, entry.model, index), job=job.id)
+
+    def _keep_collected(self, cache: AnswerCache) -> None:
+        """Keep the answers of the jobs collected before a stop that came before their
+        answers were kept (the cache notes each job whose answers it kept)."""
+        collected = {e.job_id: e for e in self._ledger.jobs() if e.collected and e.job_id}
+        for job_id in cache.unkept(collected):
+            entry = collected[job_id]
+            index = self._options.models.index(entry.model)
+            cache.keep(self._successes(entry.part, entry.model, index), job=job_id)
 
     def _answer_from_cache(self, cache: AnswerCache) -> None:
         """Take each model's answers that the cache holds, once, before round 0 is cut."""
