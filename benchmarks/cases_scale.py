@@ -82,11 +82,12 @@ def _scale(p: Params, models: tuple[str, ...]) -> Work:
     poll = Backoff(initial=p["poll_seconds"], factor=1.5, max_delay=60 * p["poll_seconds"])
     jobs: list[Any] = []
     extra: dict[str, Any] = {"errors": 0}
+    on: dict[str, Any] = {"model": models[0]} if len(models) == 1 else {"models": list(models)}
 
     def run() -> float:
         with client.batch.run(
             requests(n),
-            models=list(models),
+            **on,
             endpoint=ENDPOINT,
             max_file_bytes=p["part_bytes"],
             max_pending=p["pending"],
