@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,8 @@ _SCHEMA = (
 )
 #: Keys looked up per query: below SQLite's limit on the parameters of one statement.
 _LOOKUP = 500
+#: How long, in seconds, a process waits for another to let go of the cache's file.
+_WAIT = 60.0
 
 
 def body_digest(body: Mapping[str, Any]) -> bytes:
@@ -51,13 +54,16 @@ class AnswerCache:
         # A writer waits its turn rather than fail; one run uses it at a time.
         self._db = sqlite3.connect(
             str(path / "answers.sqlite"),
-            timeout=60.0,
+            timeout=_WAIT,
             isolation_level=None,
             check_same_thread=False,
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        for statement in _SCHEMA:
-            self._db.execute(statement)
+        try:
+            for statement in ("PRAGMA journal_mode=WAL", *_SCHEMA):
+                _patiently(self._db, statement)
+        except BaseException:
+            self._db.close()
+            raise
 
     def close(self) -> None:
         """Close the cache's file."""
@@ -108,6 +114,27 @@ class AnswerCache:
             rows = self._db.execute(f"SELECT id FROM jobs WHERE id IN ({marks})", batch)
             found.update(job for (job,) in rows)
         return [job for job in wanted if job not in found]
+
+
+def _patiently(db: sqlite3.Connection, statement: str) -> None:
+    """Execute `statement`, trying again while the file is locked, for _WAIT seconds.
+
+    SQLite waits its turn for a lock, but answers "locked" at once, without waiting, when
+    waiting could deadlock: when the file, not in WAL yet, is switched to WAL while
+    another process holds its write lock, as two processes opening a new cache together
+    do.
+    """
+    deadline = time.monotonic() + _WAIT
+    pause = 0.005
+    while True:
+        try:
+            db.execute(statement)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(2 * pause, 0.2)
 
 
 class _Digests(Protocol):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,33 @@ def test_the_first_answer_kept_stays(tmp_path: Path) -> None:
         assert cache.unkept(jobs) == [job for job in jobs if job not in ("job-1", "job-2")]
     finally:
         cache.close()
+
+
+def test_a_new_cache_opened_while_another_process_writes_it_waits_its_turn(
+    tmp_path: Path,
+) -> None:
+    """Two processes opening a new cache together: one switches the file to WAL while the
+    other holds its write lock. SQLite answers such a switch "locked" at once, without
+    waiting (it would deadlock); the cache waits and tries again instead of failing."""
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    other = sqlite3.connect(
+        str(folder / "answers.sqlite"), isolation_level=None, check_same_thread=False
+    )
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("CREATE TABLE IF NOT EXISTS answers (key BLOB PRIMARY KEY, line BLOB NOT NULL)")
+    done = threading.Timer(0.3, other.execute, ["COMMIT"])
+    done.start()
+    try:
+        cache = AnswerCache(folder)
+        try:
+            assert cache.keep([(b"k", b"line\n")], job="j") == 1
+            assert cache.find([b"k"]) == {b"k": b"line\n"}
+        finally:
+            cache.close()
+    finally:
+        done.join()
+        other.close()
 
 
 def test_a_request_answered_before_is_not_sent_again(
