@@ -2,7 +2,8 @@
 test_kill_run.py.
 
 ``python kill_run.py SETTINGS_JSON`` runs ``Mistral(...).batch.run(...)`` on the settings'
-input, state and options. With ``"kill": [STEP, N]`` it wraps one of the library's steps
+input, state and options, each passed to run as it is (``"cache": FOLDER``, a path
+string, included). With ``"kill": [STEP, N]`` it wraps one of the library's steps
 so that the process sends itself SIGKILL right after the Nth call of that step returns
 (for "download-partial", once the Nth download has written its first bytes, before its
 file is in place; for "upload-partial", once the Nth upload's request has begun, before
@@ -28,6 +29,8 @@ from mistral_batch._sync._jobs import Jobs
 #: Each step the kill may follow: the class and method whose return it follows.
 STEPS: dict[str, tuple[type, str]] = {
     "plan": (Ledger, "plan"),
+    # A model's answers found in a cache are recorded, its round 0 cut from the rest.
+    "cached": (Ledger, "record_cached"),
     "upload": (Files, "upload"),
     "uploaded": (Ledger, "uploaded"),
     "begin-job": (Ledger, "begin_job"),
