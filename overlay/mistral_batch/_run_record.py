@@ -14,7 +14,7 @@ import shutil
 import weakref
 from collections.abc import AsyncIterator, Generator, Iterator
 from pathlib import Path
-from typing import Self
+from typing import Self, TypedDict
 
 from ._jsonl import loads
 from ._ledger import Ledger, Placed
@@ -24,7 +24,16 @@ from ._workload import result_file_name, unanswered_line
 from .errors import InputError
 from .results import BatchResult
 
-__all__ = ["RunRecord", "RunResults"]
+__all__ = ["RunRecord", "RunResults", "StrPath", "WriteOptions"]
+
+StrPath = str | os.PathLike[str]
+
+
+class WriteOptions(TypedDict, total=False):
+    """How a run's answers are written: in input order or not, and the file's mode."""
+
+    ordered: bool
+    mode: int
 
 
 class RunResults:
@@ -137,7 +146,7 @@ class RunRecord:
 
     def write(
         self,
-        path: str | os.PathLike[str],
+        path: StrPath,
         kind: str,
         model: str | None = None,
         *,
@@ -153,7 +162,7 @@ class RunRecord:
                 count += 1
         return count
 
-    def write_compare(self, path: str | os.PathLike[str], *, mode: int = PRIVATE_FILE_MODE) -> int:
+    def write_compare(self, path: StrPath, *, mode: int = PRIVATE_FILE_MODE) -> int:
         """Write one line per request, in input order, with each model's answer:
         ``{"custom_id": ..., "answers": {MODEL: result or error line}}``; the count."""
         count = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import attrs
 
@@ -14,7 +14,7 @@ from .._cache import AnswerCache
 from .._input import MAX_INPUT_BYTES
 from .._local_files import PRIVATE_FILE_MODE, Progress
 from .._run_input import Requests
-from .._run_record import RunRecord, RunResults
+from .._run_record import RunRecord, RunResults, StrPath, WriteOptions
 from .._run_setup import open_run
 from .._validation import MAX_PENDING_REQUESTS
 from .._workload import (
@@ -63,29 +63,20 @@ class BatchRun:
         return self.record.errors(model)
 
     def write_results(
-        self,
-        path: str | os.PathLike[str],
-        model: str | None = None,
-        *,
-        ordered: bool = False,
-        mode: int = PRIVATE_FILE_MODE,
+        self, path: StrPath, model: str | None = None, **options: Unpack[WriteOptions]
     ) -> int:
-        """Write the successful results on `model` to `path` (all or nothing, in input
-        order if `ordered`, created with `mode`); return how many."""
-        return self.record.write(path, "output", model, ordered=ordered, mode=mode)
+        """Write the successful results on `model` to `path`, all or nothing; return how
+        many. ``ordered=True``: in input order; ``mode``: 0o600 by default."""
+        return self.record.write(path, "output", model, **options)
 
     def write_errors(
-        self,
-        path: str | os.PathLike[str],
-        model: str | None = None,
-        *,
-        ordered: bool = False,
-        mode: int = PRIVATE_FILE_MODE,
+        self, path: StrPath, model: str | None = None, **options: Unpack[WriteOptions]
     ) -> int:
-        """Write the failed requests on `model`, each with its last error, to `path`."""
-        return self.record.write(path, "errors", model, ordered=ordered, mode=mode)
+        """Write the failed requests on `model`, each with its last error, as
+        write_results writes the successes."""
+        return self.record.write(path, "errors", model, **options)
 
-    def write_compare(self, path: str | os.PathLike[str], *, mode: int = PRIVATE_FILE_MODE) -> int:
+    def write_compare(self, path: StrPath, *, mode: int = PRIVATE_FILE_MODE) -> int:
         """Write, per request in input order, each model's result or error line:
         ``{"custom_id": ..., "answers": {MODEL: line}}``; return how many."""
         return self.record.write_compare(path, mode=mode)
