@@ -34,7 +34,8 @@ DEFAULT_RETRY_ROUNDS = 2
 @attrs.frozen
 class RunProgress:
     """Where a whole run stands, across its parts, models and rounds: what a run's
-    `on_progress` receives at each look at a job (`job`, as it was then).
+    `on_progress` receives once its input is checked and planned (`job` None), then at
+    each look at a job (`job`, as it was then).
 
     Requests count once per model. ``completed_requests`` have been answered at least
     once; of those, ``succeeded_requests`` succeeded and ``failed_requests`` have not
@@ -49,7 +50,7 @@ class RunProgress:
     jobs_running: int
     jobs_done: int
     elapsed: float
-    job: BatchJob
+    job: BatchJob | None
 
     @classmethod
     def of(

@@ -89,7 +89,7 @@ def test_the_pending_limit_holds_back_the_parts_that_do_not_fit(
         model=MODEL,
         max_pending=5,
         poll=QUICK,
-        on_progress=lambda progress: seen.append((progress.job.id, progress.job.status)),
+        on_progress=lambda p: p.job is None or seen.append((p.job.id, p.job.status)),
     ) as run:
         assert [job.total_requests for job in run.jobs] == [5, 5, 2]
         assert ids(run.results()) == sorted(f"r{i}" for i in range(12))
@@ -118,6 +118,12 @@ def test_several_models_answer_each_request_once_each(client: Mistral, emu: Emul
     requests = [chat(i) for i in range(6)]
     progress: list[RunProgress] = []
     with client.batch.run(requests, models=models, poll=QUICK, on_progress=progress.append) as run:
+        # First the plan, before any job: every request to answer, none answered.
+        assert (progress[0].job, progress[0].total_requests, progress[0].completed_requests) == (
+            None,
+            12,
+            0,
+        )
         last = progress[-1]
         assert (last.total_requests, last.completed_requests, last.succeeded_requests) == (
             12,
@@ -427,7 +433,7 @@ def test_a_cancelled_job_ends_its_models_rounds(client: Mistral, emu: Emulator) 
     emu.set_requests_per_second(20)
 
     def cancel_at_once(progress: RunProgress) -> None:
-        if progress.job.status in {"QUEUED", "RUNNING"}:
+        if progress.job is not None and progress.job.status in {"QUEUED", "RUNNING"}:
             client.batch.jobs.cancel(progress.job.id)
 
     with client.batch.run(

@@ -83,6 +83,7 @@ class AsyncWorkload:
         if self._cache is not None:
             self._keep_collected(self._cache)
             self._answer_from_cache(self._cache)
+        await self._tell(None)
         attempt = 0
         while True:
             # Looked at first: a run started again learns what its jobs still hold.
@@ -215,12 +216,7 @@ class AsyncWorkload:
             job = await self._jobs.get(entry.job_id)
             previous = self.seen.get(key)
             self.seen[key] = job
-            if self._on_progress is not None:
-                progress = self._progress(job)
-                outcome = self._on_progress(progress)  # unasync: async-only
-                if outcome is not None:  # unasync: async-only
-                    await outcome  # unasync: async-only
-                # unasync: sync-only self._on_progress(progress)
+            await self._tell(job)
             if previous is None or previous.status != job.status:
                 self._ledger.created(entry.part, entry.model, job.id, job.status)
             answered = job.succeeded_requests + job.failed_requests
@@ -236,16 +232,24 @@ class AsyncWorkload:
                 moved = True
         return moved
 
-    def _progress(self, job: BatchJob) -> RunProgress:
+    async def _tell(self, job: BatchJob | None) -> None:
+        """Give `on_progress` the run's progress, as `job` (None: the plan) brings it."""
+        if self._on_progress is None:
+            return
         planned = self._ledger.planned
         requests = planned.requests if planned is not None else 0
-        return RunProgress.of(
+        models = self._options.models
+        progress = RunProgress.of(
             self.seen,
-            {part.index for part in self._ledger.parts(0)},
-            requests * len(self._options.models),
+            {part.index for model in models for part in self._ledger.parts(0, model)},
+            requests * len(models),
             elapsed=time.monotonic() - self._started,
             job=job,
         )
+        outcome = self._on_progress(progress)  # unasync: async-only
+        if outcome is not None:  # unasync: async-only
+            await outcome  # unasync: async-only
+        # unasync: sync-only self._on_progress(progress)
 
     async def _collect(self, entry: JobEntry, job: BatchJob) -> None:
         index = self._options.models.index(entry.model)

@@ -83,6 +83,7 @@ class Workload:
         if self._cache is not None:
             self._keep_collected(self._cache)
             self._answer_from_cache(self._cache)
+        self._tell(None)
         attempt = 0
         while True:
             # Looked at first: a run started again learns what its jobs still hold.
@@ -215,9 +216,7 @@ class Workload:
             job = self._jobs.get(entry.job_id)
             previous = self.seen.get(key)
             self.seen[key] = job
-            if self._on_progress is not None:
-                progress = self._progress(job)
-                self._on_progress(progress)
+            self._tell(job)
             if previous is None or previous.status != job.status:
                 self._ledger.created(entry.part, entry.model, job.id, job.status)
             answered = job.succeeded_requests + job.failed_requests
@@ -233,16 +232,21 @@ class Workload:
                 moved = True
         return moved
 
-    def _progress(self, job: BatchJob) -> RunProgress:
+    def _tell(self, job: BatchJob | None) -> None:
+        """Give `on_progress` the run's progress, as `job` (None: the plan) brings it."""
+        if self._on_progress is None:
+            return
         planned = self._ledger.planned
         requests = planned.requests if planned is not None else 0
-        return RunProgress.of(
+        models = self._options.models
+        progress = RunProgress.of(
             self.seen,
-            {part.index for part in self._ledger.parts(0)},
-            requests * len(self._options.models),
+            {part.index for model in models for part in self._ledger.parts(0, model)},
+            requests * len(models),
             elapsed=time.monotonic() - self._started,
             job=job,
         )
+        self._on_progress(progress)
 
     def _collect(self, entry: JobEntry, job: BatchJob) -> None:
         index = self._options.models.index(entry.model)
