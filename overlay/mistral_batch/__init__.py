@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._sync._results import ResultStream
     from ._upload import File
     from ._validation import ENDPOINTS, validate_job_create
+    from ._workload import RunProgress
     from .errors import (
         APIConnectionError,
         APIError,
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
         RequestTooLargeError,
         ResultDecodeError,
         ServerError,
+        StateError,
         UnexpectedStatusError,
         UnprocessableEntityError,
         UnsafeResponseError,

@@ -367,7 +367,17 @@ def differences(found: dict[str, Any], wanted: dict[str, Any]) -> str:
     """What differs between two runs' descriptions, in words ('' when nothing does)."""
     keys = sorted(set(found) | set(wanted))
     return "; ".join(
-        f"{key} was {found.get(key)!r}, now {wanted.get(key)!r}"
+        _difference(key, found.get(key), wanted.get(key))
         for key in keys
         if found.get(key) != wanted.get(key)
     )
+
+
+def _difference(key: str, was: Any, now: Any) -> str:
+    if key == "input":
+        return "the input's content"
+    if key == "models" and isinstance(was, list) and isinstance(now, list):
+        if len(was) == len(now) == 1:
+            return f"the model ({was[0] or 'none'}, now {now[0] or 'none'})"
+        return f"the models ({', '.join(was)}, now {', '.join(now)})"
+    return f"{key.replace('_', ' ')} ({was!r}, now {now!r})"

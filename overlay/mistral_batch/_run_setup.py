@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from ._input import file_size, spool_requests
 from ._ledger import Ledger
+from ._local_files import PRIVATE_FILE_MODE
 from ._run_input import Requests, is_path
 
 __all__ = ["Opened", "open_run"]
@@ -56,7 +57,10 @@ def open_run(
     else:
         ledger_path = Path(state)
         folder = Path(f"{ledger_path}.d")
-        folder.mkdir(mode=0o700, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Readable by its owner alone, like every file a run writes: SQLite would make it
+        # as the umask allows (its journal files take the same mode).
+        os.close(os.open(ledger_path, os.O_WRONLY | os.O_CREAT, PRIVATE_FILE_MODE))
     try:
         if not is_path(requests):
             source = folder / "input.jsonl"

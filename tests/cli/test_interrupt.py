@@ -34,7 +34,7 @@ def test_ctrl_c_before_the_job_is_known_exits_130_and_says_how_to_resume(
     message = stderr.read_text()
     assert "Traceback" not in message
     assert f"run the same command again with the server {emu.url}" in message
-    assert "requests.results.jsonl.state.json" in message
+    assert "requests.results.jsonl.state" in message
 
     # Resuming makes exactly one job, whatever the interrupted step had done.
     done = cli("run", str(source), "--model", "mistral-small-latest")

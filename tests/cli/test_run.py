@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import signal
+import sqlite3
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import API_KEY, CLI, lines_of, read_json, wait_for
+from cli_helpers import API_KEY, CLI, lines_of, wait_for
 
 from mistral_batch import Mistral
 from mistral_batch.emulator import Emulator
@@ -38,13 +38,19 @@ def test_run_writes_results_and_errors_and_sums_up(
     assert "completed with status: SUCCESS" in done.stdout
     assert "Job duration:" in done.stdout
 
-    state_path = tmp_path / "requests.results.jsonl.state.json"
-    state = read_json(state_path)
-    assert state["status"] == "SUCCESS"
-    assert state["input"]["size"] == source.stat().st_size
-    assert len(state["input"]["sha256"]) == 64
-    assert state["options"]["metadata"] == {"team": "qa"}
-    for text in (done.stdout, done.stderr, state_path.read_text()):
+    state_path = tmp_path / "requests.results.jsonl.state"
+    with sqlite3.connect(state_path) as db:
+        (recorded,) = db.execute("SELECT value FROM facts WHERE key = 'run'").fetchone()
+    run = json.loads(recorded)
+    assert run["input"]["size"] == source.stat().st_size
+    assert len(run["input"]["sha256"]) == 64
+    assert run["metadata"] == {"team": "qa"}
+    written = [state_path, *Path(f"{state_path}.d").iterdir()]
+    for text in (
+        done.stdout,
+        done.stderr,
+        *(path.read_bytes().decode("latin-1") for path in written),
+    ):
         assert API_KEY not in text
 
 
@@ -62,7 +68,7 @@ def test_run_json_summary(cli: CLI, write_input: Callable[..., Path], tmp_path: 
     assert summary["files"]["output"]["path"] == str(out)
     assert summary["files"]["output"]["bytes"] == out.stat().st_size
     assert "errors" not in summary["files"]
-    assert Path(summary["state"]).name == "answers.jsonl.state.json"
+    assert Path(summary["state"]).name == "answers.jsonl.state"
 
 
 def test_a_job_that_fails_exits_6(cli: CLI, write_input: Callable[..., Path]) -> None:
@@ -80,7 +86,7 @@ def test_run_again_after_success_reuses_the_job_and_fresh_starts_another(
     assert cli(*args).returncode == 0
     again = cli(*args)
     assert again.returncode == 0
-    assert "Resuming job" in again.stderr
+    assert "Resuming the run recorded in requests.results.jsonl.state" in again.stderr
     assert len(list(client.batch.jobs.list())) == 1
 
     assert cli(*args, "--fresh").returncode == 0
@@ -109,8 +115,10 @@ def _start_slow_run(
     process = cli.start(
         "run", str(source), "--model", "mistral-small-latest", *extra, stderr=stderr
     )
-    state = source.parent / "requests.results.jsonl.state.json"
-    job_id: str = wait_for(lambda: (read_json(state) or {}).get("job_id"), what="a job id")
+    with Mistral(api_key=API_KEY, server_url=emu.url) as client:
+        job_id: str = wait_for(
+            lambda: next((job.id for job in client.batch.jobs.list()), None), what="a job id"
+        )
     # The status line comes from the first poll: the command is inside its wait.
     wait_for(lambda: f"job {job_id}: " in stderr.read_text(), what="the wait")
     return process, job_id
@@ -133,7 +141,7 @@ def test_a_killed_run_resumes_the_same_job(
     done = cli("run", str(source), "--model", "mistral-small-latest")
 
     assert done.returncode == 0, done.stderr
-    assert f"Resuming job {job_id}" in done.stderr
+    assert "Resuming the run recorded in" in done.stderr
     assert [j.id for j in client.batch.jobs.list()] == [job_id]
     assert emu.stats.requests.get("upload_file") == 1
     assert len(lines_of(tmp_path / "requests.results.jsonl")) == 30
@@ -265,77 +273,18 @@ def test_verbose_shows_the_traceback_but_never_the_key(
 
 
 def test_the_state_file_can_be_chosen(
-    cli: CLI, write_input: Callable[..., Path], tmp_path: Path
+    cli: CLI, client: Mistral, write_input: Callable[..., Path], tmp_path: Path
 ) -> None:
     source = write_input(good=1)
-    state = tmp_path / "states" / "mine.json"
+    state = tmp_path / "states" / "mine.state"
     done = cli("run", str(source), "-m", "mistral-small-latest", "--state", str(state))
     assert done.returncode == 0, done.stderr
-    recorded = json.loads(state.read_text())
-    assert recorded["job_id"] and recorded["input_file_id"]
-
-
-def _state_after_upload(
-    cli: CLI, client: Mistral, source: Path, token: str | None = None
-) -> tuple[Path, str]:
-    """The state a run leaves when it stops between the upload and the job's creation."""
-    file_id = client.files.upload(source).id
-    data = source.read_bytes()
-    state = {
-        "version": 1,
-        "input": {
-            "path": str(source),
-            "sha256": hashlib.sha256(data).hexdigest(),
-            "size": len(data),
-        },
-        "options": {
-            "model": "mistral-small-latest",
-            "endpoint": "/v1/chat/completions",
-            "metadata": {},
-            "timeout_hours": None,
-            "server_url": cli.emulator.url,
-        },
-        "input_file_id": file_id,
-        "create_token": token,
-        "job_id": None,
-        "status": None,
-    }
-    path = source.parent / "requests.results.jsonl.state.json"
-    path.write_text(json.dumps(state))
-    return path, file_id
-
-
-def test_a_run_stopped_after_its_upload_reuses_the_file(
-    cli: CLI, emu: Emulator, client: Mistral, write_input: Callable[..., Path]
-) -> None:
-    source = write_input(good=2)
-    _, file_id = _state_after_upload(cli, client, source)
-
-    done = cli("run", str(source), "--model", "mistral-small-latest")
-    assert done.returncode == 0, done.stderr
-    assert f"Reusing the uploaded file {file_id}" in done.stderr
-    assert emu.stats.requests.get("upload_file") == 1  # the one made above
-    [job] = client.batch.jobs.list()
-    assert job.input_files == [file_id]
-
-
-def test_a_run_whose_create_answer_was_lost_finds_its_job(
-    cli: CLI, emu: Emulator, client: Mistral, write_input: Callable[..., Path]
-) -> None:
-    source = write_input(good=2)
-    token = "ab" * 16
-    _, file_id = _state_after_upload(cli, client, source, token=token)
-    # The job was created, but the command died before it could record its id.
-    job = client.batch.jobs.create(
-        input_files=[file_id],
-        model="mistral-small-latest",
-        metadata={"mistral_batch_token": token},
-    )
-
-    done = cli("run", str(source), "--model", "mistral-small-latest")
-    assert done.returncode == 0, done.stderr
-    assert f"Resuming job {job.id}" in done.stderr
-    assert [j.id for j in client.batch.jobs.list()] == [job.id]
+    assert state.is_file() and Path(f"{state}.d").is_dir()
+    assert not (tmp_path / "requests.results.jsonl.state").exists()
+    again = cli("run", str(source), "-m", "mistral-small-latest", "--state", str(state))
+    assert again.returncode == 0, again.stderr
+    assert f"Resuming the run recorded in {state}" in again.stderr
+    assert len(list(client.batch.jobs.list())) == 1
 
 
 def test_ctrl_c_while_downloading_then_run_again_downloads_without_paying_twice(
@@ -388,7 +337,7 @@ def test_results_errors_and_state_are_yours_alone_unless_asked(
     done = cli("run", str(source), "--model", "mistral-small-latest")
     assert done.returncode == 0, done.stderr
     written = ["requests.results.jsonl", "requests.errors.jsonl"]
-    written.append("requests.results.jsonl.state.json")
+    written.append("requests.results.jsonl.state")
     assert {name: _mode(tmp_path / name) for name in written} == dict.fromkeys(written, 0o600)
 
     umask = os.umask(0)
@@ -419,4 +368,6 @@ def test_run_without_a_model_lets_each_request_name_its_own(cli: CLI, tmp_path: 
     assert models == {"a": "mistral-small-latest", "b": "mistral-large-latest"}
     errors = lines_of(tmp_path / "own-models.errors.jsonl")
     assert [(r["custom_id"], r["response"]["status_code"]) for r in errors] == [("c", 422)]
-    assert read_json(tmp_path / "own-models.results.jsonl.state.json")["options"]["model"] is None
+    with sqlite3.connect(tmp_path / "own-models.results.jsonl.state") as db:
+        (recorded,) = db.execute("SELECT value FROM facts WHERE key = 'run'").fetchone()
+    assert json.loads(recorded)["models"] == [""]  # none: each request names its own

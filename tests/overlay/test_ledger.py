@@ -126,7 +126,7 @@ def test_another_runs_record_is_refused_and_left_alone(tmp_path: Path, planned: 
     planned.close()
     state = tmp_path / "run.state"
     before = state.read_bytes()
-    with pytest.raises(StateError, match=r"another run: models was \['a', 'b'\], now \['a'\]"):
+    with pytest.raises(StateError, match=r"another run: the models \(a, b, now a\)"):
         Ledger.open(state, {**RUN, "models": ["a"]})
     assert state.read_bytes() == before
 

@@ -323,9 +323,12 @@ def test_a_state_file_of_another_run_is_refused_and_kept(
     with client.batch.run([chat(0)], model=MODEL, state=state, poll=QUICK):
         pass
     before = served(emu, "upload_file")
-    with pytest.raises(StateError, match="written for another run: models was"):
+    with pytest.raises(
+        StateError,
+        match=r"written for another run: the model \(mistral-small-latest, now other-model\)",
+    ):
         client.batch.run([chat(0)], model="other-model", state=state)
-    with pytest.raises(StateError, match="input was"):
+    with pytest.raises(StateError, match="the input's content"):
         client.batch.run([chat(1)], model=MODEL, state=state)
     assert served(emu, "upload_file") == before
 

@@ -24,14 +24,14 @@ INTERRUPTED = 130
 
 #: The table shown by ``run --help``, and put in the package docstring.
 EXIT_CODES_TABLE = """\
-  0    the job ended SUCCESS (or the command did what it was asked)
+  0    the job ended SUCCESS, a run's jobs too (or the command did what it was asked)
   1    an API error not listed here, a result file shorter than its job, or an unexpected error
   2    usage error: a bad option or argument
   3    bad input: a local check failed (line number on stderr); nothing was sent
   4    authentication: the API key is missing, wrong or not allowed (401, 403)
   5    network: no answer from the server (refused, DNS, TLS, timeout)
-  6    the job ended FAILED
-  7    the job ended CANCELLED
+  6    the job ended FAILED (in a run: and left requests without an answer)
+  7    the job ended CANCELLED (idem)
   8    the job ended TIMEOUT_EXCEEDED (its timeout_hours ran out)
   9    gave up waiting (--wait-timeout); the job keeps running
   130  interrupted (Ctrl-C); the job keeps running unless --cancel-on-interrupt"""

@@ -16,6 +16,7 @@ from mistral_batch import write_requests
 
 from . import _codes, _steps
 from ._app import App, pass_app
+from ._params import count_option
 
 #: How long the emulator takes over a demo, whatever its size, so that progress shows.
 _DEMO_SECONDS = 3.0
@@ -56,13 +57,7 @@ def demo_requests(count: int, invalid: int, rng: random.Random) -> list[dict[str
     show_default=True,
     help="Where the input, output and error files go.",
 )
-@click.option(
-    "--invalid",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    help="Requests sent without messages, to show the error file.",
-)
+@count_option("--invalid", 0, "Requests sent without messages, to show the error file.")
 @click.option("--seed", type=int, help="Seed of the random requests.")
 @click.option(
     "--emulator", "use_emulator", is_flag=True, help="Use a local emulator even with a key."

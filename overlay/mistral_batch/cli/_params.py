@@ -79,14 +79,18 @@ endpoint_option = click.option(
     help="The API each request goes to, e.g. /v1/embeddings.",
 )
 
+
+def count_option(
+    name: str, default: int, help: str, low: int = 0, high: int | None = None
+) -> Callable[[F], F]:
+    """An option of a whole number N from `low` (to `high`), with its default shown."""
+    kind = click.IntRange(low, high)
+    return click.option(name, type=kind, default=default, show_default=True, metavar="N", help=help)
+
+
 #: ``--page N``: the first page of a listing to show (0-based); later pages follow.
-page_option = click.option(
-    "--page",
-    type=click.IntRange(0),
-    default=0,
-    show_default=True,
-    metavar="N",
-    help="Start at page N (0 is the first; pages of 100), then walk on.",
+page_option = count_option(
+    "--page", 0, "Start at page N (0 is the first; pages of 100), then walk on."
 )
 
 #: ``--file-mode 600``: the mode of the files a command writes, as an int.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from types import TracebackType
 
 import attrs
@@ -22,9 +23,9 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from mistral_batch import BatchJob
+from mistral_batch import BatchJob, RunProgress
 
-from ._output import Output, duration
+from ._output import Output, duration, plural
 
 #: Called with (bytes so far, total bytes or None).
 Transfer = Callable[[int, int | None], None]
@@ -151,3 +152,46 @@ class JobMonitor:
                 f"job {job.id}: {job.status} ({job.completed_requests}/{job.total_requests})"
             )
         self._status = job.status
+
+
+class RunMonitor(JobMonitor):
+    """Shows a whole run: one bar across its jobs and models on a terminal, otherwise a
+    line for its plan and one each time a job's status changes. Pass `update` as
+    ``on_progress`` to ``batch.run``; `jobs` holds each job as last seen."""
+
+    def __init__(
+        self, out: Output, source: Path, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(out, clock)
+        self._source = source
+        self.jobs: dict[str, BatchJob] = {}
+
+    def update(self, progress: RunProgress) -> None:  # type: ignore[override]
+        """Show the run as it stands after its plan, then after each look at a job."""
+        job = progress.job
+        if job is None:
+            requests = plural(progress.total_requests, "request")
+            self._out.note(f"{self._source}: {requests} to answer, valid")
+            return
+        self._rate.add(self._clock(), progress.completed_requests)
+        total = progress.total_requests
+        if self._bar is not None and self._task is not None:
+            rate = self._rate.rate
+            left = self._rate.seconds_left(total)
+            self._bar.update(
+                self._task,
+                description=f"{plural(progress.jobs_running, 'job')} running",
+                completed=progress.completed_requests,
+                total=total or None,
+                counts=(
+                    f"{progress.succeeded_requests} ok, {progress.failed_requests} failed,"
+                    f" {progress.completed_requests}/{total}"
+                ),
+                speed="" if rate is None else f"{rate:.1f} req/s",
+                left="" if left is None else f"{duration(left)} left",
+            )
+        elif self.jobs.get(job.id) is None or self.jobs[job.id].status != job.status:
+            self._out.note(
+                f"job {job.id}: {job.status} ({job.completed_requests}/{job.total_requests})"
+            )
+        self.jobs[job.id] = job

@@ -1,50 +1,45 @@
-"""`mistral-batch run`: check, upload, create, watch, download; resumable across restarts."""
+"""`mistral-batch run`: a whole run of any size, on one model or several, over
+``client.batch.run``; it picks up where it stopped, from its state file."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
 import click
 
-from mistral_batch import (
-    CREATE_TOKEN_KEY,
-    BatchJob,
-    Mistral,
-    NotFoundError,
-    WaitTimeoutError,
-    check_input_file,
-    validate_job_create,
-)
-from mistral_batch.limits import PRIVATE_FILE_MODE
+from mistral_batch import BatchRun, Mistral, StateError, WaitTimeoutError
+from mistral_batch.limits import MAX_INPUT_BYTES, MAX_PENDING_REQUESTS
 
-from . import _codes, _steps
-from ._app import App, CommandError, pass_app
-from ._output import plural, size
+from . import _codes
+from ._app import App, pass_app
 from ._params import (
+    count_option,
     endpoint_option,
     file_mode_option,
     file_path_option,
     give_up_option,
     metadata_option,
-    model_option,
     timeout_hours_option,
 )
-from ._state import Fingerprint, RunState, StateError, default_state_path, load_state, save_state
+from ._progress import RunMonitor
+from ._run_summary import Written, run_status, summary_json, summary_lines
 
-#: Stands in for the input file's id while the job's options are checked before uploading.
-_PLACEHOLDER_ID = "00000000-0000-0000-0000-000000000000"
+RUN_HELP = f"""Run the requests of INPUT (JSONL) as batch jobs and write their answers.
 
-RUN_HELP = f"""Run a batch job over INPUT (JSONL) and download its results.
+Checks INPUT line by line (errors name the line; nothing is sent), cuts it into parts
+(--max-file-bytes, --max-pending), runs each part as a job on each --model, shows the
+progress, sends again the requests that failed for a transient reason (--retry-failed
+rounds), and writes each request's answer once: its success to --output, or its last
+error to --errors. With several models, the model's name goes before the files'
+suffix (out.MODEL.jsonl), and --compare writes every model's answer side by side.
 
-Checks INPUT locally (errors name the line; nothing is sent), uploads it, creates the job,
-shows its progress until it ends, downloads the output and error files and prints a
-summary.
-
-The run resumes: the uploaded file and the job are recorded in a state file beside the
-output (--state). Running the same command again, after Ctrl-C, a crash or a reboot,
-picks up the same job instead of paying again; --fresh starts a new one. Ctrl-C while
-waiting leaves the job running (--cancel-on-interrupt cancels it).
+The run resumes: what was uploaded, created and answered is recorded in a state file
+beside the output (--state). Running the same command again, after Ctrl-C, a crash or a
+reboot, picks up where it was instead of paying again; --fresh starts a new run.
+Ctrl-C leaves the jobs running (--cancel-on-interrupt cancels them). With --cache DIR,
+answers are kept across runs and a request answered before is not sent again.
 
 \b
 Exit codes:
@@ -52,164 +47,71 @@ Exit codes:
 """
 
 
-class _Run:
-    """One invocation of `run`: its options, its client, its state file."""
+def for_model(path: Path, model: str, several: bool) -> Path:
+    """`path`, or with several models `path` with the model's name before its suffix."""
+    if not several:
+        return path
+    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in model)
+    return path.with_name(f"{path.stem}.{safe}{path.suffix}")
 
-    def __init__(
-        self,
-        app: App,
-        client: Mistral,
-        state_file: Path,
-        options: dict[str, Any],
-        file_mode: int = PRIVATE_FILE_MODE,
-    ):
-        self.app = app
-        self.file_mode = file_mode
-        self.out = app.out
-        self.client = client
-        self.state_file = state_file
-        self.options = options
-        #: The job as last seen, for what Ctrl-C reports.
-        self.job: BatchJob | None = None
 
-    def previous(self, fingerprint: Fingerprint) -> RunState | None:
-        """The state of an earlier run of the same input and options, if any."""
-        try:
-            state = load_state(self.state_file)
-        except StateError as exc:
-            raise CommandError(f"{exc}; remove it or pass --fresh") from exc
-        if state is None:
-            return None
-        differences = state.differences(fingerprint, self.options)
-        if differences:
-            left = f"; job {state.job_id} is left as it is" if state.job_id else ""
-            self.out.note(
-                f"{self.state_file} was written for another run: {'; '.join(differences)}"
-                f"{left}. Starting a new job (pass --state to keep both)."
-            )
-            return None
-        return state
+def forget(state: Path) -> None:
+    """Remove a state file and its folder, for a fresh run."""
+    for name in (state, Path(f"{state}-wal"), Path(f"{state}-shm")):
+        name.unlink(missing_ok=True)
+    shutil.rmtree(Path(f"{state}.d"), ignore_errors=True)
 
-    def resume(self, state: RunState) -> BatchJob | None:
-        """The job recorded in `state`, created first if only the upload had happened."""
-        if state.job_id is not None:
-            try:
-                job = self.client.batch.jobs.get(state.job_id)
-            except NotFoundError:
-                self.out.warn(f"job {state.job_id} no longer exists; starting a new one")
-                return None
-            self.out.note(f"Resuming job {job.id} ({job.status}), recorded in {self.state_file}")
-            self.job = job
-            return job
-        if state.input_file_id is None:
-            return None
-        if state.create_token is not None:
-            found = self._find(state.create_token)
-            if found is not None:
-                self.out.note(f"Resuming job {found.id} ({found.status})")
-                self._record(state, found)
-                return found
-        try:
-            self.client.files.retrieve(state.input_file_id)
-        except NotFoundError:
-            return None
-        self.out.note(f"Reusing the uploaded file {state.input_file_id}")
-        return self.create(state)
 
-    def _find(self, token: str) -> BatchJob | None:
-        """The job created with `token` before its answer was lost, if there is one."""
-        for job in self.client.batch.jobs.list(metadata={CREATE_TOKEN_KEY: token}):
-            if (job.metadata or {}).get(CREATE_TOKEN_KEY) == token:
-                return job
-        return None
-
-    def start(self, state: RunState, path: Path) -> BatchJob:
-        """Upload the input, then create the job, recording each step."""
-        state.input_file_id = _steps.upload(self.out, self.client, path).id
-        save_state(self.state_file, state, self.file_mode)
-        return self.create(state)
-
-    def create(self, state: RunState) -> BatchJob:
-        """Create the job over the uploaded file, under a token recorded beforehand."""
-        assert state.input_file_id is not None
-        metadata = dict(self.options["metadata"])
-        metadata[CREATE_TOKEN_KEY] = state.new_token()
-        save_state(self.state_file, state, self.file_mode)
-        job = self.client.batch.jobs.create(
-            input_files=[state.input_file_id],
-            model=self.options["model"],
-            endpoint=self.options["endpoint"],
-            metadata=metadata,
-            timeout_hours=self.options["timeout_hours"],
-        )
-        self._record(state, job)
-        self.out.note(f"Created job {job.id} ({job.total_requests or '?'} requests)")
-        return job
-
-    def _record(self, state: RunState, job: BatchJob) -> None:
-        self.job = job
-        if (state.job_id, state.status) != (job.id, job.status):
-            state.job_id, state.status = job.id, job.status
-            save_state(self.state_file, state, self.file_mode)
-
-    def interrupted(self, state: RunState | None, cancel: bool) -> None:
-        """Say what became of the job after Ctrl-C, and how to resume; cancel it if asked."""
-        server = self.client.server_url
-        resume = (
-            f"To resume, run the same command again with the server {server}"
-            f" (state in {self.state_file})."
-        )
-        job = self.job
-        if job is None:
-            recorded = state.job_id if state is not None else None
-            where = f"job {recorded}" if recorded else "no job yet"
-            self.out.note(f"Interrupted: {where} on {server}, as far as this run knows.")
-            self.out.note(resume)
-            return
+def interrupted(app: App, client: Mistral, monitor: RunMonitor, state: Path, cancel: bool) -> None:
+    """Say what became of the jobs after Ctrl-C, and how to resume; cancel them if asked."""
+    out, server = app.out, client.server_url
+    resume = f"To resume, run the same command again with the server {server} (state in {state})."
+    jobs = list(monitor.jobs.values())
+    if not jobs:
+        out.note(f"Interrupted: no job yet on {server}, as far as this run knows.")
+    for job in jobs:
         if job.done:
-            self.out.note(f"Interrupted: job {job.id} ended {job.status} on {server}.")
-            self.out.note(resume.replace("To resume", "To download its results"))
-            return
-        if cancel and state is not None:
-            cancelled = self.client.batch.jobs.cancel(job.id)
-            self._record(state, cancelled)
-            self.out.note(f"Interrupted: cancelled job {job.id} ({cancelled.status}) on {server}.")
-            return
-        self.out.note(f"Interrupted: job {job.id} keeps running on the server {server}.")
-        self.out.note(resume)
-        self.out.note(f"To cancel it: mistral-batch --server-url {server} jobs cancel {job.id}")
-
-    def wait(self, state: RunState, job: BatchJob, timeout: float | None) -> BatchJob:
-        """Watch the job until it ends, recording its status in the state file."""
-        try:
-            return _steps.watch(
-                self.out,
-                self.client,
-                job,
-                timeout=timeout,
-                on_poll=lambda j: self._record(state, j),
-            )
-        except WaitTimeoutError:
-            self.out.note(f"Job {job.id} keeps running; run the same command again to resume.")
-            raise
+            out.note(f"Interrupted: job {job.id} ended {job.status} on {server}.")
+        elif cancel:
+            cancelled = client.batch.jobs.cancel(job.id)
+            out.note(f"Interrupted: cancelled job {job.id} ({cancelled.status}) on {server}.")
+        else:
+            out.note(f"Interrupted: job {job.id} keeps running on the server {server}.")
+            out.note(f"To cancel it: mistral-batch --server-url {server} jobs cancel {job.id}")
+    out.note(resume)
 
 
-def _check_options(
-    model: str | None, endpoint: str, metadata: dict[str, str], timeout_hours: int | None
-) -> None:
-    """Check the job's options locally, so that a bad one fails before the upload."""
-    validate_job_create(
-        endpoint=endpoint,
-        model=model,
-        metadata={**metadata, CREATE_TOKEN_KEY: "0" * 32},
-        timeout_hours=timeout_hours,
-        input_files=[_PLACEHOLDER_ID],
-    )
+def write_answers(
+    run: BatchRun, output: Path, errors: Path, compare: Path | None, ordered: bool, mode: int
+) -> list[Written]:
+    """Write each model's answers (its errors only if it has some) and the comparison."""
+    written = []
+    several = len(run.models) > 1
+    for model in run.models:
+        name = model or None
+        succeeded, failed = run.counts(name)
+        path = for_model(output, model, several)
+        lines = run.write_results(path, name, ordered=ordered, mode=mode)
+        written.append(Written("output", model, path, lines, succeeded))
+        if failed:
+            path = for_model(errors, model, several)
+            lines = run.write_errors(path, name, ordered=ordered, mode=mode)
+            written.append(Written("errors", model, path, lines, failed))
+    if compare is not None:
+        lines = run.write_compare(compare, mode=mode)
+        written.append(Written("compare", "", compare, lines, lines))
+    return written
 
 
 @click.command("run", help=RUN_HELP)
 @click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
-@model_option
+@click.option(
+    "--model",
+    "-m",
+    "models",
+    multiple=True,
+    help="A model to run every request on (repeatable); without one, each request names its own.",
+)
 @endpoint_option
 @metadata_option
 @timeout_hours_option
@@ -222,77 +124,97 @@ def _check_options(
     "--errors",
     help="Where to write the failed requests [default: INPUT's name + .errors.jsonl, here].",
 )
-@file_path_option("--state", "state_path", help="The state file [default: OUTPUT + .state.json].")
-@click.option("--fresh", is_flag=True, help="Ignore the state file: upload and create anew.")
-@click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the job on Ctrl-C.")
-@give_up_option("--wait-timeout", "Stop waiting after SECONDS (exit 9); the job keeps running.")
+@file_path_option("--compare", help="Write each request's answers on every model, side by side.")
+@file_path_option("--state", "state_path", help="The state file [default: OUTPUT + .state].")
+@click.option("--fresh", is_flag=True, help="Forget the state file: upload and create anew.")
+@click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the jobs on Ctrl-C.")
+@count_option(
+    "--retry-failed", 2, "Rounds in which the requests that failed for a transient reason go again."
+)
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Keep answers in this folder across runs; a request answered before is not sent.",
+)
+@click.option("--ordered", is_flag=True, help="Write the answers in the order of INPUT.")
+@count_option(
+    "--max-pending", MAX_PENDING_REQUESTS, "Requests pending at once, and in one job, at most.", 1
+)
+@count_option("--max-file-bytes", MAX_INPUT_BYTES, "Bytes in one file at most.", 1, MAX_INPUT_BYTES)
+@click.option(
+    "--inline", is_flag=True, help="Send the requests in the jobs' creates (10,000 a job)."
+)
+@give_up_option("--wait-timeout", "Stop waiting after SECONDS (exit 9); the jobs keep running.")
 @file_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @pass_app
 def run(
     app: App,
+    /,
     input_path: Path,
-    model: str | None,
-    endpoint: str,
-    metadata: dict[str, str],
-    timeout_hours: int | None,
+    models: tuple[str, ...],
     output: Path | None,
     errors: Path | None,
+    compare: Path | None,
     state_path: Path | None,
     fresh: bool,
     cancel_on_interrupt: bool,
     wait_timeout: float | None,
     file_mode: int,
     as_json: bool,
+    ordered: bool,
+    **options: Any,
 ) -> None:
-    """Run a batch job over INPUT and download its results (see RUN_HELP)."""
+    """Run the requests of INPUT and write their answers (see RUN_HELP)."""
     stem = input_path.name.removesuffix(".jsonl")
     output = output or Path(f"{stem}.results.jsonl")
     errors = errors or Path(f"{stem}.errors.jsonl")
-    state_file = state_path or default_state_path(output)
-    if len({p.resolve() for p in (input_path, output, errors, state_file)}) < 4:
-        raise click.UsageError("INPUT, --output, --errors and --state must be different files")
-    checked = check_input_file(input_path)
-    _check_options(model, endpoint, metadata, timeout_hours)
-    count = plural(checked.count, "request")
-    app.out.note(f"{input_path}: {count}, {size(checked.bytes)}, valid")
-    fingerprint = Fingerprint.of_file(input_path)
+    state = state_path or Path(f"{output}.state")
+    files = [input_path, output, errors, state, *([compare] if compare else [])]
+    if len({p.resolve() for p in files}) < len(files):
+        raise click.UsageError("INPUT, --output, --errors, --compare and --state must differ")
     client = app.client()
-    options = {
-        "model": model,
-        "endpoint": endpoint,
-        "metadata": metadata,
-        "timeout_hours": timeout_hours,
-        "server_url": client.server_url,
-    }
-    runner = _Run(app, client, state_file, options, file_mode)
-    state = None
+    if fresh:
+        forget(state)
+    elif state.exists():
+        app.out.note(f"Resuming the run recorded in {state}")
+    named = {"model": models[0]} if len(models) == 1 else {"models": list(models) or None}
+    monitor = RunMonitor(app.out, input_path)
     try:
-        state = None if fresh else runner.previous(fingerprint)
-        job = runner.resume(state) if state is not None else None
-        if state is None or job is None:
-            state = RunState(
-                input_path=str(input_path.resolve()), fingerprint=fingerprint, options=options
-            )
-            job = runner.start(state, input_path)
-        job = runner.job = runner.wait(state, job, wait_timeout)
-        saved = _steps.download_results(app.out, client, job, output, errors, file_mode)
+        with monitor:
+            try:
+                done = client.batch.run(
+                    input_path,
+                    **named,
+                    **options,
+                    state=state,
+                    wait_timeout=wait_timeout,
+                    on_progress=monitor.update,
+                )
+            except StateError as exc:
+                app.out.note(f"{exc}; starting a new run (pass --state to keep both).")
+                forget(state)
+                done = client.batch.run(
+                    input_path,
+                    **named,
+                    **options,
+                    state=state,
+                    wait_timeout=wait_timeout,
+                    on_progress=monitor.update,
+                )
     except KeyboardInterrupt:
-        runner.interrupted(state, cancel_on_interrupt)
+        interrupted(app, client, monitor, state, cancel_on_interrupt)
         raise click.exceptions.Exit(_codes.INTERRUPTED) from None
-    code = _codes.for_status(job.status)
-    short = [item for item in saved if item.short]
-    if short and not code:
-        code = _codes.ERROR  # a run whose results are not all on disk did not succeed
-    if as_json:
-        app.out.json(_steps.summary_json(job, saved, state=str(state_file), exit_code=code))
-    else:
-        for line in _steps.summary_lines(job, saved):
-            app.out.line(line)
-    for item in short:
-        app.out.warn(
-            f"{item.path} holds {plural(item.lines, 'line')} where the job counts "
-            f"{item.expected}: the file is short; run the same command again to download it again"
-        )
+    except WaitTimeoutError:
+        app.out.note("The jobs keep running; run the same command again to resume.")
+        raise
+    with done:
+        written = write_answers(done, output, errors, compare, ordered, file_mode)
+        code = _codes.for_status(run_status(done))
+        if as_json:
+            app.out.json(summary_json(done, written, state=str(state), exit_code=code))
+        else:
+            for line in summary_lines(done, written):
+                app.out.line(line)
     if code:
         raise click.exceptions.Exit(code)

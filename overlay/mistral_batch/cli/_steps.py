@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import attrs
 
 from mistral_batch import Backoff, BatchJob, FileObject, Mistral
 from mistral_batch.limits import PRIVATE_FILE_MODE
 
-from ._output import Output, as_dict, duration, job_duration, plural, size
+from ._output import Output, duration, job_duration, plural, size
 from ._progress import JobMonitor, transfer
 
 #: Polls often enough for a live bar, never more than every 10 s once a job is long.
@@ -136,28 +135,14 @@ def summary_lines(job: BatchJob, saved: list[Saved]) -> list[str]:
             lines.append(f"{name} is short: the job counts {plural(item.expected, 'line')}")
     if not any(item.kind == "errors" for item in saved):
         lines.append("Error file: none (no request failed)")
+    return lines + job_error_lines(job)
+
+
+def job_error_lines(job: BatchJob) -> list[str]:
+    """A line for each error the job reports, with how often it happened."""
+    lines = []
     for error in job.errors:
         count = error.get("count")
         times = f" (x{count})" if isinstance(count, int) and count > 1 else ""
         lines.append(f"Job error: {error.get('message', error)}{times}")
     return lines
-
-
-def summary_json(job: BatchJob, saved: list[Saved], **extra: Any) -> dict[str, Any]:
-    """The summary as one JSON document."""
-    return {
-        "job": as_dict(job),
-        "percent_done": percent_done(job),
-        "duration_seconds": job_duration(job),
-        "files": {
-            item.kind: {
-                "file_id": item.file_id,
-                "path": str(item.path),
-                "bytes": item.bytes,
-                "lines": item.lines,
-                "expected_lines": item.expected,
-            }
-            for item in saved
-        },
-        **extra,
-    }
