@@ -178,6 +178,10 @@ class RunRecord:
         """How many of the model's answers a cache gave."""
         return self.ledger.cached(self._model(model)[1])
 
+    def unanswered(self, model: str | None = None) -> int:
+        """How many of the model's requests no job answered."""
+        return self.ledger.counts(self._model(model)[1])[2]
+
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests of the model as they stand, the unanswered failed."""
         ok, failed, unanswered = self.ledger.counts(self._model(model)[1])

@@ -138,7 +138,7 @@ def test_the_command_never_prints_or_stores_the_key(
     texts += [plain.stdout, plain.stderr]
 
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p.name != "in.jsonl"]
-    assert any(p.name.endswith(".state.json") for p in written), "the run kept a state file"
+    assert any(p.name.endswith(".state") for p in written), "the run kept a state file"
     texts += [p.read_text(errors="replace") for p in written]
     found = sum(leaks(text) for text in texts)
     recorder.loss("texts checked for the API key (command and state file)", len(texts), found)

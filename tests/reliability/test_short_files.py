@@ -203,8 +203,14 @@ def test_the_command_reports_the_lines_on_disk_and_fails(tmp_path: Path, recorde
         )
 
     recorder.loss("result files checked against their job's counts", 1, 0)
+    # The request the short file left out was sent again in each round, and is at last
+    # in the error file as one no job answered: nothing is lost without a word.
     assert done.returncode == 1, done.stdout + done.stderr
     assert (tmp_path / "out.jsonl").read_bytes() == content
     assert "out.jsonl (2 lines" in done.stdout, "the summary counts what is on disk"
-    assert "the job counts 3" in done.stdout
-    assert "out.jsonl holds 2 lines where the job counts 3" in done.stderr
+    assert "No answer: 1 request, in the error file" in done.stdout
+    assert "1 request got no answer from any job" in done.stderr
+    [missing] = [
+        json.loads(line) for line in (tmp_path / "in.errors.jsonl").read_text().splitlines()
+    ]
+    assert missing["custom_id"] == "r2" and missing["error"]["code"] == "unanswered"

@@ -22,6 +22,7 @@ from .._workload import (
     RunOptions,
     check_job_options,
 )
+from ..errors import NotFoundError
 from ..models import BatchJob, FileObject
 from ..results import BatchResult
 from ._files import AsyncFiles
@@ -87,6 +88,10 @@ class AsyncBatchRun:
     def counts(self, model: str | None = None) -> tuple[int, int]:
         """(succeeded, failed) requests on `model` as they stand at the end."""
         return self.record.counts(model)
+
+    def unanswered(self, model: str | None = None) -> int:
+        """How many of the failed requests on `model` no job answered at all."""
+        return self.record.unanswered(model)
 
     def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
         """Per request, in input order: its custom_id and each model's result or error."""
@@ -194,8 +199,7 @@ class AsyncBatch:
                 seen = engine.seen.get((entry.part, entry.model))
                 # A run picked up once it was over saw none of its jobs: it asks.
                 jobs.append(seen or await self.jobs.get(entry.job_id or ""))
-            file_id = opened.ledger.first_file()
-            input_file = None if file_id is None else await self._files.retrieve(file_id)
+            input_file = await self._input_file(opened.ledger.first_file(), engine.uploaded)
         except BaseException:
             record.close()
             raise
@@ -209,6 +213,17 @@ class AsyncBatch:
             models=options.models,
             record=record,
         )
+
+    async def _input_file(
+        self, file_id: str | None, uploaded: dict[str, FileObject]
+    ) -> FileObject | None:
+        """The first part's file: as uploaded, or asked for (None if it is gone since)."""
+        if file_id is None or file_id in uploaded:
+            return None if file_id is None else uploaded[file_id]
+        try:
+            return await self._files.retrieve(file_id)
+        except NotFoundError:
+            return None
 
     async def create(
         self,

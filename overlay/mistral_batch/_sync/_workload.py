@@ -35,7 +35,7 @@ from .._workload import (
     result_file_name,
 )
 from ..errors import APIError, WaitTimeoutError
-from ..models import BatchJob
+from ..models import BatchJob, FileObject
 from ._files import Files
 from ._jobs import Jobs
 
@@ -72,6 +72,8 @@ class Workload:
         self._cache = cache
         #: Each job as last seen, by (part, model).
         self.seen: dict[tuple[int, str], BatchJob] = {}
+        #: The files this process uploaded, by their id.
+        self.uploaded: dict[str, FileObject] = {}
         self._started = time.monotonic()
         #: The requests each created, unfinished job still holds, as last seen.
         self._pending: dict[tuple[int, str], int] = {}
@@ -169,6 +171,7 @@ class Workload:
                 return found
         uploaded = self._files.upload(source, purpose="batch", progress=self._upload_progress)
         self._ledger.uploaded(part, uploaded.id)
+        self.uploaded[uploaded.id] = uploaded
         return uploaded.id
 
     def _part(self, part: int) -> UploadSource:

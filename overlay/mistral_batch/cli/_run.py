@@ -14,6 +14,7 @@ from mistral_batch.limits import MAX_INPUT_BYTES, MAX_PENDING_REQUESTS
 
 from . import _codes
 from ._app import App, pass_app
+from ._output import plural
 from ._params import (
     count_option,
     endpoint_option,
@@ -211,10 +212,18 @@ def run(
     with done:
         written = write_answers(done, output, errors, compare, ordered, file_mode)
         code = _codes.for_status(run_status(done))
+        unanswered = sum(done.unanswered(model or None) for model in done.models)
+        if unanswered and not code:
+            code = _codes.ERROR  # a run that left requests without any answer did not succeed
         if as_json:
             app.out.json(summary_json(done, written, state=str(state), exit_code=code))
         else:
             for line in summary_lines(done, written):
                 app.out.line(line)
+        if unanswered:
+            app.out.warn(
+                f"{plural(unanswered, 'request')} got no answer from any job, however often"
+                " sent: see the error file; run again with --fresh to send them anew"
+            )
     if code:
         raise click.exceptions.Exit(code)

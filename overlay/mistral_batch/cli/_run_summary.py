@@ -78,6 +78,9 @@ def summary_lines(run: BatchRun, written: list[Written]) -> list[str]:
     for model in run.models if len(run.models) > 1 else ():
         ok, bad = run.counts(model)
         lines.append(f"Model {model}: {ok} successful, {bad} failed")
+    unanswered = sum(run.unanswered(model or None) for model in run.models)
+    if unanswered:
+        lines.append(f"No answer: {plural(unanswered, 'request')}, in the error file")
     cached = sum(run.cached(model or None) for model in run.models)
     if cached:
         lines.append(f"From the cache: {plural(cached, 'answer')}, not sent again")
