@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from mistral_batch import APITimeoutError, AsyncMistral, Mistral, RetryPolicy, ServerError
+from mistral_batch import (
+    APITimeoutError,
+    AsyncMistral,
+    Mistral,
+    RateLimitError,
+    RetryPolicy,
+    ServerError,
+)
 from mistral_batch.emulator import Emulator
 
 SIDES = ["sync", "async"]
@@ -77,3 +84,78 @@ def test_a_slow_answer_fails_at_the_attempt_timeout(emu: Emulator, side: str, fi
     )
     emu.clear_faults()
     assert isinstance(outcome, APITimeoutError), outcome
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_block_whose_time_is_spent_sends_nothing_more(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", delay=1.0)
+
+    def two_calls(c: Any) -> Any:
+        if side == "sync":
+            with c.deadline(0.4):
+                with pytest.raises(APITimeoutError):
+                    c.files.retrieve(file_id)  # spends the block's time
+                emu.reset_stats()
+                return c.files.retrieve(file_id)
+
+        async def both() -> Any:
+            with c.deadline(0.4):
+                with pytest.raises(APITimeoutError):
+                    await c.files.retrieve(file_id)
+                emu.reset_stats()
+                return await c.files.retrieve(file_id)
+
+        return both()
+
+    outcome = call(side, emu, two_calls, retry=RETRY)
+    assert isinstance(outcome, APITimeoutError), outcome
+    assert str(outcome) == "retrieve_file: the deadline passed after 0 attempt(s)"
+    assert emu.stats.requests.get("retrieve_file", 0) == 0
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_wait_for_a_turn_ends_at_the_deadline(emu: Emulator, side: str, file_id: str) -> None:
+    # One call holds the only turn for a second; the other waits for it, past its deadline.
+    emu.inject("retrieve_file", delay=1.0)
+    if side == "sync":
+
+        def in_threads(c: Any) -> Any:
+            import threading
+
+            holder = threading.Thread(target=c.files.retrieve, args=(file_id,))
+            holder.start()
+            time.sleep(0.2)
+            try:
+                with c.deadline(0.3):
+                    return c.files.retrieve(file_id)
+            finally:
+                holder.join()
+
+        outcome = call(side, emu, in_threads, max_concurrency=1, retry=RETRY)
+    else:
+
+        async def in_tasks(c: Any) -> Any:
+            holder = asyncio.ensure_future(c.files.retrieve(file_id))
+            await asyncio.sleep(0.2)
+            try:
+                with c.deadline(0.3):
+                    return await c.files.retrieve(file_id)
+            finally:
+                await holder
+
+        outcome = call(side, emu, lambda c: in_tasks(c), max_concurrency=1, retry=RETRY)
+    assert isinstance(outcome, APITimeoutError), outcome
+    assert str(outcome) == "retrieve_file: the deadline passed after 0 attempt(s)"
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_retry_after_past_the_deadline_fails_at_once(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", status=429, retry_after=2)
+    started = time.monotonic()
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.8, retry=RETRY)
+    assert isinstance(outcome, RateLimitError), outcome
+    assert time.monotonic() - started < 0.8  # no wait that could not end in time
