@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import asyncio
 import io
+import logging
 import uuid
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from mistral_batch import AsyncMistral, Deleted, Mistral, NotFoundError, ServerError
+from mistral_batch import (
+    APIConnectionError,
+    AsyncMistral,
+    Deleted,
+    Mistral,
+    NotFoundError,
+    ServerError,
+)
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
@@ -110,3 +118,33 @@ def test_an_upload_that_cannot_be_read_again_is_sent_once(emu: Emulator, side: s
 
             asyncio.run(scenario())
     assert emu.stats.requests.get("upload_file", 0) == 1
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_create_that_never_reached_the_server_is_sent_again(
+    side: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A refused connection sent nothing: even a create, which is not repeated blindly
+    # once it may have arrived, may go again.
+    with Emulator() as gone:
+        closed = gone.url
+    options: dict[str, Any] = {"api_key": "sk-closed-port-0123456789", "server_url": closed}
+    with caplog.at_level(logging.INFO, logger="mistral_batch"), pytest.raises(APIConnectionError):
+        if side == "sync":
+            with Mistral(**options, retry=FAST_RETRY) as c:
+                c.batch.jobs.create(input_files=[str(uuid.uuid4())], model="m")
+        else:
+
+            async def scenario() -> None:
+                async with AsyncMistral(**options, retry=FAST_RETRY) as c:
+                    await c.batch.jobs.create(input_files=[str(uuid.uuid4())], model="m")
+
+            asyncio.run(scenario())
+    retries = [
+        r.getMessage().split(" failed")[0] for r in caplog.records if "retrying" in r.getMessage()
+    ]
+    # Sent again at once, as often as the policy allows; never looked for, since it
+    # provably never arrived.
+    attempts = [f"create_batch_job attempt {n}" for n in range(1, FAST_RETRY.max_attempts)]
+    assert retries[: len(attempts)] == attempts
+    assert not [line for line in retries if line.startswith("find_created")]
