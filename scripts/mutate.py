@@ -40,6 +40,7 @@ _TRANSPORT_TESTS = [
     "tests/reliability/test_hostile_answers.py",
     "tests/reliability/test_hostile_encodings.py",
     "tests/reliability/test_hostile_redirects.py",
+    "tests/reliability/test_hostile_secrets.py",
     "tests/overlay/test_lost_answers.py",
     "tests/overlay/test_deadline_twins.py",
 ]
