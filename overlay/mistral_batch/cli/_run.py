@@ -181,28 +181,25 @@ def run(
         app.out.note(f"Resuming the run recorded in {state}")
     named = {"model": models[0]} if len(models) == 1 else {"models": list(models) or None}
     monitor = RunMonitor(app.out, input_path)
+
+    def start() -> BatchRun:
+        return client.batch.run(
+            input_path,
+            **named,
+            **options,
+            state=state,
+            wait_timeout=wait_timeout,
+            on_progress=monitor.update,
+        )
+
     try:
         with monitor:
             try:
-                done = client.batch.run(
-                    input_path,
-                    **named,
-                    **options,
-                    state=state,
-                    wait_timeout=wait_timeout,
-                    on_progress=monitor.update,
-                )
+                done = start()
             except StateError as exc:
                 app.out.note(f"{exc}; starting a new run (pass --state to keep both).")
                 forget(state)
-                done = client.batch.run(
-                    input_path,
-                    **named,
-                    **options,
-                    state=state,
-                    wait_timeout=wait_timeout,
-                    on_progress=monitor.update,
-                )
+                done = start()
     except KeyboardInterrupt:
         interrupted(app, client, monitor, state, cancel_on_interrupt)
         raise click.exceptions.Exit(_codes.INTERRUPTED) from None
