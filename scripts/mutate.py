@@ -445,8 +445,11 @@ def _equivalents() -> dict[tuple[str, str], str]:
     if EQUIVALENT.exists():
         for raw in EQUIVALENT.read_text(encoding="utf-8").splitlines():
             if raw.strip() and not raw.lstrip().startswith("#"):
-                function, line, why = (part.strip() for part in raw.split(" | ", 2))
-                known[(function, line)] = why
+                # The mutated line may hold " | " itself (a type union): the function
+                # ends at the first separator, the reason starts after the last.
+                function, rest = raw.split(" | ", 1)
+                line, why = rest.rsplit(" | ", 1)
+                known[(function.strip(), line.strip())] = why.strip()
     return known
 
 

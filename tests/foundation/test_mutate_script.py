@@ -97,3 +97,12 @@ def test_a_mutant_is_traced_to_its_module(mutate: ModuleType) -> None:
     assert mutate._module_of("mistral_batch_emulator._faults.x_pick__mutmut_3") == (
         "mistral_batch_emulator/_faults.py"
     )
+
+
+def test_an_equivalent_line_may_hold_the_separator(
+    mutate: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listed = tmp_path / "equivalent"
+    listed.write_text('# a comment\nm.x_f | a: str | None = "" | why it is so\n')
+    monkeypatch.setattr(mutate, "EQUIVALENT", listed)
+    assert mutate._equivalents() == {("m.x_f", 'a: str | None = ""'): "why it is so"}
