@@ -23,10 +23,26 @@ def _texts_problem(value: Any, field: str) -> str | None:
     return f"'{field}' must be a string or a non-empty list of strings"
 
 
+def _response_format_problem(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        return "'response_format' must be an object"
+    if value.get("type", "text") not in ("text", "json_object", "json_schema"):
+        return "'response_format.type' must be one of 'text', 'json_object' or 'json_schema'"
+    spec = value.get("json_schema")
+    if value.get("type") == "json_schema" and not (
+        isinstance(spec, dict) and isinstance(spec.get("schema"), dict)
+    ):
+        return "'response_format.json_schema' must be an object with an object 'schema'"
+    return None
+
+
 def _chat(body: dict[str, Any]) -> str | None:
     if "messages" not in body:
         return "'messages' is required"
-    return _messages_problem(body["messages"], "messages")
+    problem = _messages_problem(body["messages"], "messages")
+    return problem or _response_format_problem(body.get("response_format"))
 
 
 def _embeddings(body: dict[str, Any]) -> str | None:

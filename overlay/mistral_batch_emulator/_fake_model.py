@@ -2,6 +2,8 @@
 
 The request body is hashed and the hash picks the words, scores and vectors, so the same
 body always gets the same answer, and answers have the shapes Mistral's endpoints send.
+A chat completion follows the body's ``response_format``: a JSON object, or an instance
+of a JSON schema (see ``_schema_answer``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
+
+from ._schema_answer import instance
 
 # Sixty-four words, so that one byte of a hash picks one.
 _WORDS = (
@@ -142,8 +146,35 @@ def _texts(value: Any) -> list[str]:
     return [orjson.dumps(value).decode()]
 
 
-def _chat(body: dict[str, Any], model: str, created: int, digest: bytes) -> dict[str, Any]:
-    text, count, finish = _sentence(digest, body.get("max_tokens"))
+def _cut(text: str, limit: Any) -> tuple[str, int, str]:
+    """A structured answer's text, its token count and the finish reason under ``limit``.
+
+    An answer cut short is never the whole text, so it is never valid JSON.
+    """
+    count = len(text) // 4 + 1
+    if isinstance(limit, int) and not isinstance(limit, bool) and 0 < limit < count:
+        return text[: min(limit * 4, len(text) - 1)], limit, "length"
+    return text, count, "stop"
+
+
+def _said(body: dict[str, Any], digest: bytes) -> tuple[str, int, str]:
+    """What a chat completion says, in the ``response_format`` the body asks for."""
+    form = body.get("response_format")
+    form = form if isinstance(form, dict) else {}
+    if form.get("type") == "json_schema":
+        spec = form.get("json_schema")
+        value = instance(spec.get("schema") if isinstance(spec, dict) else {}, digest, _WORDS)
+    elif form.get("type") == "json_object":
+        value = {"answer": _sentence(digest)[0]}
+    else:
+        return _sentence(digest, body.get("max_tokens"))
+    return _cut(orjson.dumps(value).decode(), body.get("max_tokens"))
+
+
+def _completion(
+    body: dict[str, Any], model: str, created: int, digest: bytes, said: tuple[str, int, str]
+) -> dict[str, Any]:
+    text, count, finish = said
     return {
         "id": digest[:16].hex(),
         "object": "chat.completion",
@@ -160,8 +191,13 @@ def _chat(body: dict[str, Any], model: str, created: int, digest: bytes) -> dict
     }
 
 
+def _chat(body: dict[str, Any], model: str, created: int, digest: bytes) -> dict[str, Any]:
+    return _completion(body, model, created, digest, _said(body, digest))
+
+
 def _fim(body: dict[str, Any], model: str, created: int, digest: bytes) -> dict[str, Any]:
-    answer = _chat(body, model, created, digest)
+    said = _sentence(digest, body.get("max_tokens"))
+    answer = _completion(body, model, created, digest, said)
     prompt = _tokens(body.get("prompt")) + _tokens(body.get("suffix"))
     answer["usage"] = _usage(prompt, answer["usage"]["completion_tokens"])
     return answer

@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jsonschema
+import orjson
 import pytest
 from emulator_helpers import (
     api_client,
@@ -156,6 +158,31 @@ def test_max_tokens_limits_the_answer(client: httpx.Client) -> None:
     assert done["status"] == "SUCCESS"
     assert answer["usage"]["completion_tokens"] <= 2
     assert answer["choices"][0]["finish_reason"] == "length"
+
+
+def test_a_structured_answer_follows_its_json_schema(client: httpx.Client) -> None:
+    schema = {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string"},
+            "rank": {"type": "integer", "minimum": 1, "maximum": 3},
+            "tags": {"type": "array", "items": {"enum": ["north", "south"]}},
+        },
+        "required": ["city", "rank", "tags"],
+        "additionalProperties": False,
+    }
+    form = {"type": "json_schema", "json_schema": {"name": "place", "schema": schema}}
+    malformed = {"type": "json_schema", "json_schema": {"name": "place"}}
+    requests = [chat_line(0, response_format=form), chat_line(1, response_format=malformed)]
+    done = wait_for_job(client, create_job(client, requests=requests)["id"])
+    assert (done["succeeded_requests"], done["failed_requests"]) == (1, 1)
+    outputs = client.get(f"/v1/batch/jobs/{done['id']}", params={"inline": "true"}).json()
+    good, bad = outputs["outputs"]
+    choice = good["response"]["body"]["choices"][0]
+    jsonschema.validate(orjson.loads(choice["message"]["content"]), schema)
+    assert choice["finish_reason"] == "stop"
+    assert bad["response"]["status_code"] == 422
+    assert "'response_format.json_schema'" in bad["response"]["body"]["message"]
 
 
 ENDPOINT_BODIES: dict[str, tuple[dict[str, Any], Callable[[dict[str, Any]], None]]] = {}
