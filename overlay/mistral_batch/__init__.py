@@ -126,7 +126,9 @@ __all__ = [
 ]
 
 #: The modules whose names are public, as the import of every name once loaded them.
-_PUBLIC_MODULES = frozenset({"batch", "errors", "files", "jobs", "limits", "models", "results"})
+_PUBLIC_MODULES = frozenset(
+    {"batch", "errors", "files", "jobs", "limits", "models", "results", "tables"}
+)
 
 #: The module each public name comes from.
 _HOME: dict[str, str] = {

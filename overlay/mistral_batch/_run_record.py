@@ -12,14 +12,16 @@ import json
 import os
 import shutil
 import weakref
-from collections.abc import AsyncIterator, Generator, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Self, TypedDict
 
 from ._jsonl import loads
-from ._ledger import Ledger, Placed
+from ._ledger import CACHED, Ledger, Placed
 from ._local_files import PRIVATE_FILE_MODE, atomic_file
 from ._parts_io import placed_lines
+from ._structured import ResponseSchema
+from ._usage import Prices, Usage, tally
 from ._workload import result_file_name, unanswered_line
 from .errors import InputError
 from .results import BatchResult
@@ -36,17 +38,38 @@ class WriteOptions(TypedDict, total=False):
     mode: int
 
 
+def _reader(schema: ResponseSchema | None) -> Callable[[bytes, int], BatchResult]:
+    """What reads a result line (its number given): with a schema, each success's answer
+    is parsed under it too (see BatchResult.parsed)."""
+    from_json = BatchResult.from_json
+    if schema is None:
+        return lambda line, number: from_json(loads(line), number)
+    parse = schema.parse
+
+    def read(line: bytes, number: int) -> BatchResult:
+        result = from_json(loads(line), number)
+        if not result.ok:
+            return result
+        parsed, error = parse(result.content)
+        return result._replace(parsed=parsed, parse_error=error)
+
+    return read
+
+
 class RunResults:
     """Results read lazily from a run's folder: iterate it (``for`` or ``async for``),
     ideally in a ``with`` block; one BatchResult per line."""
 
-    def __init__(self, lines: Generator[bytes, None, None]) -> None:
+    def __init__(
+        self, lines: Generator[bytes, None, None], schema: ResponseSchema | None = None
+    ) -> None:
         self._lines = lines
+        self._read = _reader(schema)
 
     def _iterate(self) -> Iterator[BatchResult]:
-        from_json = BatchResult.from_json
+        read = self._read
         for number, line in enumerate(self._lines, 1):
-            yield from_json(loads(line), number)
+            yield read(line, number)
 
     def __iter__(self) -> Iterator[BatchResult]:
         return self._iterate()
@@ -80,11 +103,18 @@ class RunRecord:
     """
 
     def __init__(
-        self, ledger: Ledger, folder: Path, models: tuple[str, ...], *, temporary: bool
+        self,
+        ledger: Ledger,
+        folder: Path,
+        models: tuple[str, ...],
+        *,
+        temporary: bool,
+        schema: ResponseSchema | None = None,
     ) -> None:
         self.ledger = ledger
         self.folder = folder
         self.models = models
+        self.schema = schema
         self._finalizer = weakref.finalize(self, _release, ledger, folder if temporary else None)
 
     def close(self) -> None:
@@ -126,23 +156,39 @@ class RunRecord:
 
     def results(self, model: str | None = None) -> RunResults:
         """The model's successful results (the only model's when None), once each."""
-        return RunResults(self._lines(model, "output"))
+        return RunResults(self._lines(model, "output"), self.schema)
 
     def errors(self, model: str | None = None) -> RunResults:
         """The model's failed requests, each with its last error, once each."""
-        return RunResults(self._lines(model, "errors"))
+        return RunResults(self._lines(model, "errors"), self.schema)
 
-    def _rows(self) -> Iterator[tuple[str, list[bytes]]]:
-        """Each request in input order: its custom_id and each model's line."""
-        streams = [self._answers(index, True) for index in range(len(self.models))]
+    def _rows(self, models: Sequence[str] | None = None) -> Iterator[tuple[str, list[bytes]]]:
+        """Each request in input order: its custom_id and the line of each of `models`
+        (every model's when None)."""
+        indices = [self._model(m)[0] for m in models] if models else range(len(self.models))
+        streams = [self._answers(index, True) for index in indices]
         for row in zip(*streams, strict=True):
             yield row[0][0].custom_id, [line for _, line in row]
 
+    def rows(self, models: Sequence[str]) -> Iterator[tuple[str, list[BatchResult]]]:
+        """Each request in input order: its custom_id and its answer on each of `models`."""
+        read = _reader(self.schema)
+        for number, (custom_id, lines) in enumerate(self._rows(models), 1):
+            yield custom_id, [read(line, number) for line in lines]
+
     def compare(self) -> Iterator[tuple[str, dict[str, BatchResult]]]:
         """For each request in input order: its custom_id, and each model's answer."""
-        for number, (custom_id, lines) in enumerate(self._rows(), 1):
-            answers = (BatchResult.from_json(loads(line), number) for line in lines)
+        for custom_id, answers in self.rows(self.models):
             yield custom_id, dict(zip(self.models, answers, strict=True))
+
+    def usage(self, model: str, prices: Prices | None = None) -> Usage:
+        """The tokens the model's answers used (see Usage), and their cost at `prices`."""
+        index, name = self._model(model)
+        answers = (
+            (placed.part == CACHED, BatchResult.from_json(loads(line), 0).body)
+            for placed, line in self._answers(index, False, "output")
+        )
+        return tally(name, answers, prices)
 
     def write(
         self,

@@ -9,6 +9,7 @@ MistralBatchError
         no usable response
     InsecureTransportError, IncompleteDownloadError
     InputError (also a ValueError): local validation failed, nothing was sent
+    MissingDependencyError (also an ImportError): an optional extra is not installed
     ResultDecodeError, UnexpectedStatusError, WaitTimeoutError (also a TimeoutError)
     StateError: a run's state file cannot serve this run
 """
@@ -31,6 +32,7 @@ __all__ = [
     "InputError",
     "InsecureTransportError",
     "MalformedResponseError",
+    "MissingDependencyError",
     "MistralBatchError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -209,17 +211,29 @@ class InputError(MistralBatchError, ValueError):
         line: int | None = None,
         path: str | PathLike[str] | None = None,
         field: str | None = None,
+        row: int | None = None,
     ) -> None:
         self.reason = reason
         self.line = line
         self.path = None if path is None else str(path)
         self.field = field
+        #: The row of a table input, counted from 0 as ``iloc`` counts.
+        self.row = row
         where = " ".join(
             part
-            for part in (self.path, None if line is None else f"line {line}")
+            for part in (
+                self.path,
+                None if line is None else f"line {line}",
+                None if row is None else f"row {row}",
+            )
             if part is not None
         )
         super().__init__(f"{where}: {reason}" if where else reason)
+
+
+class MissingDependencyError(MistralBatchError, ImportError):
+    """Raised when an optional dependency a call needs is not installed; the message says
+    which extra to install."""
 
 
 class ResultDecodeError(MistralBatchError):

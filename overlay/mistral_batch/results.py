@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import attrs
 
 from mistral_batch._jsonl import Loads, aiter_jsonl, iter_jsonl
+from mistral_batch._structured import ParseError, message_content
 from mistral_batch._validation import json_type
 from mistral_batch.errors import InputError, ResultDecodeError
 
@@ -28,6 +29,7 @@ __all__ = [
     "TRANSIENT_STATUSES",
     "BatchResult",
     "PairedResults",
+    "ParseError",
     "aiter_results",
     "iter_results",
     "pair_results",
@@ -60,7 +62,11 @@ class BatchResult(NamedTuple):
     - ``error``: the line's error field, None when the request did not fail outside
       its response;
     - ``line``: the 1-based line number in the result file;
-    - ``raw``: the whole decoded line, for fields this class does not name.
+    - ``raw``: the whole decoded line, for fields this class does not name;
+    - ``parsed``: in a run given a ``response_format``, the answer read under its schema
+      (a pydantic model instance, or a dict), else None;
+    - ``parse_error``: in such a run, why a successful answer could not be read
+      (a ParseError: its text and the reason), else None.
 
     Immutable. A named tuple rather than an attrs class: result files run to millions
     of lines, and a tuple is built several times faster.
@@ -73,6 +79,8 @@ class BatchResult(NamedTuple):
     error: Any
     line: int
     raw: dict[str, Any]
+    parsed: Any = None
+    parse_error: Any = None
 
     def __repr__(self) -> str:
         return (
@@ -84,6 +92,12 @@ class BatchResult(NamedTuple):
     def ok(self) -> bool:
         """True if the request got a 200 response and no error."""
         return self.status_code == 200 and self.error is None
+
+    @property
+    def content(self) -> Any:
+        """The answer's text: a chat or FIM completion's first choice's message content,
+        None for a failure or a body of another kind."""
+        return message_content(self.body) if self.ok else None
 
     @property
     def transient(self) -> bool:
@@ -128,7 +142,10 @@ class BatchResult(NamedTuple):
         custom_id = value.get("custom_id")
         if type(custom_id) is not str:
             custom_id = _optional_str(custom_id)
-        return _new(cls, (result_id, custom_id, status_code, body, value.get("error"), line, value))
+        return _new(
+            cls,
+            (result_id, custom_id, status_code, body, value.get("error"), line, value, None, None),
+        )
 
 
 _new = tuple.__new__

@@ -50,6 +50,17 @@ def test_a_client_ready_for_files_and_batch_loads_no_generated_code(tmp_path: Pa
     assert _of(_loaded_after(ready("AsyncMistral"), tmp_path), "mistral_batch_api") == []
 
 
+def test_a_run_and_its_tables_load_no_optional_dependency_until_asked(tmp_path: Path) -> None:
+    code = (
+        "import mistral_batch.tables, mistral_batch.results, mistral_batch._sync._batch\n"
+        "from mistral_batch import Mistral, BatchRun, BatchResult\n"
+        "client = Mistral(api_key='key', server_url='http://127.0.0.1:9')\n"
+        "client.batch.run\n"
+    )
+    optional = ("pyarrow", "pandas", "polars", "pydantic", "jsonschema")
+    assert _of(_loaded_after(code, tmp_path), *optional) == []
+
+
 def test_every_public_name_is_found_where_it_is_said_to_be() -> None:
     public = set(mistral_batch.__all__) - {"__version__"}
     assert set(mistral_batch._HOME) == public

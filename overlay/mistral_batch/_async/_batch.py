@@ -12,9 +12,11 @@ from .._backoff import Backoff
 from .._cache import AnswerCache
 from .._input import MAX_INPUT_BYTES
 from .._local_files import PRIVATE_FILE_MODE, Progress
-from .._run_input import Requests
+from .._run_input import Requests, RunInput
 from .._run_record import RunRecord, RunResults, StrPath, WriteOptions
 from .._run_setup import open_run
+from .._run_tables import RunTables, TableOptions
+from .._usage import Prices, Usage, check_prices
 from .._validation import MAX_PENDING_REQUESTS
 from .._workload import (
     DEFAULT_RETRY_ROUNDS,
@@ -53,6 +55,7 @@ class AsyncBatchRun:
     jobs: tuple[BatchJob, ...]
     models: tuple[str, ...]
     record: RunRecord = attrs.field(repr=False)
+    tables: RunTables = attrs.field(repr=False)
 
     async def results(self, model: str | None = None) -> RunResults:
         """The successful results on `model` (the only one when None), each request once."""
@@ -97,6 +100,37 @@ class AsyncBatchRun:
         """Per request, in input order: its custom_id and each model's result or error."""
         return self.record.compare()
 
+    def usage(self, prices: Prices | None = None) -> dict[str, Usage]:
+        """Per model, the tokens its answers used, and their cost at `prices` (per model,
+        per million tokens: (input, output)); a cache's answers are counted apart."""
+        check_prices(prices)
+        return {model: self.record.usage(model, prices) for model in self.models}
+
+    def to_arrow(self, model: str | None = None, **options: Unpack[TableOptions]) -> Any:
+        """The answers as a pyarrow.Table: one row per request and model, in input order
+        (see TableOptions for `join` and `wide`); of `model` only when named."""
+        return self.tables.to_arrow(model, **options)
+
+    def to_pandas(self, model: str | None = None, **options: Unpack[TableOptions]) -> Any:
+        """The answers as a pandas DataFrame (see to_arrow)."""
+        return self.tables.to_pandas(model, **options)
+
+    def to_polars(self, model: str | None = None, **options: Unpack[TableOptions]) -> Any:
+        """The answers as a polars DataFrame (see to_arrow)."""
+        return self.tables.to_polars(model, **options)
+
+    def write_parquet(
+        self,
+        path: StrPath,
+        model: str | None = None,
+        *,
+        mode: int = PRIVATE_FILE_MODE,
+        **options: Unpack[TableOptions],
+    ) -> int:
+        """Write the answers as to_arrow has them to a Parquet file, a batch of rows at a
+        time, all or nothing; return how many rows."""
+        return self.tables.write_parquet(path, model, mode=mode, **options)
+
     def close(self) -> None:
         """Let the run's record go (a temporary one is removed)."""
         self.record.close()
@@ -137,6 +171,12 @@ class AsyncBatch:
         poll: Backoff | None = None,
         inline: bool = False,
         cache: str | os.PathLike[str] | None = None,
+        response_format: Any = None,
+        prompt_column: str | None = None,
+        messages_column: str | None = None,
+        id_column: str | None = None,
+        body_columns: Sequence[str] = (),
+        system: str | None = None,
     ) -> AsyncBatchRun:
         """Check, upload, create, wait, download: every request answered once per model.
 
@@ -157,6 +197,16 @@ class AsyncBatch:
         and request body: a request answered before is not sent again, and its answer
         is in the results as if fresh (``cached(model)`` counts them). Processes may
         share a cache.
+
+        The requests may be a table: a pandas or polars DataFrame, a pyarrow Table, or
+        the path of a Parquet or CSV file. Each row is a request: its text from a
+        ``prompt`` column (or `prompt_column`; one user message, after `system` if
+        given) or a ``messages`` column (or `messages_column`), its custom_id from a
+        ``custom_id`` column (or `id_column`; else the row's position), and the fields
+        named in `body_columns` (a null is left out). InputError names a bad row. With
+        `response_format` (a pydantic model class, a JSON schema, or Mistral's whole
+        response_format dict), every request asks for answers under that schema, and
+        each result's ``parsed`` holds the answer read (or ``parse_error`` why not).
         """
         options = RunOptions.build(
             model=model,
@@ -171,18 +221,36 @@ class AsyncBatch:
             inline=inline,
         )
         check_job_options(options)
+        given = RunInput.build(
+            requests,
+            response_format,
+            prompt_column=prompt_column,
+            messages_column=messages_column,
+            id_column=id_column,
+            body_columns=body_columns,
+            system=system,
+            endpoint=endpoint,
+        )
         describe = {**options.describe(), "server_url": self._server_url, "cache": bool(cache)}
-        opened = open_run(requests, state, describe)
-        record = RunRecord(opened.ledger, opened.folder, options.models, temporary=opened.temporary)
+        with given.naming():
+            opened = open_run(requests, state, describe, given.shape, given.response_format)
+        record = RunRecord(
+            opened.ledger,
+            opened.folder,
+            options.models,
+            temporary=opened.temporary,
+            schema=given.schema,
+        )
         kept = None if cache is None else AnswerCache(cache)
         try:
-            opened.ledger.plan(
-                opened.source,
-                max_bytes=options.max_file_bytes,
-                max_requests=options.part_requests,
-                models_in_body=options.bodies_name_models,
-                cached=kept is not None,
-            )
+            with given.naming():
+                opened.ledger.plan(
+                    opened.source,
+                    max_bytes=options.max_file_bytes,
+                    max_requests=options.part_requests,
+                    models_in_body=options.bodies_name_models,
+                    cached=kept is not None,
+                )
             engine = AsyncWorkload(
                 self._files,
                 self.jobs,
@@ -212,6 +280,7 @@ class AsyncBatch:
             jobs=tuple(jobs),
             models=options.models,
             record=record,
+            tables=RunTables(record, endpoint, given.table),
         )
 
     async def _input_file(

@@ -11,6 +11,7 @@ import click
 
 from mistral_batch import BatchRun, Mistral, StateError, WaitTimeoutError
 from mistral_batch.limits import MAX_INPUT_BYTES, MAX_PENDING_REQUESTS
+from mistral_batch.tables import TABLE_SUFFIXES
 
 from . import _codes
 from ._app import App, pass_app
@@ -25,9 +26,14 @@ from ._params import (
     timeout_hours_option,
 )
 from ._progress import RunMonitor
+from ._run_data import TABLE_OUTPUTS, data_options, usage_json, usage_lines
 from ._run_summary import Written, run_status, summary_json, summary_lines
 
-RUN_HELP = f"""Run the requests of INPUT (JSONL) as batch jobs and write their answers.
+RUN_HELP = f"""Run the requests of INPUT as batch jobs and write their answers.
+
+INPUT is a JSONL file of requests, or a table (.parquet, .csv) whose rows are requests:
+a prompt or messages column (--prompt-column, --messages-column), a custom_id column
+(--id-column, else the row's position) and body fields (--body-column).
 
 Checks INPUT line by line (errors name the line; nothing is sent), cuts it into parts
 (--max-file-bytes, --max-pending), runs each part as a job on each --model, shows the
@@ -35,6 +41,9 @@ progress, sends again the requests that failed for a transient reason (--retry-f
 rounds), and writes each request's answer once: its success to --output, or its last
 error to --errors. With several models, the model's name goes before the files'
 suffix (out.MODEL.jsonl), and --compare writes every model's answer side by side.
+An --output ending in .parquet is a table: a row per request, its answer in columns
+(content, tokens, error; a --response-format schema's fields), beside a table INPUT's
+own columns. --price prices the tokens used, in the summary.
 
 The run resumes: what was uploaded, created and answered is recorded in a state file
 beside the output (--state). Running the same command again, after Ctrl-C, a crash or a
@@ -88,12 +97,18 @@ def write_answers(
     """Write each model's answers (its errors only if it has some) and the comparison."""
     written = []
     several = len(run.models) > 1
+    table = output.suffix.lower() in TABLE_OUTPUTS
     for model in run.models:
         name = model or None
         succeeded, failed = run.counts(name)
         path = for_model(output, model, several)
-        lines = run.write_results(path, name, ordered=ordered, mode=mode)
-        written.append(Written("output", model, path, lines, succeeded))
+        if table:
+            # A table holds a row for every request, its error in a column if it failed.
+            lines = run.write_parquet(path, name, mode=mode, join=run.tables.joinable)
+            written.append(Written("output", model, path, lines, succeeded + failed))
+        else:
+            lines = run.write_results(path, name, ordered=ordered, mode=mode)
+            written.append(Written("output", model, path, lines, succeeded))
         if failed:
             path = for_model(errors, model, several)
             lines = run.write_errors(path, name, ordered=ordered, mode=mode)
@@ -148,6 +163,7 @@ def write_answers(
 @give_up_option("--wait-timeout", "Stop waiting after SECONDS (exit 9); the jobs keep running.")
 @file_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@data_options
 @pass_app
 def run(
     app: App,
@@ -164,10 +180,13 @@ def run(
     file_mode: int,
     as_json: bool,
     ordered: bool,
+    prices: dict[str, tuple[float, float]],
     **options: Any,
 ) -> None:
     """Run the requests of INPUT and write their answers (see RUN_HELP)."""
-    stem = input_path.name.removesuffix(".jsonl")
+    stem = input_path.name
+    for suffix in (".jsonl", *TABLE_SUFFIXES):
+        stem = stem.removesuffix(suffix)
     output = output or Path(f"{stem}.results.jsonl")
     errors = errors or Path(f"{stem}.errors.jsonl")
     state = state_path or Path(f"{output}.state")
@@ -213,9 +232,10 @@ def run(
         if unanswered and not code:
             code = _codes.ERROR  # a run that left requests without any answer did not succeed
         if as_json:
-            app.out.json(summary_json(done, written, state=str(state), exit_code=code))
+            usage = usage_json(done, prices)
+            app.out.json(summary_json(done, written, state=str(state), exit_code=code, usage=usage))
         else:
-            for line in summary_lines(done, written):
+            for line in summary_lines(done, written) + usage_lines(done, prices):
                 app.out.line(line)
         if unanswered:
             app.out.warn(

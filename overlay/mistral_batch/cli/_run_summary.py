@@ -86,8 +86,9 @@ def summary_lines(run: BatchRun, written: list[Written]) -> list[str]:
         lines.append(f"From the cache: {plural(cached, 'answer')}, not sent again")
     names = {"output": "Output file", "errors": "Error file", "compare": "Comparison"}
     for item in written:
+        unit = "row" if item.path.suffix.lower() in (".parquet", ".pq") else "line"
         lines.append(
-            f"{names[item.kind]}: {item.path} ({plural(item.lines, 'line')}, {size(item.bytes)})"
+            f"{names[item.kind]}: {item.path} ({plural(item.lines, unit)}, {size(item.bytes)})"
         )
     if not any(item.kind == "errors" for item in written):
         lines.append("Error file: none (no request failed)")
