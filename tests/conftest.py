@@ -6,6 +6,9 @@ came over a socket through HTTPTransport (or AsyncHTTPTransport); each is counte
 and the test fails at its end if any was neither read to its end nor closed. Answers made
 without a socket (httpx.MockTransport, a body already in memory) hold nothing and are not
 counted. This works for both clients, and for the command when it runs in-process.
+
+Also shared: `s3`, a real S3 API on loopback (moto's server) for object storage, with the
+environment pointing s3:// URLs at it, in this process and the commands it starts.
 """
 
 from __future__ import annotations
@@ -91,3 +94,30 @@ def responses_closed(
     if ledger:
         left = sorted(ledger.values())
         pytest.fail(f"{len(left)} response(s) left open: {', '.join(left)}", pytrace=False)
+
+
+#: The bucket the `s3` fixture makes.
+BUCKET = "runs"
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[object]:
+    """An s3fs file system over a fresh S3 on loopback, holding the bucket BUCKET."""
+    s3fs = pytest.importorskip("s3fs")
+    server_module = pytest.importorskip("moto.server")
+    server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("AWS_ACCESS_KEY_ID", "testing")
+        env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        env.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        env.setenv("AWS_ENDPOINT_URL", f"http://{host}:{port}")
+        s3fs.S3FileSystem.clear_instance_cache()
+        fs = s3fs.S3FileSystem()
+        fs.mkdir(BUCKET)
+        try:
+            yield fs
+        finally:
+            s3fs.S3FileSystem.clear_instance_cache()
+            server.stop()

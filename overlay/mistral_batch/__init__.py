@@ -127,7 +127,7 @@ __all__ = [
 
 #: The modules whose names are public, as the import of every name once loaded them.
 _PUBLIC_MODULES = frozenset(
-    {"batch", "errors", "files", "jobs", "limits", "models", "results", "tables"}
+    {"batch", "errors", "files", "jobs", "limits", "models", "results", "storage", "tables"}
 )
 
 #: The module each public name comes from.

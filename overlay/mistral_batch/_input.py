@@ -18,6 +18,7 @@ import attrs
 
 from mistral_batch._jsonl import BOM
 from mistral_batch._local_files import atomic_file
+from mistral_batch._storage import is_url, open_input, url_size
 from mistral_batch._validation import json_type
 from mistral_batch.errors import InputError
 
@@ -295,18 +296,19 @@ def check_input_file(path: StrPath, *, max_bytes: int = MAX_INPUT_BYTES) -> Inpu
     """Return the summary of a valid JSONL input file; InputError naming the first problem.
 
     The size is checked before reading; the file is then read line by line in bounded
-    memory (a set of custom_ids is kept for the uniqueness check).
+    memory (a set of custom_ids is kept for the uniqueness check). `path` may be the URL
+    of an object (s3://...: see the storage extra).
     """
-    file = Path(path)
-    size = file_size(file)
+    remote = is_url(path)
+    size = url_size(str(path)) if remote else file_size(path)
     if size > max_bytes:
         raise InputError(f"the file is {size:,} bytes, over the {max_bytes:,} accepted", path=path)
     if size == 0:
         raise InputError("the file is empty", path=path)
     try:
-        with file.open("rb") as stream:
+        with open_input(str(path)) if remote else Path(path).open("rb") as stream:
             count, total = _check_stream(stream, path, max_bytes)
-        return InputSummary(count=count, bytes=total, path=file)
+        return InputSummary(count=count, bytes=total, path=None if remote else Path(path))
     except InputError:
         raise
     except OSError as exc:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ._input import check_request_line
+from ._storage import is_url, open_input
 from ._tables_in import TableShape, is_table, naming_rows, table_requests
 from .errors import InputError
 
@@ -31,12 +32,14 @@ def is_path(requests: Any) -> bool:
 
 
 def sent_as_is(requests: Any, response_format: Mapping[str, Any] | None) -> bool:
-    """True when `requests` is a JSONL file whose bytes are sent as they are."""
-    return is_path(requests) and not is_table(requests) and response_format is None
+    """True when `requests` is a local JSONL file whose bytes are sent as they are (an
+    object's are written to the run's folder first, as they are read)."""
+    plain = is_path(requests) and not is_url(requests) and not is_table(requests)
+    return plain and response_format is None
 
 
-def _lines(path: Path) -> Iterator[Mapping[str, Any]]:
-    with path.open("rb") as stream:
+def _lines(path: str | os.PathLike[str]) -> Iterator[Mapping[str, Any]]:
+    with open_input(str(path)) if is_url(path) else Path(path).open("rb") as stream:
         for number, raw in enumerate(stream, 1):
             yield check_request_line(raw, number, path)[1]
 
@@ -49,7 +52,7 @@ def requests_of(
     if is_table(requests):
         found: Iterable[Any] = table_requests(requests, shape)
     elif is_path(requests):
-        found = _lines(Path(requests))  # type: ignore[arg-type]
+        found = _lines(requests)  # type: ignore[arg-type]
     else:
         found = requests  # type: ignore[assignment]
     if response_format is None:

@@ -18,8 +18,9 @@ from typing import Self, TypedDict
 
 from ._jsonl import loads
 from ._ledger import CACHED, Ledger, Placed
-from ._local_files import PRIVATE_FILE_MODE, atomic_file
+from ._local_files import PRIVATE_FILE_MODE
 from ._parts_io import placed_lines
+from ._storage import atomic_output
 from ._structured import ResponseSchema
 from ._usage import Prices, Usage, tally
 from ._workload import result_file_name, unanswered_line
@@ -202,7 +203,7 @@ class RunRecord:
         """Write the model's lines of `kind` ("output" or "errors") to `path`, all or
         nothing, in input order if `ordered`; return how many there are."""
         count = 0
-        with atomic_file(Path(path), mode) as out:
+        with atomic_output(path, mode) as out:
             for line in self._lines(model, kind, ordered):
                 out.write(line)
                 count += 1
@@ -212,7 +213,7 @@ class RunRecord:
         """Write one line per request, in input order, with each model's answer:
         ``{"custom_id": ..., "answers": {MODEL: result or error line}}``; the count."""
         count = 0
-        with atomic_file(Path(path), mode) as out:
+        with atomic_output(path, mode) as out:
             for custom_id, lines in self._rows():
                 answers = {m: loads(line) for m, line in zip(self.models, lines, strict=True)}
                 row = {"custom_id": custom_id, "answers": answers}

@@ -22,6 +22,7 @@ from ._input import file_size, spool_requests
 from ._ledger import Ledger
 from ._local_files import PRIVATE_FILE_MODE
 from ._run_input import Requests, is_path, requests_of, sent_as_is
+from ._storage import is_url, url_size
 from ._tables_in import TableShape
 
 __all__ = ["Opened", "open_run"]
@@ -57,7 +58,9 @@ def open_run(
     file of another run; a temporary folder is then removed, a state left as it was.
     """
     as_is = sent_as_is(requests, response_format)
-    if is_path(requests):
+    if is_url(requests):
+        url_size(requests)  # type: ignore[arg-type]
+    elif is_path(requests):
         source = Path(requests)  # type: ignore[arg-type]
         file_size(source)
     if state is None:

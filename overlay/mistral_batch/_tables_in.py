@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from ._optional import require
+from ._storage import is_url, open_input
 from .errors import InputError
 
 __all__ = ["TABLE_SUFFIXES", "TableShape", "is_table", "naming_rows", "table_requests"]
@@ -81,24 +82,28 @@ def is_table(value: Any) -> bool:
     return _kind(value) is not None
 
 
-def _file_batches(path: Path) -> Iterator[Any]:
-    if not path.is_file():
-        raise InputError("no such file" if not path.exists() else "is not a file", path=path)
-    if path.suffix.lower() == ".csv":
-        csv = require("pyarrow.csv", "reading a CSV input")
-        options = csv.ReadOptions(block_size=1 << 22)
-        with csv.open_csv(path, read_options=options) as reader:
-            yield from reader
-        return
-    parquet = require("pyarrow.parquet", "reading a Parquet input")
-    with parquet.ParquetFile(path) as source:
-        yield from source.iter_batches(batch_size=BATCH_ROWS)
+def _file_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
+    """The record batches of a Parquet or CSV file, local or at a URL."""
+    remote = is_url(path)
+    if not remote and not Path(path).is_file():
+        missing = not Path(path).exists()
+        raise InputError("no such file" if missing else "is not a file", path=path)
+    with open_input(str(path)) if remote else Path(path).open("rb") as stream:
+        if str(path).lower().endswith(".csv"):
+            csv = require("pyarrow.csv", "reading a CSV input")
+            options = csv.ReadOptions(block_size=1 << 22)
+            with csv.open_csv(stream, read_options=options) as reader:
+                yield from reader
+            return
+        parquet = require("pyarrow.parquet", "reading a Parquet input")
+        with parquet.ParquetFile(stream) as source:
+            yield from source.iter_batches(batch_size=BATCH_ROWS)
 
 
 def record_batches(value: Any) -> Iterator[Any]:
     """The table's rows as Arrow record batches of a bounded size, in order."""
     if isinstance(value, str | os.PathLike):
-        yield from _file_batches(Path(value))
+        yield from _file_batches(value)
         return
     pa = require("pyarrow", "a table as input")
     kind = _kind(value)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from itertools import islice
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._answer_columns import Columns
-from ._local_files import PRIVATE_FILE_MODE, atomic_file
+from ._local_files import PRIVATE_FILE_MODE
 from ._optional import require
+from ._storage import atomic_output
 from ._tables_in import BATCH_ROWS, is_table, record_batches
 from .errors import InputError
 from .results import BatchResult
@@ -170,7 +170,7 @@ class AnswerTable:
         number of rows."""
         parquet = require("pyarrow.parquet", "writing Parquet")
         count = 0
-        with atomic_file(Path(path), mode or PRIVATE_FILE_MODE) as out:
+        with atomic_output(path, mode or PRIVATE_FILE_MODE) as out:
             writer = None
             for batch in self.batches(**options):
                 if writer is None:

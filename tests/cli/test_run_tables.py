@@ -3,8 +3,10 @@ tokens priced in the summary."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -96,3 +98,33 @@ def test_a_bad_price_is_refused_before_anything_runs(
     assert done.returncode == 2
     assert words in done.stderr
     assert not (tmp_path / "in.results.jsonl.state").exists()
+
+
+def test_from_s3_to_s3(cli: CLI, s3: Any) -> None:
+    buffer = io.BytesIO()
+    pq.write_table(pa.table(REVIEWS), buffer)
+    s3.pipe("runs/cli/reviews.parquet", buffer.getvalue())
+    done = cli(
+        "run",
+        "s3://runs/cli/reviews.parquet",
+        "-m",
+        SMALL,
+        "-m",
+        LARGE,
+        "--prompt-column",
+        "text",
+        "--id-column",
+        "review_id",
+        "-o",
+        "s3://runs/cli/answers.parquet",
+    )
+    assert done.returncode == 0, done.stderr
+    s3.invalidate_cache()
+    for model in (SMALL, LARGE):
+        with s3.open(f"runs/cli/answers.{model}.parquet", "rb") as stream:
+            table = pq.read_table(stream)
+        assert table.column("review_id").to_pylist() == ["r1", "r2", "r3"]
+        assert set(table.column("model").to_pylist()) == {model}
+    assert f"Output file: s3://runs/cli/answers.{SMALL}.parquet (3 rows" in done.stdout
+    # The state stays on the local disk, named for the output.
+    assert (cli.cwd / "answers.parquet.state").exists()

@@ -52,12 +52,13 @@ def test_a_client_ready_for_files_and_batch_loads_no_generated_code(tmp_path: Pa
 
 def test_a_run_and_its_tables_load_no_optional_dependency_until_asked(tmp_path: Path) -> None:
     code = (
-        "import mistral_batch.tables, mistral_batch.results, mistral_batch._sync._batch\n"
+        "import mistral_batch.tables, mistral_batch.storage, mistral_batch.results\n"
+        "import mistral_batch._sync._batch\n"
         "from mistral_batch import Mistral, BatchRun, BatchResult\n"
         "client = Mistral(api_key='key', server_url='http://127.0.0.1:9')\n"
         "client.batch.run\n"
     )
-    optional = ("pyarrow", "pandas", "polars", "pydantic", "jsonschema")
+    optional = ("pyarrow", "pandas", "polars", "pydantic", "jsonschema", "fsspec", "s3fs")
     assert _of(_loaded_after(code, tmp_path), *optional) == []
 
 

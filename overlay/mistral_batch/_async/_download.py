@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Self
 
 import httpx
@@ -13,7 +12,8 @@ import httpx
 from .._deadline import expired, scope
 from .._download import DownloadBase, Resume, announced_length, gave_up, request_headers
 from .._generated import RequestArgs
-from .._local_files import PRIVATE_FILE_MODE, Progress, atomic_file
+from .._local_files import PRIVATE_FILE_MODE, Progress
+from .._storage import atomic_output
 from .._transport_base import Attempts, Operation
 from ..errors import IncompleteDownloadError
 from ._closing import AsyncClosing
@@ -116,12 +116,13 @@ class AsyncDownload(DownloadBase, AsyncClosing):
         The bytes go to a temporary file beside `path`, renamed into place only once
         their count matches the file's size. The file is created with `mode` less the
         umask: 0o600 by default, readable by its owner alone, since results may hold
-        personal data (``mode=0o666`` follows the umask alone).
+        personal data (``mode=0o666`` follows the umask alone). `path` may be the URL
+        of an object (s3://...: see the storage extra), written the same way.
         """
         total = self.content_length
         received = 0
         try:
-            with atomic_file(Path(path), mode) as out:
+            with atomic_output(path, mode) as out:
                 async for chunk in self.iter_bytes():
                     out.write(chunk)
                     received += len(chunk)

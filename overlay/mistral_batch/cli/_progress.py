@@ -160,7 +160,7 @@ class RunMonitor(JobMonitor):
     ``on_progress`` to ``batch.run``; `jobs` holds each job as last seen."""
 
     def __init__(
-        self, out: Output, source: Path, clock: Callable[[], float] = time.monotonic
+        self, out: Output, source: Path | str, clock: Callable[[], float] = time.monotonic
     ) -> None:
         super().__init__(out, clock)
         self._source = source

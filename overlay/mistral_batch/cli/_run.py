@@ -25,6 +25,7 @@ from ._params import (
     metadata_option,
     timeout_hours_option,
 )
+from ._places import Place, base_name, for_model, place, same_places, suffix_of
 from ._progress import RunMonitor
 from ._run_data import TABLE_OUTPUTS, data_options, usage_json, usage_lines
 from ._run_summary import Written, run_status, summary_json, summary_lines
@@ -57,14 +58,6 @@ Exit codes:
 """
 
 
-def for_model(path: Path, model: str, several: bool) -> Path:
-    """`path`, or with several models `path` with the model's name before its suffix."""
-    if not several:
-        return path
-    safe = "".join(c if c.isalnum() or c in "-._" else "_" for c in model)
-    return path.with_name(f"{path.stem}.{safe}{path.suffix}")
-
-
 def forget(state: Path) -> None:
     """Remove a state file and its folder, for a fresh run."""
     for name in (state, Path(f"{state}-wal"), Path(f"{state}-shm")):
@@ -92,12 +85,12 @@ def interrupted(app: App, client: Mistral, monitor: RunMonitor, state: Path, can
 
 
 def write_answers(
-    run: BatchRun, output: Path, errors: Path, compare: Path | None, ordered: bool, mode: int
+    run: BatchRun, output: Place, errors: Place, compare: Place | None, ordered: bool, mode: int
 ) -> list[Written]:
     """Write each model's answers (its errors only if it has some) and the comparison."""
     written = []
     several = len(run.models) > 1
-    table = output.suffix.lower() in TABLE_OUTPUTS
+    table = suffix_of(output) in TABLE_OUTPUTS
     for model in run.models:
         name = model or None
         succeeded, failed = run.counts(name)
@@ -120,7 +113,7 @@ def write_answers(
 
 
 @click.command("run", help=RUN_HELP)
-@click.argument("input_path", metavar="INPUT", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("input_path", metavar="INPUT", callback=place)
 @click.option(
     "--model",
     "-m",
@@ -131,16 +124,22 @@ def write_answers(
 @endpoint_option
 @metadata_option
 @timeout_hours_option
-@file_path_option(
+@click.option(
     "--output",
     "-o",
+    callback=place,
     help="Where to write the results [default: INPUT's name + .results.jsonl, here].",
 )
-@file_path_option(
+@click.option(
     "--errors",
+    callback=place,
     help="Where to write the failed requests [default: INPUT's name + .errors.jsonl, here].",
 )
-@file_path_option("--compare", help="Write each request's answers on every model, side by side.")
+@click.option(
+    "--compare",
+    callback=place,
+    help="Write each request's answers on every model, side by side.",
+)
 @file_path_option("--state", "state_path", help="The state file [default: OUTPUT + .state].")
 @click.option("--fresh", is_flag=True, help="Forget the state file: upload and create anew.")
 @click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the jobs on Ctrl-C.")
@@ -168,11 +167,11 @@ def write_answers(
 def run(
     app: App,
     /,
-    input_path: Path,
+    input_path: Place,
     models: tuple[str, ...],
-    output: Path | None,
-    errors: Path | None,
-    compare: Path | None,
+    output: Place | None,
+    errors: Place | None,
+    compare: Place | None,
     state_path: Path | None,
     fresh: bool,
     cancel_on_interrupt: bool,
@@ -184,14 +183,15 @@ def run(
     **options: Any,
 ) -> None:
     """Run the requests of INPUT and write their answers (see RUN_HELP)."""
-    stem = input_path.name
+    stem = base_name(input_path)
     for suffix in (".jsonl", *TABLE_SUFFIXES):
         stem = stem.removesuffix(suffix)
     output = output or Path(f"{stem}.results.jsonl")
     errors = errors or Path(f"{stem}.errors.jsonl")
-    state = state_path or Path(f"{output}.state")
+    # The state is a local file (SQLite's), beside a local output or here.
+    state = state_path or Path(f"{output if isinstance(output, Path) else base_name(output)}.state")
     files = [input_path, output, errors, state, *([compare] if compare else [])]
-    if len({p.resolve() for p in files}) < len(files):
+    if same_places(files):
         raise click.UsageError("INPUT, --output, --errors, --compare and --state must differ")
     client = app.client()
     if fresh:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -10,6 +9,7 @@ import attrs
 from mistral_batch import BatchRun
 
 from ._output import as_dict, duration, job_duration, plural, size
+from ._places import Place, size_of, suffix_of
 from ._steps import job_error_lines
 
 
@@ -19,14 +19,14 @@ class Written:
 
     kind: str
     model: str
-    path: Path
+    path: Place
     lines: int
     expected: int
 
     @property
     def bytes(self) -> int:
-        """Its size on disk."""
-        return self.path.stat().st_size
+        """Its size on disk (or in object storage)."""
+        return size_of(self.path)
 
 
 def run_status(run: BatchRun) -> str:
@@ -86,7 +86,7 @@ def summary_lines(run: BatchRun, written: list[Written]) -> list[str]:
         lines.append(f"From the cache: {plural(cached, 'answer')}, not sent again")
     names = {"output": "Output file", "errors": "Error file", "compare": "Comparison"}
     for item in written:
-        unit = "row" if item.path.suffix.lower() in (".parquet", ".pq") else "line"
+        unit = "row" if suffix_of(item.path) in (".parquet", ".pq") else "line"
         lines.append(
             f"{names[item.kind]}: {item.path} ({plural(item.lines, unit)}, {size(item.bytes)})"
         )
