@@ -26,6 +26,7 @@ from benchmarks._work import (
 )
 from benchmarks.cases_fanout import fanout_httpx, fanout_httpx_semaphore, fanout_ours
 from benchmarks.cases_scale import scale_one, scale_three
+from benchmarks.cases_tables import tables_jsonl, tables_parquet
 from benchmarks.cases_whole import e2e_ours, e2e_sdk, emulator_download, emulator_jobs
 
 # 1. Download a file to disk
@@ -257,4 +258,6 @@ VARIANTS: dict[str, Callable[[Params], Work]] = {
     "scale.one_small": scale_one,
     "scale.three": scale_three,
     "scale.three_small": scale_three,
+    "tables.parquet": tables_parquet,
+    "tables.jsonl": tables_jsonl,
 }

@@ -37,6 +37,7 @@ class Sizes:
     scale_part_bytes: int  # the run's max_file_bytes, and the emulator's upload limit
     scale_pending: int  # the run's max_pending, and the emulator's pending limit
     scale_poll_seconds: float  # the run's first poll delay
+    table_rows: int  # the rows of the table in and out
 
 
 FULL = Sizes(
@@ -54,6 +55,7 @@ FULL = Sizes(
     scale_part_bytes=4 * MB,
     scale_pending=100_000,
     scale_poll_seconds=0.5,
+    table_rows=1_000_000,
 )
 QUICK = Sizes(
     download_bytes=256 * 1024,
@@ -70,6 +72,7 @@ QUICK = Sizes(
     scale_part_bytes=16 * 1024,
     scale_pending=250,
     scale_poll_seconds=0.01,
+    table_rows=2000,
 )
 
 
@@ -260,6 +263,29 @@ CASES: tuple[Case, ...] = (
             "errors and checks that every custom_id is there once (a bitmap of N bits). A "
             "request on three models counts three times, in the requests per second and "
             "in the client CPU per million requests."
+        ),
+    ),
+    Case(
+        "tables",
+        "Tables in and out: Parquet to Parquet, beside JSONL to JSONL",
+        REQUESTS_PER_S,
+        (
+            Variant(
+                "parquet",
+                f'{OURS}: `batch.run("in.parquet")`, `write_parquet(join=True)`',
+                "ours",
+            ),
+            Variant("jsonl", f'{OURS}: `batch.run("in.jsonl")`, `write_results()`', "ours"),
+        ),
+        reference="jsonl",
+        max_runs=1,
+        timeout=3600.0,
+        note=(
+            "Run once per variant. The same requests: rows of an id, a prompt and a "
+            "category column, or their JSONL lines. The table's run reads the Parquet file "
+            "in record batches, writes each row as a request line, and writes the answers "
+            "with the input's columns beside them, a batch of rows at a time; the plain run "
+            "uploads its file as it is and writes the result lines."
         ),
     ),
 )
@@ -457,6 +483,11 @@ TARGETS: tuple[Target, ...] = (
         "fanout",
         "fan-out: wall time <= 1.5x httpx behind a semaphore of 50",
         _ratio("fanout", "httpx_semaphore", "ours", 1.5, False),
+    ),
+    Target(
+        "tables",
+        "Parquet to Parquet: client peak memory <= 300 MiB",
+        _peak("tables", "parquet", 300),
     ),
     Target(
         "scale",

@@ -81,6 +81,7 @@ def _size(sizes: Sizes, case: str) -> str:
             f"N = {sizes.scale_requests:,} requests, parts of at most "
             f"{sizes.scale_part_bytes:,} bytes and {sizes.scale_pending:,} requests pending"
         ),
+        "tables": f"{sizes.table_rows:,} rows",
     }[case]
 
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks import child, cold, fixtures, report
+from benchmarks import cases_tables, child, cold, fixtures, report
 from benchmarks.plan import CASE_KEYS, CASES, FULL, QUICK, TARGETS, Case, Results, Runs, Sizes
 
 RESULTS_MD = fixtures.ROOT / "benchmarks" / "RESULTS.md"
@@ -120,6 +120,15 @@ class Bench:
         elif case.key == "fanout":
             n = s.fanout_raw_calls if variant == "httpx" else s.fanout_calls
             p |= {"job_id": self.job_id(), "n": n}
+        elif case.key == "tables":
+            make = {"parquet": cases_tables.write_table, "jsonl": cases_tables.write_jsonl}
+            suffix = {"parquet": "parquet", "jsonl": "jsonl"}[variant]
+            path = self._once(
+                f"{variant} table input",
+                lambda: make[variant](self.scratch / f"table.{suffix}", s.table_rows),
+            )
+            p |= {"path": str(path), "n": s.table_rows}
+            p |= {"out": str(self.scratch / f"table-out.{suffix}")}
         elif case.key == "scale":
             p |= {"n": scale_requests(s.scale_requests, variant)}
             p |= {"part_bytes": s.scale_part_bytes, "pending": s.scale_pending}
