@@ -28,6 +28,8 @@ REPORT = ROOT / "TESTING.md"
 EQUIVALENT = ROOT / "scripts" / "mutate.equivalent"
 PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 
+#: The tests of tables in and out: the pure parts directly, the rest through the emulator.
+_TABLE_TESTS = ["tests/overlay/test_table_shapes.py", "tests/overlay/test_tables.py"]
 _TRANSPORT_TESTS = [
     "tests/overlay/test_transport_rules.py",
     "tests/overlay/test_async_client.py",
@@ -210,6 +212,16 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         ],
     ),
     ("mistral_batch/_split.py", "pure", ["tests/overlay/test_split.py"]),
+    (
+        "mistral_batch/_structured.py",
+        "pure",
+        ["tests/overlay/test_structured.py", "tests/overlay/test_table_shapes.py"],
+    ),
+    ("mistral_batch/_tables_in.py", "pure", _TABLE_TESTS),
+    ("mistral_batch/_answer_columns.py", "pure", _TABLE_TESTS),
+    ("mistral_batch/_usage.py", "pure", _TABLE_TESTS),
+    ("mistral_batch/_tables_out.py", "resources", _TABLE_TESTS),
+    ("mistral_batch/_storage.py", "resources", ["tests/overlay/test_storage.py"]),
     ("mistral_batch/_ledger*.py", "resources", ["tests/overlay/test_ledger.py"]),
     ("mistral_batch/_transport_base.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_answers.py", "transport", _TRANSPORT_TESTS),

@@ -128,3 +128,40 @@ def test_from_s3_to_s3(cli: CLI, s3: Any) -> None:
     assert f"Output file: s3://runs/cli/answers.{SMALL}.parquet (3 rows" in done.stdout
     # The state stays on the local disk, named for the output.
     assert (cli.cwd / "answers.parquet.state").exists()
+
+
+def test_a_response_format_file_makes_the_schema_fields_columns(cli: CLI, tmp_path: Path) -> None:
+    schema = {
+        "title": "Verdict",
+        "type": "object",
+        "properties": {"liked": {"type": "boolean"}, "reason": {"type": "string"}},
+        "required": ["liked", "reason"],
+    }
+    (tmp_path / "verdict.json").write_text(json.dumps(schema))
+    pq.write_table(pa.table(REVIEWS), tmp_path / "reviews.parquet")
+    done = cli(
+        "run",
+        "reviews.parquet",
+        "-m",
+        SMALL,
+        "--prompt-column",
+        "text",
+        "--response-format",
+        "verdict.json",
+        "-o",
+        "verdicts.parquet",
+    )
+    assert done.returncode == 0, done.stderr
+    table = pq.read_table(tmp_path / "verdicts.parquet")
+    assert table.schema.names[-3:] == ["liked", "reason", "parse_error"]
+    assert table.schema.field("liked").type == pa.bool_()
+    assert all(isinstance(v, bool) for v in table.column("liked").to_pylist())
+    assert table.column("parse_error").to_pylist() == [None, None, None]
+
+
+def test_a_response_format_that_is_not_json_is_a_usage_error(cli: CLI, tmp_path: Path) -> None:
+    (tmp_path / "schema.json").write_text("{not json")
+    (tmp_path / "in.csv").write_text("prompt\nhello\n")
+    done = cli("run", "in.csv", "-m", SMALL, "--response-format", "schema.json")
+    assert done.returncode == 2
+    assert "schema.json: not a JSON file" in done.stderr
