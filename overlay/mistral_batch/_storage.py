@@ -21,7 +21,7 @@ from ._local_files import atomic_file
 from ._optional import require
 from .errors import InputError, MissingDependencyError
 
-__all__ = ["atomic_output", "is_url", "open_input", "url_size"]
+__all__ = ["atomic_output", "is_url", "local_only", "open_input", "url_size"]
 
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _EXTRA = "mistral-batch[storage]"
@@ -32,6 +32,16 @@ BLOCK = 8 * 1024 * 1024
 def is_url(path: object) -> bool:
     """True for a string of the form SCHEME://..., which fsspec opens."""
     return isinstance(path, str) and _URL.match(path) is not None
+
+
+def local_only(path: object, name: str) -> None:
+    """InputError when `path`, given as `name`, is a URL: SQLite needs a local disk."""
+    if is_url(path):
+        raise InputError(
+            f"{name} must be a local path (a SQLite database needs a local disk), not a URL",
+            path=str(path),
+            field=name,
+        )
 
 
 def _filesystem(url: str) -> tuple[Any, str]:

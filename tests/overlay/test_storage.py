@@ -123,3 +123,11 @@ def test_an_optional_dependency_that_is_missing_is_named_with_its_extra() -> Non
         "reading the moon needs no_such_module: pip install 'mistral-batch[moon]'"
     )
     assert isinstance(caught.value, ImportError)
+
+
+@pytest.mark.parametrize("name", ["state", "cache"])
+def test_a_state_or_cache_at_a_url_is_refused_before_anything(client: Mistral, name: str) -> None:
+    url = f"s3://{BUCKET}/run.{name}"
+    with pytest.raises(InputError, match=f"{name} must be a local path") as caught:
+        client.batch.run([chat(0)], model=MODEL, **{name: url})
+    assert caught.value.field == name

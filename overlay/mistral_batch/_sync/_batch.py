@@ -17,6 +17,7 @@ from .._run_input import Requests, RunInput
 from .._run_record import RunRecord, RunResults, StrPath, WriteOptions
 from .._run_setup import open_run
 from .._run_tables import RunTables, TableOptions
+from .._storage import local_only
 from .._usage import Prices, Usage, check_prices
 from .._validation import MAX_PENDING_REQUESTS
 from .._workload import (
@@ -222,6 +223,8 @@ class Batch:
             inline=inline,
         )
         check_job_options(options)
+        local_only(state, "state")
+        local_only(cache, "cache")
         given = RunInput.build(
             requests,
             response_format,
