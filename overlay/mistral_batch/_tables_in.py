@@ -101,11 +101,21 @@ def _file_batches(path: str | os.PathLike[str]) -> Iterator[Any]:
 
 
 def record_batches(value: Any) -> Iterator[Any]:
-    """The table's rows as Arrow record batches of a bounded size, in order."""
+    """The table's rows as Arrow record batches of a bounded size, in order; InputError
+    when they cannot be read (a CSV value of another type than its column's, a file that
+    is not Parquet, a DataFrame column Arrow cannot hold)."""
+    pa = require("pyarrow", "a table as input")
+    where = value if isinstance(value, str | os.PathLike) else None
+    try:
+        yield from _batches(pa, value)
+    except pa.ArrowException as exc:
+        raise InputError(f"cannot read as a table: {exc}", path=where) from exc
+
+
+def _batches(pa: Any, value: Any) -> Iterator[Any]:
     if isinstance(value, str | os.PathLike):
         yield from _file_batches(value)
         return
-    pa = require("pyarrow", "a table as input")
     kind = _kind(value)
     if kind == "pandas":
         for start in range(0, len(value), BATCH_ROWS):

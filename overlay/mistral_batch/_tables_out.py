@@ -118,6 +118,8 @@ class AnswerTable:
             given = next(inputs, None) if inputs is not None else None
             if inputs is not None and given is None:
                 return
+            if given is not None and given.num_rows == 0:
+                continue
             count = BATCH_ROWS if given is None else given.num_rows
             chunk = list(islice(rows, count))
             if not chunk:

@@ -227,3 +227,23 @@ def test_a_price_is_two_numbers_at_least_zero(price: Any) -> None:
     assert caught.value.field == "prices"
     check_prices({"m": (0, 2.5)})
     check_prices(None)
+
+
+def test_a_file_that_cannot_be_read_as_a_table_is_named(tmp_path: Any) -> None:
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="cannot read as a table") as caught:
+        requests(str(broken))
+    assert caught.value.path == str(broken)
+    # A value of another type than its column's, past the block its type was read from.
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("prompt,n\n" + f"{'a' * 100},1\n" * 50_000 + "b,oops\n")
+    with pytest.raises(InputError, match="cannot read as a table"):
+        requests(str(mixed))
+
+
+def test_a_frame_column_arrow_cannot_hold_is_refused() -> None:
+    import pandas as pd
+
+    with pytest.raises(InputError, match="cannot read as a table"):
+        requests(pd.DataFrame({"prompt": ["a", 1]}))
