@@ -53,7 +53,8 @@ class Fault:
     - ``encoding``: do the work and send the body compressed with these codings, in order
       (``"gzip"``, ``"gzip, gzip"``, ``"deflate"``), whatever the client asked for;
     - ``drip``: do the work, then send the body one byte every this many seconds, as a
-      slow or hostile server would (each byte resets a client's read timeout).
+      slow or hostile server would (each byte resets a client's read timeout); with
+      ``status``, the error body goes so.
     """
 
     operation: str = "*"
@@ -96,11 +97,13 @@ class Fault:
         answers.append(self.late > 0)
         answers.append(self.lag > 0)
         answers.append(self.encoding is not None)
-        answers.append(self.drip > 0)
-        if sum(answers) > 1:
+        # A drip of an error body is the status's answer, sent slowly.
+        answers.append(self.drip > 0 and self.status is None)
+        if sum(answers) > 1 or (self.drip > 0 and self.html):
             raise ValueError(
                 "choose one of: status/html, reset, truncate, drop_after, late, "
-                "unknown_enums/extra_fields, lag, encoding, drip (delay combines with any)"
+                "unknown_enums/extra_fields, lag, encoding, drip (delay combines with any;"
+                " drip with status)"
             )
         if sum(answers) == 0 and self.delay == 0:
             raise ValueError("a fault needs an effect")

@@ -73,7 +73,12 @@ def _retry_after(fault: Fault) -> list[tuple[bytes, bytes]]:
 
 
 async def _send_whole(
-    send: Send, status: int, body: bytes, content_type: bytes, extra: list[tuple[bytes, bytes]]
+    send: Send,
+    status: int,
+    body: bytes,
+    content_type: bytes,
+    extra: list[tuple[bytes, bytes]],
+    drip: float = 0.0,
 ) -> None:
     headers = [
         (b"content-type", content_type),
@@ -81,7 +86,10 @@ async def _send_whole(
         *extra,
     ]
     await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    if drip:
+        await _drip(send, body, drip)
+    else:
+        await send({"type": "http.response.body", "body": body})
 
 
 def html_page(status: int) -> bytes:
@@ -201,7 +209,8 @@ async def apply_fault(
     if fault.status is not None:
         stats.fault("status")
         body = _error_json(fault.status)
-        await _send_whole(send, fault.status, body, b"application/json", _retry_after(fault))
+        extra = _retry_after(fault)
+        await _send_whole(send, fault.status, body, b"application/json", extra, fault.drip)
         return
     if fault.drop_after is not None:
         await app(scope, receive, _DropAfter(send, fault.drop_after, stats))

@@ -114,3 +114,11 @@ def test_backoff_delay_passes_its_settings_and_the_last_delay_on() -> None:
 
 def test_a_delay_below_one_second_is_kept_as_it_is() -> None:
     assert backoff_delay(0, initial=0.25, factor=2, max_delay=10, jitter=Jitter.NONE) == 0.25
+
+
+def test_a_delay_under_a_second_without_jitter_is_kept_as_it_is() -> None:
+    delays = [
+        backoff_delay(attempt, initial=0.25, factor=2.0, max_delay=10.0, jitter=Jitter.NONE)
+        for attempt in range(4)
+    ]
+    assert delays == [0.25, 0.5, 1.0, 2.0]

@@ -17,6 +17,7 @@ from mistral_batch import (
     APITimeoutError,
     AsyncMistral,
     Mistral,
+    NotFoundError,
     RateLimitError,
     RetryPolicy,
     ServerError,
@@ -159,3 +160,40 @@ def test_a_retry_after_past_the_deadline_fails_at_once(
     outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.8, retry=RETRY)
     assert isinstance(outcome, RateLimitError), outcome
     assert time.monotonic() - started < 0.8  # no wait that could not end in time
+
+
+#: A byte every 20 ms: a file's object takes seconds to arrive whole, each byte well within
+#: any read timeout, so that only the operation's deadline can cut it.
+DRIP = 0.02
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_drip_fed_answer_fails_at_the_operation_deadline(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", drip=DRIP)
+    started = time.monotonic()
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.4, retry=RETRY)
+    assert isinstance(outcome, APITimeoutError), outcome
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_drip_fed_error_body_is_read_until_the_deadline_only(emu: Emulator, side: str) -> None:
+    emu.inject("retrieve_file", drip=DRIP)
+    started = time.monotonic()
+    outcome = call(side, emu, lambda c: c.files.retrieve("file-none"), deadline=0.4, retry=RETRY)
+    assert isinstance(outcome, NotFoundError), outcome
+    assert time.monotonic() - started < 1.5
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_drip_fed_error_before_a_retry_is_read_until_the_deadline_only(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", status=503, drip=DRIP, count=None)
+    started = time.monotonic()
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.4, retry=RETRY)
+    emu.clear_faults()
+    assert isinstance(outcome, APITimeoutError | ServerError), outcome
+    assert time.monotonic() - started < 1.5

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 
@@ -82,3 +83,16 @@ def test_a_builtin_connection_error_may_have_been_acted_on() -> None:
     assert not policy.should_retry(1, error=ConnectionResetError(), idempotent=False)
     assert not policy.should_retry(1, error=TimeoutError(), idempotent=False)
     assert policy.should_retry(1, error=ConnectionResetError(), idempotent=False, sent=False)
+
+
+def test_a_date_without_a_zone_is_read_as_utc() -> None:
+    # RFC 2822's "-0000" says the zone is unknown: Python reads it as a naive datetime.
+    now = datetime(2015, 10, 21, 7, 27, 30, tzinfo=UTC)
+    assert parse_retry_after("Wed, 21 Oct 2015 07:28:00 -0000", now) == 30.0
+
+
+def test_an_error_that_does_not_say_whether_it_was_sent_is_taken_as_sent() -> None:
+    policy = RetryPolicy(max_attempts=3)
+    # A built-in ConnectionError carries no request_sent: a create may have been acted on.
+    assert policy.should_retry(0, error=ConnectionError("reset"), idempotent=False) is False
+    assert policy.should_retry(0, error=ConnectionError("reset"), idempotent=True) is True

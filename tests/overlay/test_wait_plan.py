@@ -179,3 +179,42 @@ def test_the_plan_applies_its_policy_and_draws_from_its_own_random_source() -> N
     plan = WaitPlan.start(now=0.0, timeout=None, backoff=loose, rng=Source())
     assert [plan.next_delay(0.0) for _ in range(3)] == [4.0, 16.0, 50.0]
     assert asked == [(1.0, 4.0), (1.0, 16.0), (1.0, 50.0)]
+
+
+class Scripted:
+    """A random source that gives back, in turn, the fractions it was handed."""
+
+    def __init__(self, *fractions: float) -> None:
+        self.fractions = list(fractions)
+
+    def uniform(self, low: float, high: float) -> float:
+        return low + (high - low) * self.fractions.pop(0)
+
+    def random(self) -> float:
+        return self.fractions.pop(0)
+
+
+def test_the_plan_draws_its_delays_from_its_own_random_source() -> None:
+    backoff = Backoff(initial=1.0, factor=2.0, max_delay=100.0, jitter=Jitter.FULL)
+    plan = WaitPlan.start(now=0.0, timeout=None, backoff=backoff, rng=Scripted(0.5, 0.25, 1.0))
+    # Full jitter: a fraction of 1, 2, 4 seconds, the fractions being the plan's own.
+    assert [plan.next_delay(0.0) for _ in range(3)] == [0.5, 0.5, 4.0]
+
+
+def test_decorrelated_delays_grow_from_the_previous_one() -> None:
+    backoff = Backoff(initial=1.0, factor=1.5, max_delay=100.0, jitter=Jitter.DECORRELATED)
+    plan = WaitPlan.start(now=0.0, timeout=None, backoff=backoff, rng=Scripted(1.0, 1.0, 0.0))
+    # Each draw spans from the initial delay to the previous one times 2 x 1.5.
+    assert [plan.next_delay(0.0) for _ in range(3)] == [3.0, 9.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("policy", "action"),
+    [("wait", StatusAction.POLL), ("return", StatusAction.RETURN), ("raise", StatusAction.RAISE)],
+)
+def test_the_plan_follows_its_policy_for_an_unknown_status(
+    policy: str, action: StatusAction
+) -> None:
+    plan = WaitPlan.start(now=0.0, timeout=None, unknown=policy)
+    assert plan.on_status("REBOOTING") is action
+    assert plan.on_status("RUNNING") is StatusAction.POLL

@@ -163,3 +163,18 @@ def test_https_is_never_lowered_to_plain_http(
     assert all(isinstance(o, UnsafeResponseError) for o in outcomes), outcomes
     assert "plain http" in str(outcomes[0])
     assert len(server.received) == 2 and elsewhere.received == []
+
+
+def test_a_client_of_ones_own_that_follows_redirects_still_goes_by_these_rules(
+    elsewhere: Hostile, recorder: Any
+) -> None:
+    recorder.tried_one("Hostile servers: redirects", "create 307 to another origin, own client")
+    with Hostile(redirect_to(elsewhere.url, 307)) as server:
+
+        def make(cls: type) -> Any:
+            kind = httpx.Client if cls is Mistral else httpx.AsyncClient
+            return cls(KEY, server.url, retry=RETRY, http_client=kind(follow_redirects=True))
+
+        outcomes = both(make, create)
+    assert all(isinstance(o, UnsafeResponseError) for o in outcomes), outcomes
+    assert elsewhere.received == []
