@@ -14,18 +14,20 @@ import shutil
 import weakref
 from collections.abc import AsyncIterator, Callable, Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Self, TypedDict
+from typing import TYPE_CHECKING, Self, TypedDict
 
 from ._jsonl import loads
 from ._ledger import CACHED, Ledger, Placed
 from ._local_files import PRIVATE_FILE_MODE
 from ._parts_io import placed_lines
 from ._storage import atomic_output
-from ._structured import ResponseSchema
 from ._usage import Prices, Usage, tally
 from ._workload import result_file_name, unanswered_line
 from .errors import InputError
 from .results import BatchResult
+
+if TYPE_CHECKING:
+    from ._structured import ResponseSchema
 
 __all__ = ["RunRecord", "RunResults", "StrPath", "WriteOptions"]
 

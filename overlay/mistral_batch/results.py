@@ -21,7 +21,6 @@ from typing import Any, NamedTuple
 import attrs
 
 from mistral_batch._jsonl import Loads, aiter_jsonl, iter_jsonl
-from mistral_batch._structured import ParseError, message_content
 from mistral_batch._validation import json_type
 from mistral_batch.errors import InputError, ResultDecodeError
 
@@ -29,7 +28,6 @@ __all__ = [
     "TRANSIENT_STATUSES",
     "BatchResult",
     "PairedResults",
-    "ParseError",
     "aiter_results",
     "iter_results",
     "pair_results",
@@ -66,7 +64,7 @@ class BatchResult(NamedTuple):
     - ``parsed``: in a run given a ``response_format``, the answer read under its schema
       (a pydantic model instance, or a dict), else None;
     - ``parse_error``: in such a run, why a successful answer could not be read
-      (a ParseError: its text and the reason), else None.
+      (a ``mistral_batch.tables.ParseError``: its text and the reason), else None.
 
     Immutable. A named tuple rather than an attrs class: result files run to millions
     of lines, and a tuple is built several times faster.
@@ -97,6 +95,9 @@ class BatchResult(NamedTuple):
     def content(self) -> Any:
         """The answer's text: a chat or FIM completion's first choice's message content,
         None for a failure or a body of another kind."""
+        # Imported here: structured outputs are not loaded by a program that reads results.
+        from mistral_batch._structured import message_content
+
         return message_content(self.body) if self.ok else None
 
     @property

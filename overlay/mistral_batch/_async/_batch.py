@@ -8,34 +8,27 @@ from typing import TYPE_CHECKING, Any, Self, Unpack
 
 import attrs
 
-from .._backoff import Backoff
-from .._cache import AnswerCache
 from .._input import MAX_INPUT_BYTES
 from .._local_files import PRIVATE_FILE_MODE, Progress
-from .._run_input import Requests, RunInput
-from .._run_record import RunRecord, RunResults, StrPath, WriteOptions
-from .._run_setup import open_run
-from .._run_tables import RunTables, TableOptions
-from .._storage import local_only
-from .._usage import Prices, Usage, check_prices
 from .._validation import MAX_PENDING_REQUESTS
-from .._workload import (
-    DEFAULT_RETRY_ROUNDS,
-    AsyncOnRunProgress,
-    RunOptions,
-    check_job_options,
-)
+from .._workload import DEFAULT_RETRY_ROUNDS
 from ..errors import NotFoundError
 from ..models import BatchJob, FileObject
-from ..results import BatchResult
 from ._files import AsyncFiles
 from ._jobs import AsyncJobs
-from ._workload import AsyncWorkload
 
 # The SDK reference's shapes are imported by the calls that answer in them, so that a
-# program using Mistral's own shapes never loads them.
+# program using Mistral's own shapes never loads them; so is the machinery of a run (its
+# ledger, its tables), which a client made for files and jobs alone never needs.
 if TYPE_CHECKING:
+    from .._backoff import Backoff
     from .._batch_out import BatchJobOut, BatchJobsOut
+    from .._run_input import Requests
+    from .._run_record import RunRecord, RunResults, StrPath, WriteOptions
+    from .._run_tables import RunTables, TableOptions
+    from .._usage import Prices, Usage
+    from .._workload import AsyncOnRunProgress
+    from ..results import BatchResult
 
 __all__ = ["AsyncBatch", "AsyncBatchRun"]
 
@@ -104,6 +97,8 @@ class AsyncBatchRun:
     def usage(self, prices: Prices | None = None) -> dict[str, Usage]:
         """Per model, the tokens its answers used, and their cost at `prices` (per model,
         per million tokens: (input, output)); a cache's answers are counted apart."""
+        from .._usage import check_prices
+
         check_prices(prices)
         return {model: self.record.usage(model, prices) for model in self.models}
 
@@ -209,6 +204,15 @@ class AsyncBatch:
         response_format dict), every request asks for answers under that schema, and
         each result's ``parsed`` holds the answer read (or ``parse_error`` why not).
         """
+        from .._cache import AnswerCache
+        from .._run_input import RunInput
+        from .._run_record import RunRecord
+        from .._run_setup import open_run
+        from .._run_tables import RunTables
+        from .._storage import local_only
+        from .._workload import RunOptions, check_job_options
+        from ._workload import AsyncWorkload
+
         options = RunOptions.build(
             model=model,
             models=models,
