@@ -48,6 +48,11 @@ def test_a_client_ready_for_files_and_batch_loads_no_generated_code(tmp_path: Pa
 
     assert _of(_loaded_after(ready("Mistral"), tmp_path), "mistral_batch_api", "asyncio") == []
     assert _of(_loaded_after(ready("AsyncMistral"), tmp_path), "mistral_batch_api") == []
+    # Nor the machinery of a run: its ledger (and sqlite3), cache, tables, storage.
+    loaded = _loaded_after(ready("Mistral"), tmp_path)
+    run_parts = ("_ledger", "_cache", "_run_record", "_tables_in", "_structured")
+    assert [m for m in loaded if m.rsplit(".", 1)[-1] in run_parts] == []
+    assert "sqlite3" not in loaded
 
 
 def test_a_run_and_its_tables_load_no_optional_dependency_until_asked(tmp_path: Path) -> None:
