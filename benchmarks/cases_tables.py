@@ -5,6 +5,7 @@ JSONL file, for the time of the table's path beside the plain one's."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from benchmarks._work import ENDPOINT, MODEL, Params, Work, left_nothing, ours, unlink
@@ -76,3 +77,9 @@ def tables_jsonl(p: Params) -> Work:
         return float(lines)
 
     return Work(run, unlink(target), client=client)
+
+
+if __name__ == "__main__":
+    # python -m benchmarks.cases_tables parquet|jsonl PATH ROWS: write an input.
+    make = {"parquet": write_table, "jsonl": write_jsonl}[sys.argv[1]]
+    make(Path(sys.argv[2]), int(sys.argv[3]))

@@ -63,7 +63,7 @@ class TableShape:
 
 
 def _kind(value: Any) -> str | None:
-    """ "pandas", "polars" or "arrow" for a table of that library, else None (no import)."""
+    """The library of a table (pandas, polars or arrow), or None; imports none of them."""
     module = type(value).__module__.split(".")[0]
     name = type(value).__name__
     if module == "pandas" and name == "DataFrame":

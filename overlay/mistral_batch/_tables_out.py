@@ -121,26 +121,40 @@ class AnswerTable:
             if given is not None and given.num_rows == 0:
                 continue
             count = BATCH_ROWS if given is None else given.num_rows
-            chunk = list(islice(rows, count))
-            if not chunk:
+            ids, per_model = self._values(islice(rows, count), models)
+            if not ids:
                 return
-            answers = self._answers(chunk, models, types, wide)
+            answers = self._answers(ids, per_model, models, types, wide)
             yield answers if given is None else self._joined(given, answers, len(models), wide)
+
+    def _values(
+        self, chunk: Iterator[tuple[str, list[BatchResult]]], models: Sequence[str]
+    ) -> tuple[list[str], list[list[list[Any]]]]:
+        """The custom_ids of a chunk of requests, and each model's rows of values: each
+        answer is read into its row and let go, so that no chunk of whole answers (their
+        decoded bodies) is held at once."""
+        values = self._columns.values
+        ids: list[str] = []
+        per_model: list[list[list[Any]]] = [[] for _ in models]
+        for custom_id, found in chunk:
+            ids.append(custom_id)
+            for index, model in enumerate(models):
+                per_model[index].append(values(model, found[index]))
+        return ids, per_model
 
     def _answers(
         self,
-        chunk: list[tuple[str, list[BatchResult]]],
+        ids: list[str],
+        per_model: list[list[list[Any]]],
         models: Sequence[str],
         types: list[Any],
         wide: bool,
     ) -> Any:
         pa, names = self._pa, self._columns.names
-        values = self._columns.values
-        per_model = [[values(m, found[i]) for _, found in chunk] for i, m in enumerate(models)]
         if not wide:
             rows = [row for group in zip(*per_model, strict=True) for row in group]
             return _batch(pa, names, types, [list(c) for c in zip(*rows, strict=True)])
-        arrays: list[Any] = [[custom_id for custom_id, _ in chunk]]
+        arrays: list[Any] = [ids]
         out_names, out_types = ["custom_id"], [types[0]]
         for model, rows in zip(models, per_model, strict=True):
             by_column = list(zip(*rows, strict=True))
