@@ -404,3 +404,108 @@ def test_a_dict_schema_works_without_pydantic_and_asks_for_jsonschema_to_check()
         "checking answers against a JSON schema needs jsonschema: "
         "pip install 'mistral-batch[structured]'",
     ]
+
+
+# --- Exact words and edges ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object"},
+        {"type": ["object", "null"]},
+        {"properties": {"a": {"type": "string"}}},
+    ],
+)
+def test_an_object_schema_is_closed_by_its_type_or_by_its_properties(
+    schema: dict[str, Any],
+) -> None:
+    assert ResponseSchema.of(schema).schema["additionalProperties"] is False
+
+
+@pytest.mark.parametrize("schema", [{"type": "array"}, {"type": ["string", "null"]}, {}])
+def test_a_schema_of_no_object_is_not_closed(schema: dict[str, Any]) -> None:
+    assert "additionalProperties" not in ResponseSchema.of(schema).schema
+
+
+@pytest.mark.parametrize(
+    ("title", "name"),
+    [
+        ("Café menu-v2_", "Caf__menu-v2"),
+        ("_x_", "x"),
+        (" x ", "x"),
+        ("a" * 70, "a" * 64),
+        ("", "response"),
+        ("!!!", "response"),
+    ],
+)
+def test_a_title_becomes_a_name_mistral_takes(title: str, name: str) -> None:
+    assert ResponseSchema.of({"title": title, "type": "object"}).name == name
+
+
+def test_what_is_not_a_schema_is_named_in_sixty_characters_at_most() -> None:
+    exactly = "x" * 58  # its repr, quotes included, is 60 characters
+    with pytest.raises(InputError) as short:
+        ResponseSchema.of(exactly)
+    assert str(short.value) == (
+        "response_format must be a pydantic model class, a JSON schema dict or a"
+        f" response_format dict, got str {exactly!r}"
+    )
+    longer = "x" * 59
+    with pytest.raises(InputError) as cut:
+        ResponseSchema.of(longer)
+    assert str(cut.value).endswith(f"got str {longer!r}"[:-1] + "...")
+
+
+def test_a_broken_response_format_says_what_it_must_be() -> None:
+    with pytest.raises(InputError) as caught:
+        ResponseSchema.of({"type": "json_schema"})
+    assert str(caught.value) == (
+        'a response_format dict must be {"type": "json_schema", "json_schema": '
+        '{"name": ..., "schema": {...}}}'
+    )
+
+
+def test_a_request_with_another_response_format_is_refused_in_words() -> None:
+    fmt = ResponseSchema.of(POINT).response_format()
+    with pytest.raises(InputError) as caught:
+        with_response_format({"response_format": {"type": "json_object"}}, fmt)
+    assert caught.value.reason == (
+        "the request has its own response_format, different from the one given"
+    )
+
+
+def test_a_schema_that_is_not_one_says_so() -> None:
+    with pytest.raises(InputError) as caught:
+        ResponseSchema.of({"type": "no-such-type"}).parse("{}")
+    assert caught.value.reason.startswith("not a valid JSON schema: ")
+    assert "no-such-type" in caught.value.reason
+
+
+def test_an_answer_off_a_dict_schema_keeps_its_text() -> None:
+    text = '{"x": 1, "y": "two"}'
+    _, error = ResponseSchema.of(POINT).parse(text)
+    assert error == ParseError(text, "$.y: 'two' is not of type 'number'")
+
+
+def test_an_answer_nested_past_the_checker_keeps_its_text() -> None:
+    nested = {"$defs": {"n": {"type": "array", "items": {"$ref": "#/$defs/n"}}}}
+    schema = ResponseSchema.of({**nested, "$ref": "#/$defs/n"})
+    # Deep enough for the checker's recursion, not for json.loads'.
+    text = "[" * 500 + "]" * 500
+    assert schema.parse(text) == (
+        None,
+        ParseError(text, "nested too deeply to check against the schema"),
+    )
+
+
+def test_checking_a_dict_schema_without_jsonschema_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "jsonschema", None)
+    with pytest.raises(MissingDependencyError) as caught:
+        ResponseSchema.of(POINT).parse("{}")
+    assert str(caught.value) == (
+        "checking answers against a JSON schema needs jsonschema:"
+        " pip install 'mistral-batch[structured]'"
+    )
