@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 
 import click
 
 from mistral_batch.storage import is_url, url_size
 
-__all__ = ["Place", "base_name", "for_model", "place", "same_places", "size_of", "suffix_of"]
+__all__ = [
+    "Place",
+    "base_name",
+    "for_model",
+    "place",
+    "place_option",
+    "same_places",
+    "size_of",
+    "suffix_of",
+]
 
 #: A local path, or an object's URL kept as a string (a Path would fold its "//").
 Place = Path | str
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def place(ctx: click.Context, param: click.Parameter, value: str | None) -> Place | None:
@@ -22,6 +34,11 @@ def place(ctx: click.Context, param: click.Parameter, value: str | None) -> Plac
     if path.is_dir():
         raise click.BadParameter(f"{value!r} is a directory, not a file")
     return path
+
+
+def place_option(*decls: str, help: str) -> Callable[[F], F]:
+    """An option naming a file or an object to write: a local path, or a URL."""
+    return click.option(*decls, callback=place, metavar="PATH|URL", help=help)
 
 
 def _pure(place: Place) -> PurePosixPath | Path:

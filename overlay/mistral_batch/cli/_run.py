@@ -25,7 +25,15 @@ from ._params import (
     metadata_option,
     timeout_hours_option,
 )
-from ._places import Place, base_name, for_model, place, same_places, suffix_of
+from ._places import (
+    Place,
+    base_name,
+    for_model,
+    place,
+    place_option,
+    same_places,
+    suffix_of,
+)
 from ._progress import RunMonitor
 from ._run_data import TABLE_OUTPUTS, data_options, usage_json, usage_lines
 from ._run_summary import Written, run_status, summary_json, summary_lines
@@ -124,22 +132,16 @@ def write_answers(
 @endpoint_option
 @metadata_option
 @timeout_hours_option
-@click.option(
+@place_option(
     "--output",
     "-o",
-    callback=place,
     help="Where to write the results [default: INPUT's name + .results.jsonl, here].",
 )
-@click.option(
+@place_option(
     "--errors",
-    callback=place,
     help="Where to write the failed requests [default: INPUT's name + .errors.jsonl, here].",
 )
-@click.option(
-    "--compare",
-    callback=place,
-    help="Write each request's answers on every model, side by side.",
-)
+@place_option("--compare", help="Write each request's answers on every model, side by side.")
 @file_path_option("--state", "state_path", help="The state file [default: OUTPUT + .state].")
 @click.option("--fresh", is_flag=True, help="Forget the state file: upload and create anew.")
 @click.option("--cancel-on-interrupt", is_flag=True, help="Cancel the jobs on Ctrl-C.")
