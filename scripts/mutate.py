@@ -217,7 +217,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "pure",
         ["tests/overlay/test_structured.py", "tests/overlay/test_table_shapes.py"],
     ),
-    ("mistral_batch/_tables_in.py", "pure", _TABLE_TESTS),
+    (
+        "mistral_batch/_tables_in.py",
+        "pure",
+        [*_TABLE_TESTS, "tests/overlay/test_storage.py"],
+    ),
     ("mistral_batch/_answer_columns.py", "pure", _TABLE_TESTS),
     ("mistral_batch/_usage.py", "pure", _TABLE_TESTS),
     ("mistral_batch/_tables_out.py", "resources", _TABLE_TESTS),

@@ -232,11 +232,11 @@ def _whole(value: Any) -> bool:
 
 
 def _what(value: Any) -> str:
+    """A bad value in words: null, empty (a blank string: a string with text is never
+    bad where this is asked), or its type."""
     if value is None:
         return "null"
-    if isinstance(value, str):
-        return "empty" if not value.strip() else "a string"
-    return f"a {type(value).__name__}"
+    return "empty" if isinstance(value, str) else f"a {type(value).__name__}"
 
 
 def _json(text: str, row: int, column: str) -> Any:

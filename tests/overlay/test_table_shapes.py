@@ -3,6 +3,7 @@ columns for each kind of answer, errors in words, and the tokens tallied."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pyarrow as pa
@@ -11,8 +12,8 @@ import pytest
 from mistral_batch._answer_columns import Columns, error_text
 from mistral_batch._structured import ParseError, ResponseSchema
 from mistral_batch._tables_in import TableShape, is_table, naming_rows, table_requests
-from mistral_batch._usage import check_prices, tally
-from mistral_batch.errors import InputError
+from mistral_batch._usage import Usage, check_prices, tally
+from mistral_batch.errors import InputError, MissingDependencyError
 from mistral_batch.results import BatchResult
 
 
@@ -247,3 +248,91 @@ def test_a_frame_column_arrow_cannot_hold_is_refused() -> None:
 
     with pytest.raises(InputError, match="cannot read as a table"):
         requests(pd.DataFrame({"prompt": ["a", 1]}))
+
+
+def test_a_table_file_that_is_not_there_or_is_a_folder_is_named(tmp_path: Any) -> None:
+    missing = tmp_path / "none.parquet"
+    with pytest.raises(InputError) as caught:
+        requests(str(missing))
+    assert (caught.value.reason, caught.value.path) == ("no such file", str(missing))
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    with pytest.raises(InputError) as refused:
+        requests(folder)
+    assert (refused.value.reason, refused.value.path) == ("is not a file", str(folder))
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "purpose"),
+    [
+        ("pyarrow.csv", "in.csv", "reading a CSV input"),
+        ("pyarrow.parquet", "in.parquet", "reading a Parquet input"),
+    ],
+)
+def test_reading_a_table_file_without_its_reader_says_what_to_install(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, module: str, name: str, purpose: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"prompt\nhello\n")
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(MissingDependencyError) as caught:
+        requests(str(path))
+    assert str(caught.value) == f"{purpose} needs pyarrow: pip install 'mistral-batch[tables]'"
+
+
+def test_messages_that_are_not_json_are_named_by_column_and_row() -> None:
+    with pytest.raises(InputError) as caught:
+        requests(pa.table({"messages": ['[{"role": "user", "content": "a"}]', "{oops"]}))
+    assert (caught.value.row, caught.value.field) == (1, "messages")
+    assert caught.value.reason.startswith("messages is not valid JSON (")
+
+
+def test_odd_answers_leave_their_columns_empty() -> None:
+    conversation = Columns("/v1/conversations")
+    assert conversation.values("m", result(body={"outputs": []}))[2] is None
+    assert conversation.values("m", result(body={"outputs": ["text"]}))[2] is None
+    assert (
+        Columns("/v1/ocr").values("m", result(body={"pages": [{"index": 0}, {"markdown": "b"}]}))[2]
+        == "\n\nb"
+    )
+    assert Columns("/v1/ocr").values("m", result(body={"pages": "x"}))[2] == ""
+    moderation = Columns("/v1/moderations").values(
+        "m", result(body={"results": [{"categories": "x"}]})
+    )
+    assert moderation[2:5] == [False, [], None]
+    scores = {"results": [{"tone": {"scores": {"calm": 0.5}}, "other": 3, "bare": {"x": 1}}]}
+    assert Columns("/v1/classifications").values("m", result(body=scores))[2] == {"tone.calm": 0.5}
+    assert Columns("/v1/unknown").values("m", result(body={"a": "é"}))[2] == '{"a": "é"}'
+
+
+def test_a_transcription_as_a_row() -> None:
+    body = {"text": "Bonjour.", "usage": {"prompt_tokens": 8, "completion_tokens": 2}}
+    assert Columns("/v1/audio/transcriptions").values("m", result(body=body))[2:6] == [
+        "Bonjour.",
+        None,
+        8,
+        2,
+    ]
+
+
+def test_parsed_fields_are_given_as_json_values() -> None:
+    from datetime import date
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    class Mood(Enum):
+        CALM = "calm"
+
+    class Day(BaseModel):
+        when: date
+        mood: Mood
+
+    columns = Columns("/v1/chat/completions", ResponseSchema.of(Day))
+    parsed = result(body=CHAT)._replace(parsed=Day(when=date(2026, 1, 2), mood=Mood.CALM))
+    assert columns.values("m", parsed)[-3:] == ["2026-01-02", "calm", None]
+
+
+def test_usage_with_nothing_cached_counts_none_and_prices_exactly() -> None:
+    usage = tally("m", [(False, CHAT)], {"m": (1.5, 2.5)})
+    assert usage == Usage("m", 1, 3, 2, 0, (3 * 1.5 + 2 * 2.5) / 1_000_000)
