@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -114,7 +114,21 @@ class RunInput:
         return None if self.schema is None else self.schema.response_format()
 
     def naming(self) -> AbstractContextManager[None]:
-        """Errors about a table's rows name the rows (see naming_rows); others are left."""
-        if not is_table(self.requests):
-            return nullcontext()
-        return naming_rows(self.requests if is_path(self.requests) else None)
+        """Errors about a table's rows name the rows (see naming_rows), and those about
+        the lines of a file written out first name the file given, not the copy."""
+        if is_table(self.requests):
+            return naming_rows(self.requests if is_path(self.requests) else None)
+        if is_path(self.requests):
+            return _naming_file(self.requests)
+        return nullcontext()
+
+
+@contextmanager
+def _naming_file(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Errors that name a line name it in the file `path` (its copy has the same lines)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.line is None or exc.path == str(path):
+            raise
+        raise InputError(exc.reason, line=exc.line, path=path, field=exc.field) from None

@@ -330,3 +330,14 @@ def test_a_request_with_its_own_response_format_is_refused(client: Mistral) -> N
     requests = [{"custom_id": "a", "body": {"messages": [], "response_format": own}}]
     with pytest.raises(InputError, match="its own response_format"):
         client.batch.run(requests, model=MODEL, response_format=Review)
+
+
+def test_a_duplicate_in_a_file_given_a_response_format_is_named_in_that_file(
+    client: Mistral, tmp_path: Path
+) -> None:
+    source = tmp_path / "in.jsonl"
+    line = {"custom_id": "a", "body": {"messages": [{"role": "user", "content": "x"}]}}
+    source.write_text(json.dumps(line) + "\n" + json.dumps(line) + "\n")
+    with pytest.raises(InputError) as caught:
+        client.batch.run(source, model=MODEL, response_format=Review)
+    assert str(caught.value) == f"{source} line 2: duplicate custom_id 'a' (first on line 1)"

@@ -62,8 +62,9 @@ class AsyncBatchRun:
     def write_results(
         self, path: StrPath, model: str | None = None, **options: Unpack[WriteOptions]
     ) -> int:
-        """Write the successful results on `model` to `path`, all or nothing; return how
-        many. ``ordered=True``: in input order; ``mode``: 0o600 by default."""
+        """Write the successful results on `model` to `path` (a local path, or an
+        object's URL: s3://...), all or nothing; return how many. ``ordered=True``: in
+        input order; ``mode``: 0o600 by default."""
         return self.record.write(path, "output", model, **options)
 
     def write_errors(
@@ -123,8 +124,8 @@ class AsyncBatchRun:
         mode: int = PRIVATE_FILE_MODE,
         **options: Unpack[TableOptions],
     ) -> int:
-        """Write the answers as to_arrow has them to a Parquet file, a batch of rows at a
-        time, all or nothing; return how many rows."""
+        """Write the answers as to_arrow has them to a Parquet file (a local path, or an
+        object's URL), a batch of rows at a time, all or nothing; return how many rows."""
         return self.tables.write_parquet(path, model, mode=mode, **options)
 
     def close(self) -> None:
