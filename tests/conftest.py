@@ -108,6 +108,9 @@ def s3() -> Iterator[object]:
     server = server_module.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    # moto keeps its buckets in the process: a second session in one process (as a
+    # mutation run makes) starts from none, as the first did.
+    httpx.post(f"http://{host}:{port}/moto-api/reset").raise_for_status()
     with pytest.MonkeyPatch.context() as env:
         env.setenv("AWS_ACCESS_KEY_ID", "testing")
         env.setenv("AWS_SECRET_ACCESS_KEY", "testing")
