@@ -414,6 +414,8 @@ def _config(work: Path, modules: list[str], tests: list[str], deselect: list[str
         "pytest_add_cli_args =",
         "    -p",
         "    no:cacheprovider",
+        "    -p",
+        "    mutate_calls",
         *(f"    --deselect={node}" for node in deselect),
         "use_git_change_detection = false",
         "",
@@ -499,8 +501,15 @@ def _run_batch(
     scratch = work / "scratch"
     scratch.mkdir(exist_ok=True)
     env = dict(os.environ)
-    # The command's tests run it in a subprocess: it must import the mutants too.
-    env["PYTHONPATH"] = os.pathsep.join([str(work / "mutants" / "src"), str(work / "generated")])
+    # The command's tests run it in a subprocess: it must import the mutants too, and
+    # its calls count as the test's (scripts/mutate_trace).
+    trace = work / "scripts" / "mutate_trace"
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(trace), str(work / "mutants" / "src"), str(work / "generated")]
+    )
+    env["MUTATE_WORK"] = str(work)
+    env["MUTATE_TRACE_DIR"] = str(work / "calls")
+    (work / "calls").mkdir(exist_ok=True)
     env["TMPDIR"] = str(scratch)
     started = time.monotonic()
     run = _mutmut(work, env, "run", "--max-children", str(children))
@@ -516,6 +525,7 @@ def _run_batch(
     with log.open("a", encoding="utf-8") as out:
         out.write(f"== {' '.join(modules)}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
     seconds = time.monotonic() - started
+    _print_slowest(work, log)
     listed = _mutmut(work, env, "results", "--all", "true").stdout
     statuses: dict[str, dict[str, str]] = {module: {} for module in modules}
     for line in listed.splitlines():
@@ -536,6 +546,31 @@ def _run_batch(
         )
         for module, found in statuses.items()
     }
+
+
+def _durations(work: Path) -> dict[str, float]:
+    """Each mutant's wall time in the last run, from mutmut's files beside the mutants."""
+    found: dict[str, float] = {}
+    for meta in (work / "mutants").rglob("*.meta"):
+        found.update(json.loads(meta.read_text(encoding="utf-8")).get("durations_by_key", {}))
+    return found
+
+
+def _slowest(durations: dict[str, float], count: int = 5) -> list[tuple[str, float]]:
+    """The `count` mutants that took longest, slowest first."""
+    return sorted(durations.items(), key=lambda kv: (-kv[1], kv[0]))[:count]
+
+
+def _print_slowest(work: Path, log: Path) -> None:
+    """Say where a run's time went: its total in mutants, and the slowest of them."""
+    durations = _durations(work)
+    if not durations:
+        return
+    lines = [f"  {sum(durations.values()):.0f} s in {len(durations)} mutants; slowest:"]
+    lines += [f"    {seconds:6.1f} s {name}" for name, seconds in _slowest(durations)]
+    print("\n".join(lines), flush=True)
+    with log.open("a", encoding="utf-8") as out:
+        out.write("\n".join(lines) + "\n")
 
 
 def _entry(
@@ -724,8 +759,16 @@ def main() -> int:
         return 0
     modules = _modules(args.modules)
     started = time.monotonic()
-    work = Path(tempfile.mkdtemp(prefix="mistral-batch-mutate-"))
-    log = work / "mutmut.log"
+    base = Path(tempfile.mkdtemp(prefix="mistral-batch-mutate-"))
+    work = base / "tree"
+    work.mkdir()
+    # The tests that read Mistral's documents look for them beside the checkout: beside
+    # the copy, and beside mutmut's copy of it (work/mutants), where the mutants run.
+    shared = ROOT.parent / "shared"
+    if shared.is_dir():
+        (base / "shared").symlink_to(shared)
+        (work / "shared").symlink_to(shared)
+    log = base / "mutmut.log"
     try:
         measured = _copy_tree(work, args.head)
         failed = []
@@ -751,7 +794,7 @@ def main() -> int:
             REPORT.write_text(_render(previous, measured), encoding="utf-8")
         return 1 if failed else 0
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(base, ignore_errors=True)
 
 
 if __name__ == "__main__":

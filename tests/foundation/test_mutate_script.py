@@ -4,6 +4,8 @@ are matched as a user types them, and a mutant's change and twin are read right.
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -106,3 +108,62 @@ def test_an_equivalent_line_may_hold_the_separator(
     listed.write_text('# a comment\nm.x_f | a: str | None = "" | why it is so\n')
     monkeypatch.setattr(mutate, "EQUIVALENT", listed)
     assert mutate._equivalents() == {("m.x_f", 'a: str | None = ""'): "why it is so"}
+
+
+def test_the_slowest_mutants_come_first(mutate: ModuleType) -> None:
+    durations = {"m.a": 1.0, "m.b": 9.5, "m.c": 3.0, "m.d": 9.5}
+    assert mutate._slowest(durations, 3) == [("m.b", 9.5), ("m.d", 9.5), ("m.c", 3.0)]
+
+
+TRACE = ROOT / "scripts" / "mutate_trace"
+
+
+def test_a_subprocess_of_a_traced_test_writes_the_calls_it_made(tmp_path: Path) -> None:
+    pytest.importorskip("mutmut")
+    work, calls = tmp_path / "work", tmp_path / "calls"
+    (work / "src").mkdir(parents=True)
+    (work / "setup.cfg").write_text("[mutmut]\nsource_paths =\n    src\n")
+    calls.mkdir()
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(TRACE),
+        "MUTATE_WORK": str(work),
+        "MUTATE_TRACE_DIR": str(calls),
+    }
+    # Outside a trace: nothing written, whatever was recorded.
+    plain = "from mutmut.state import state; state()._stats.add('pkg.x_f')"
+    subprocess.run([sys.executable, "-c", plain], env=env, cwd=tmp_path, check=True)
+    assert list(calls.iterdir()) == []
+    # In a trace, the trampoline records each call with record_trampoline_hit, which reads
+    # mutmut's settings: from the run's folder, not the test's (here tmp_path).
+    code = "from mutmut.stats import record_trampoline_hit as hit; hit('pkg.x_g'); hit('pkg.x_f')"
+    env["MUTANT_UNDER_TEST"] = "stats"
+    subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path, check=True)
+    (written,) = calls.iterdir()
+    assert written.suffix == ".calls"
+    assert written.read_text().splitlines() == ["pkg.x_f", "pkg.x_g"]
+
+
+def test_the_calls_of_a_tests_subprocesses_are_given_to_mutmut(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("mutmut")
+    from mutmut.state import reset_state, state
+
+    monkeypatch.syspath_prepend(str(TRACE))
+    import mutate_calls
+
+    (tmp_path / "1.calls").write_text("pkg.x_f\npkg.x_g\n")
+    (tmp_path / "2.calls").write_text("pkg.x_h")
+    monkeypatch.setenv("MUTATE_TRACE_DIR", str(tmp_path))
+    reset_state()
+    try:
+        monkeypatch.setenv("MUTANT_UNDER_TEST", "fail")
+        mutate_calls.pytest_runtest_teardown(None)
+        assert state()._stats == set()  # not a trace: left alone
+        monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+        mutate_calls.pytest_runtest_teardown(None)
+        assert state()._stats == {"pkg.x_f", "pkg.x_g", "pkg.x_h"}
+        assert list(tmp_path.iterdir()) == []
+    finally:
+        reset_state()

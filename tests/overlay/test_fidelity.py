@@ -16,6 +16,7 @@ from mistral_batch import (
     Mistral,
     MistralBatchError,
     UnprocessableEntityError,
+    _status,
 )
 from mistral_batch.emulator import Emulator
 from mistral_batch_emulator.pytest_plugin import EmulatorFactory
@@ -132,8 +133,13 @@ def test_deleting_an_unfinished_job_either_way(refused: bool) -> None:
 
 
 def test_a_finished_job_with_an_unknown_status_gives_its_results(
-    emu: Emulator, client: Mistral, caplog: pytest.LogCaptureFixture
+    emu: Emulator,
+    client: Mistral,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # An unknown status is warned about once per process: start as a process that has not.
+    monkeypatch.setattr(_status, "_WARNED", set())
     file_id = client.files.upload(jsonl(3, "u")).id
     job = client.batch.jobs.wait(client.batch.jobs.create(input_files=[file_id], model=MODEL))
     emu.inject("get_batch_job", unknown_enums=True, count=2)
