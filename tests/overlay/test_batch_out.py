@@ -139,12 +139,15 @@ def test_errors_from_mistrals_message_and_count() -> None:
                 {"message": "Input line is not valid JSON", "count": 3},
                 {"message": "later", "code": "E1", "param": "body", "line": 7},
                 {"message": None, "count": "many"},
+                # Fields of another type than Mistral's are dropped, not carried along.
+                {"message": ["x"], "code": 42, "param": {"a": 1}},
             ]
         )
     )
     assert out.errors == [
         BatchError(message="Input line is not valid JSON", count=3),
         BatchError(code="E1", message="later", param="body", line=7),
+        BatchError(),
         BatchError(),
     ]
     assert out.errors[0].code is out.errors[0].param is out.errors[0].line is None
@@ -218,5 +221,6 @@ def test_after_an_unknown_or_the_last_job_the_page_is_empty() -> None:
     ],
 )
 def test_bad_limits_and_cursors(after: Any, limit: Any, says: str) -> None:
-    with pytest.raises(InputError, match=says):
+    with pytest.raises(InputError, match=says) as raised:
         JobsAfter(after=after, limit=limit)
+    assert raised.value.field == ("limit" if limit is not None else "after")

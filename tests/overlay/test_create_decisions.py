@@ -18,6 +18,7 @@ from mistral_batch._retry import RetryPolicy
 from mistral_batch.errors import (
     APIConnectionError,
     APITimeoutError,
+    InputError,
     ServerError,
     UnsafeResponseError,
 )
@@ -111,6 +112,23 @@ def test_the_body_holds_what_was_given_and_nothing_else() -> None:
         "metadata": {"k": "v"},
         "timeout_hours": 5,
     }
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "says"),
+    [
+        ("model", " ", "model must be a non-empty string, got ' '"),
+        ("agent_id", "", "agent_id must be a non-empty string, got ''"),
+        ("metadata", ["k"], "metadata must be a mapping, got array"),
+        ("timeout_hours", 0, "timeout_hours"),
+    ],
+)
+def test_each_argument_is_checked_before_anything_is_built(
+    field: str, value: object, says: str
+) -> None:
+    with pytest.raises(InputError, match=says) as raised:
+        _build(**{field: value})
+    assert raised.value.field == field
 
 
 def test_the_completion_window_gives_the_timeout_unless_one_is_given() -> None:
