@@ -98,7 +98,7 @@ def _containers(body: dict[str, Any], where: str = "") -> None:
     strings = body.get("input_files", [])
     if not all(isinstance(item, str) for item in strings):
         raise AnswerShapeError(
-            f"'{where}input_files' holds an item that is not an id", "input_files"
+            f"'{where}input_files' holds an item that is not an id", f"{where}input_files"
         )
 
 
