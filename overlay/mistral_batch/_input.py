@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -54,11 +55,32 @@ class InputSummary:
 
 
 def _dumps(value: Any) -> bytes:
-    if orjson is not None:
-        return orjson.dumps(value)
-    # allow_nan=False: NaN is not JSON, and orjson would silently write null instead.
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.encode("utf-8")
+    # NaN and the infinities are not JSON: json refuses them (allow_nan=False) and orjson
+    # writes null in their place, so that a null in its output is looked into.
+    try:
+        if orjson is not None:
+            out: bytes = orjson.dumps(value)
+        else:
+            text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            out = text.encode("utf-8")
+    except ValueError:
+        _refuse_non_finite(value, "")
+        raise
+    if b"null" in out:
+        _refuse_non_finite(value, "")
+    return out
+
+
+def _refuse_non_finite(value: Any, where: str) -> None:
+    """ValueError naming the first NaN or infinity in `value`, if it holds one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where or 'the value'} is {value!r}, which JSON cannot hold")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            _refuse_non_finite(item, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_non_finite(item, f"{where}[{index}]")
 
 
 def _field(
