@@ -13,7 +13,9 @@ from __future__ import annotations
 import argparse
 import fnmatch
 import json
+import math
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -21,6 +23,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -490,7 +493,12 @@ def _module_of(mutant: str) -> str:
 
 
 def _run_batch(
-    work: Path, modules: list[str], children: int, log: Path, measured: str
+    work: Path,
+    modules: list[str],
+    children: int,
+    log: Path,
+    measured: str,
+    sample: Sample | None = None,
 ) -> dict[str, dict[str, object]]:
     """Mutate `modules` (which share their tests) in one run; an entry for each module."""
     tests = _plan(modules[0])[1]
@@ -512,7 +520,7 @@ def _run_batch(
     (work / "calls").mkdir(exist_ok=True)
     env["TMPDIR"] = str(scratch)
     started = time.monotonic()
-    run = _mutmut(work, env, "run", "--max-children", str(children))
+    run = _mutmut_run(work, env, children, sample)
     deselected: list[str] = []
     if "BadTestExecutionCommandsException" in run.stdout + run.stderr:
         # Tests that fail on the code as it is cannot judge a mutant: leave them out, and
@@ -521,7 +529,7 @@ def _run_batch(
         _config(work, modules, tests, deselected)
         shutil.rmtree(work / "mutants")
         (work / "mutants" / "src").mkdir(parents=True)
-        run = _mutmut(work, env, "run", "--max-children", str(children))
+        run = _mutmut_run(work, env, children, sample)
     with log.open("a", encoding="utf-8") as out:
         out.write(f"== {' '.join(modules)}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
     seconds = time.monotonic() - started
@@ -533,6 +541,8 @@ def _run_batch(
         if sep and "__mutmut_" in name and _module_of(name) in statuses:
             statuses[_module_of(name)][name] = status
     everyone = sum(len(found) for found in statuses.values()) or 1
+    if sample is not None:
+        measured += f", a sample ({sample.fraction:.0%} of its mutants, seed {sample.seed})"
     return {
         module: _entry(
             work,
@@ -546,6 +556,50 @@ def _run_batch(
         )
         for module, found in statuses.items()
     }
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A share of each module's mutants, drawn at random but the same for the same seed."""
+
+    fraction: float
+    seed: int = 0
+
+    def draw(self, names: Iterable[str]) -> list[str]:
+        """The mutants of the sample among `names`: this share of each module's, at least one."""
+        by_module: dict[str, list[str]] = {}
+        for name in sorted(names):
+            by_module.setdefault(_module_of(name), []).append(name)
+        chosen: list[str] = []
+        for module, found in by_module.items():
+            count = max(1, math.ceil(self.fraction * len(found)))
+            chosen += random.Random(f"{self.seed}:{module}").sample(found, count)
+        return sorted(chosen)
+
+
+#: A name no mutant has: a run asked for it makes the mutants and traces the tests, then stops.
+_NO_MUTANT = "no-such-mutant"
+
+
+def _mutmut_run(
+    work: Path, env: dict[str, str], children: int, sample: Sample | None
+) -> subprocess.CompletedProcess[str]:
+    """Run mutmut over every mutant, or over a sample of them."""
+    names: list[str] = []
+    if sample is not None:
+        # A first run makes the mutants and learns which test calls what (kept for the
+        # second); the names of the mutants are then in mutmut's files.
+        _mutmut(work, env, "run", "--max-children", str(children), _NO_MUTANT)
+        names = sample.draw(_mutants(work))
+    return _mutmut(work, env, "run", "--max-children", str(children), *names)
+
+
+def _mutants(work: Path) -> list[str]:
+    """The names of the mutants mutmut made in `work`."""
+    found: list[str] = []
+    for meta in (work / "mutants").rglob("*.meta"):
+        found += json.loads(meta.read_text(encoding="utf-8")).get("exit_code_by_key", {})
+    return found
 
 
 def _durations(work: Path) -> dict[str, float]:
@@ -649,6 +703,43 @@ def _tally(counts: dict[str, int]) -> tuple[int, int]:
     return total - survived, total
 
 
+class _Estimate:
+    """A group's score from its modules', some of them sampled.
+
+    Each module counts for all its mutants: a sampled module's share killed stands for
+    the share of the whole module, with a variance that shrinks as the sample nears the
+    whole (the finite-population correction). A group of whole modules has none.
+    """
+
+    def __init__(self) -> None:
+        self.killed = self.tried = 0
+        self.expected = self.mutants = self.variance = 0.0
+
+    def add(self, counts: dict[str, int]) -> None:
+        """Count a module's tally (its untried mutants are "not checked")."""
+        killed, tried = _tally(counts)
+        if not tried:
+            return
+        population = tried + counts.get("not checked", 0)
+        share = killed / tried
+        self.killed += killed
+        self.tried += tried
+        self.mutants += population
+        self.expected += population * share
+        if tried < population and tried > 1:
+            spread = share * (1 - share) / (tried - 1) * (1 - tried / population)
+            self.variance += population**2 * spread
+
+    def score(self) -> str:
+        """The share of the group's mutants killed, with its 95% margin when sampled."""
+        if not self.mutants:
+            return "n/a"
+        text = f"{100 * self.expected / self.mutants:.1f}%"
+        if self.mutants > self.tried:
+            text += f" ± {100 * 1.96 * math.sqrt(self.variance) / self.mutants:.1f}"
+        return text
+
+
 def _render(data: dict[str, dict[str, object]], measured: str) -> str:
     known = _equivalents()
     out = [
@@ -660,6 +751,9 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         "fails (or times out). The score counts every mutant tried; those listed as",
         "equivalent below still count as survivors. Modules mapped to the same tests are",
         "mutated in one run, whose seconds are shared among them by their count of mutants.",
+        "A module measured on a sample of its mutants (its row says so) counts in its",
+        "group for all of them, at the share its sample killed: the group's score then",
+        "carries its 95% margin.",
         "",
         f"Last run: {measured}. Modules not listed were not measured; each row says which",
         "code it measured.",
@@ -669,16 +763,14 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         "| module | group | mutants | killed | survived | no tests | score | seconds | measured |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    groups: dict[str, list[int]] = {}
+    groups: dict[str, _Estimate] = {}
     twins = {"async": [0, 0], "sync": [0, 0]}
     for module, entry in sorted(data.items()):
         counts: dict[str, int] = entry["counts"]  # type: ignore[assignment]
         killed, total = _tally(counts)
         group = str(entry["group"])
         for key in (group, "overlay" if group != "emulator" else "emulator"):
-            g = groups.setdefault(key, [0, 0])
-            g[0] += killed
-            g[1] += total
+            groups.setdefault(key, _Estimate()).add(counts)
         for side in ("async", "sync"):
             pair = entry.get(side) or [0, 0]
             twins[side][0] += pair[0]  # type: ignore[index]
@@ -697,9 +789,9 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
     ]
     for group in ("pure", "transport", "resources", "cli", "overlay", "emulator"):
         if group in groups:
-            killed, total = groups[group]
+            g = groups[group]
             target = f"{TARGETS[group]:.0f}%" if group in TARGETS else ""
-            out.append(f"| {group} | {killed} / {total} | {_score(killed, total)} | {target} |")
+            out.append(f"| {group} | {g.killed} / {g.tried} | {g.score()} | {target} |")
     for side in ("async", "sync"):
         killed, total = twins[side]
         label = "async paths" if side == "async" else "their sync twins"
@@ -741,6 +833,13 @@ def main() -> int:
         "--budget", type=float, help="minutes after which no further module is started"
     )
     parser.add_argument(
+        "--sample",
+        type=float,
+        metavar="FRACTION",
+        help="try this share of each module's mutants (0.1: one in ten), drawn by --seed",
+    )
+    parser.add_argument("--seed", type=int, default=0, help="the draw of --sample")
+    parser.add_argument(
         "--render",
         action="store_true",
         help="mutate nothing: write TESTING.md again from its data (after editing the"
@@ -758,6 +857,11 @@ def main() -> int:
         REPORT.write_text(_render(previous, last), encoding="utf-8")
         return 0
     modules = _modules(args.modules)
+    sample = None
+    if args.sample is not None:
+        if not 0 < args.sample <= 1:
+            parser.error(f"--sample must be a fraction above 0 and at most 1, not {args.sample}")
+        sample = Sample(args.sample, args.seed)
     started = time.monotonic()
     base = Path(tempfile.mkdtemp(prefix="mistral-batch-mutate-"))
     work = base / "tree"
@@ -778,7 +882,7 @@ def main() -> int:
                 left = ", ".join(m for later in batches[index:] for m in later)
                 print(f"the {args.budget}-minute budget is spent; not measured: {left}")
                 break
-            entries = _run_batch(work, batch, args.max_children, log, measured)
+            entries = _run_batch(work, batch, args.max_children, log, measured, sample)
             for module, entry in entries.items():
                 killed, total = _tally(entry["counts"])  # type: ignore[arg-type]
                 if entry["failed"]:

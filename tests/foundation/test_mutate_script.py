@@ -167,3 +167,32 @@ def test_the_calls_of_a_tests_subprocesses_are_given_to_mutmut(
         assert list(tmp_path.iterdir()) == []
     finally:
         reset_state()
+
+
+def test_a_sample_takes_a_share_of_each_module_the_same_for_the_same_seed(
+    mutate: ModuleType,
+) -> None:
+    names = [f"mistral_batch._retry.x_f__mutmut_{i}" for i in range(1, 41)]
+    names += [f"mistral_batch._split.x_g__mutmut_{i}" for i in range(1, 4)]
+    drawn = mutate.Sample(0.1).draw(names)
+    assert drawn == mutate.Sample(0.1, seed=0).draw(reversed(names))
+    assert drawn != mutate.Sample(0.1, seed=1).draw(names)
+    retry = [n for n in drawn if "_retry" in n]
+    split = [n for n in drawn if "_split" in n]
+    assert len(retry) == 4 and len(split) == 1  # a tenth, and at least one of each
+    assert set(drawn) <= set(names) and drawn == sorted(drawn)
+    assert mutate.Sample(1.0).draw(names) == sorted(names)
+
+
+def test_a_sampled_module_counts_for_all_its_mutants_with_a_margin(mutate: ModuleType) -> None:
+    whole = mutate._Estimate()
+    whole.add({"killed": 90, "survived": 10})
+    assert whole.score() == "90.0%"
+    mixed = mutate._Estimate()
+    mixed.add({"killed": 90, "survived": 10})
+    # 8 of a sample of 10 killed, from 100 mutants: 80% of them, counted as 100.
+    mixed.add({"killed": 8, "survived": 2, "not checked": 90})
+    assert (mixed.killed, mixed.tried) == (98, 110)
+    # (90 + 80) / 200; margin 1.96 * 100 * sqrt(0.8 * 0.2 / 9 * 0.9) / 200.
+    assert mixed.score() == "85.0% ± 12.4"
+    assert mutate._Estimate().score() == "n/a"
