@@ -145,6 +145,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "mistral_batch/_input.py",
         "pure",
         [
+            "tests/overlay/test_input_exact.py",
             "tests/overlay/test_input_messages.py",
             "tests/overlay/test_input.py",
             "tests/overlay/test_bounds.py",
@@ -181,6 +182,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "mistral_batch/_parse.py",
         "pure",
         [
+            "tests/overlay/test_answer_shapes.py",
             "tests/overlay/test_sparse_answers.py",
             "tests/overlay/test_fidelity.py",
             "tests/reliability/test_hostile_answers.py",

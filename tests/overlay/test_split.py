@@ -93,3 +93,10 @@ def test_the_parts_come_as_they_close_from_an_endless_input() -> None:
 def test_limits_below_one_are_refused(max_bytes: int, max_requests: int) -> None:
     with pytest.raises(ValueError, match=f"max_bytes={max_bytes} and max_requests={max_requests}"):
         list(split([1], max_bytes=max_bytes, max_requests=max_requests))
+
+
+def test_limits_of_one_are_the_least_allowed() -> None:
+    assert list(split([1, 1], max_bytes=1, max_requests=1)) == [
+        Part(index=0, first=0, count=1, start=0, size=1),
+        Part(index=1, first=1, count=1, start=1, size=1),
+    ]

@@ -437,6 +437,7 @@ def test_a_schema_of_no_object_is_not_closed(schema: dict[str, Any]) -> None:
         ("a" * 70, "a" * 64),
         ("", "response"),
         ("!!!", "response"),
+        ("X-ray TEXT", "X-ray_TEXT"),
     ],
 )
 def test_a_title_becomes_a_name_mistral_takes(title: str, name: str) -> None:

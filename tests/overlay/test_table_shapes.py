@@ -296,6 +296,8 @@ def test_odd_answers_leave_their_columns_empty() -> None:
         == "\n\nb"
     )
     assert Columns("/v1/ocr").values("m", result(body={"pages": "x"}))[2] == ""
+    assert Columns("/v1/ocr").values("m", result(body={"pages": None}))[2] == ""
+    assert Columns("/v1/ocr").values("m", result(body={}))[2] == ""
     moderation = Columns("/v1/moderations").values(
         "m", result(body={"results": [{"categories": "x"}]})
     )
