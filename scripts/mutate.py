@@ -842,6 +842,12 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=0, help="the draw of --sample")
     parser.add_argument(
+        "--group",
+        action="append",
+        choices=sorted({group for _, group, _ in MODULE_TESTS}),
+        help="only the modules of this group (repeatable), among those named or all",
+    )
+    parser.add_argument(
         "--render",
         action="store_true",
         help="mutate nothing: write TESTING.md again from its data (after editing the"
@@ -859,6 +865,8 @@ def main() -> int:
         REPORT.write_text(_render(previous, last), encoding="utf-8")
         return 0
     modules = _modules(args.modules)
+    if args.group:
+        modules = [m for m in modules if _plan(m)[0] in args.group]
     sample = None
     if args.sample is not None:
         if not 0 < args.sample <= 1:
