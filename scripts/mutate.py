@@ -192,6 +192,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "mistral_batch/_secrets.py",
         "pure",
         [
+            "tests/overlay/test_secret_forms_exact.py",
             "tests/overlay/test_secret_forms.py",
             "tests/overlay/test_security.py",
             "tests/reliability/test_secrets.py",
