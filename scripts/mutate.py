@@ -136,6 +136,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "mistral_batch/_jsonl.py",
         "pure",
         [
+            "tests/overlay/test_jsonl_exact.py",
             "tests/overlay/test_jsonl_edges.py",
             "tests/overlay/test_jsonl.py",
             "tests/overlay/test_results.py",

@@ -44,6 +44,8 @@ pure_loads: Loads = json.loads
 #: The parser used by default: orjson's when installed, else the standard library's.
 loads: Loads = orjson.loads if orjson is not None else pure_loads
 
+#: The parser that refuses a blank line as json.loads does, besides it.
+_STRICT_LOADS: Loads = loads
 # The C scanner json.loads wraps; typeshed does not declare the attribute.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 #: The UTF-8 byte order mark, which a file saved by some editors starts with.
@@ -118,7 +120,10 @@ class JsonlDecoder:
             self._pending = 0
         end = chunk.rfind(b"\n")
         if end + 1 < len(chunk):
-            self._keep(chunk[end + 1 :])
+            # Held unchecked: the lines before it are counted (and given) first, and the
+            # next chunk or the close checks it against the limit, by its own number.
+            self._parts.append(chunk[end + 1 :])
+            self._pending = len(chunk) - end - 1
         return chunk[:end]
 
     def _keep(self, piece: bytes) -> None:
@@ -172,11 +177,19 @@ class JsonlDecoder:
         # Only a region longer than the limit can hold a line past it (one that arrived
         # within a chunk; longer ones never got this far): the common case checks nothing.
         limit = self._max_line if len(region) > self._max_line else None
+        # orjson and json refuse a blank line, which is then skipped below; a parser of the
+        # caller's own may not, so that blank lines are looked for first.
+        custom = self._loads is not _STRICT_LOADS and self._loads is not pure_loads
         for raw in lines:
             number += 1
-            if limit is not None and len(raw) > limit:
-                self._line = number - 1
-                self._check_length(len(raw))
+            if limit is not None:
+                # A decoded line's length is in characters: the limit is in bytes.
+                size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+                if size > limit:
+                    self._line = number - 1
+                    self._check_length(size)
+            if custom and (not raw or raw.isspace()):
+                continue  # blank, whatever the parser would make of it
             try:
                 value = parse(raw)
             except (StopIteration, *_PARSE_ERRORS):
