@@ -55,6 +55,16 @@ class BoundedDecoder:
             )
         return out
 
+    def feed_start(self, raw: bytes) -> bytes:
+        """The inflated bytes of the next raw chunk, cut where the limit is reached.
+
+        For reading only the start of a body (an error's words): never refused for size.
+        """
+        out = raw if self._inflate is None else self._decompress(raw)
+        out = out[: self.limit - self.produced]
+        self.produced += len(out)
+        return out
+
     def _decompress(self, raw: bytes) -> bytes:
         assert self._inflate is not None
         left = self.limit - self.produced

@@ -120,10 +120,8 @@ def _short(value: Any) -> str | None:
         return None
     if isinstance(value, str):
         return value
-    try:
-        return _truncate(json.dumps(value, ensure_ascii=False), MAX_MESSAGE_CHARS)
-    except (TypeError, ValueError):
-        return _truncate(repr(value), MAX_MESSAGE_CHARS)
+    # A value parsed from JSON always dumps back to it.
+    return _truncate(json.dumps(value, ensure_ascii=False), MAX_MESSAGE_CHARS)
 
 
 def _parse_body(data: Any, text: str, content_type: str) -> dict[str, str | None]:

@@ -167,3 +167,14 @@ def test_the_statuses_are_mistrals_seven_each_active_or_final() -> None:
     assert set(JOB_STATUSES) == ACTIVE_STATUSES | TERMINAL_STATUSES
     assert not ACTIVE_STATUSES & TERMINAL_STATUSES
     assert {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"} == TERMINAL_STATUSES
+
+
+def test_the_start_of_a_body_is_cut_at_the_limit_never_refused() -> None:
+    plain = BoundedDecoder("", 10)
+    assert plain.feed_start(b"0123456") == b"0123456"
+    assert plain.feed_start(b"789abc") == b"789"
+    assert plain.feed_start(b"def") == b""
+    assert plain.produced == 10
+    packed = BoundedDecoder("gzip", 5)
+    assert packed.feed_start(gzip(b"x" * 100_000)) == b"xxxxx"
+    assert packed.produced == 5

@@ -40,10 +40,10 @@ async def aread_error_body(response: httpx.Response, at: float | None) -> bytes:
         return response.content[:MAX_ERROR_BODY]
     body = b""
     try:
-        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), 2 * MAX_ERROR_BODY)
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), MAX_ERROR_BODY)
         with scope(at):
             async for raw in response.aiter_raw():
-                body += decoder.feed(raw)
+                body += decoder.feed_start(raw)
                 if len(body) >= MAX_ERROR_BODY or expired(at):
                     break
     except (httpx.RequestError, UnsafeResponseError, ValueError):

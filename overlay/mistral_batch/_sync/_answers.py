@@ -41,10 +41,10 @@ def read_error_body(response: httpx.Response, at: float | None) -> bytes:
         return response.content[:MAX_ERROR_BODY]
     body = b""
     try:
-        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), 2 * MAX_ERROR_BODY)
+        decoder = BoundedDecoder(response.headers.get("content-encoding", ""), MAX_ERROR_BODY)
         with scope(at):
             for raw in response.iter_raw():
-                body += decoder.feed(raw)
+                body += decoder.feed_start(raw)
                 if len(body) >= MAX_ERROR_BODY or expired(at):
                     break
     except (httpx.RequestError, UnsafeResponseError, ValueError):
