@@ -72,9 +72,9 @@ def _dumps(value: Any) -> bytes:
 
 
 def _refuse_non_finite(value: Any, where: str) -> None:
-    """ValueError naming the first NaN or infinity in `value`, if it holds one."""
+    """ValueError naming the first NaN or infinity in `value` (a request), if it holds one."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where or 'the value'} is {value!r}, which JSON cannot hold")
+        raise ValueError(f"{where} is {value!r}, which JSON cannot hold")
     if isinstance(value, Mapping):
         for key, item in value.items():
             _refuse_non_finite(item, f"{where}.{key}" if where else str(key))

@@ -409,8 +409,9 @@ def test_a_custom_parser_is_given_each_line() -> None:
 
 
 def test_blank_lines_are_skipped_whatever_the_parser_makes_of_them() -> None:
-    chunks = [b"1\n\n  \r\n\t\n2"]
-    assert run(chunks, tagging_loads) == [(1, ["seen", b"1"]), (5, ["seen", b"2"])]
+    chunks = [b"1\n\n  \r\n\t\n2\n3"]
+    expected = [(1, ["seen", b"1"]), (5, ["seen", b"2"]), (6, ["seen", b"3"])]
+    assert run(chunks, tagging_loads) == expected
 
 
 def test_max_line_bytes_is_enforced_by_both_iterators() -> None:
