@@ -35,6 +35,7 @@ PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 _TABLE_TESTS = ["tests/overlay/test_table_shapes.py", "tests/overlay/test_tables.py"]
 _TRANSPORT_TESTS = [
     "tests/overlay/test_error_words.py",
+    "tests/overlay/test_transport_build.py",
     "tests/overlay/test_transport_base_exact.py",
     "tests/overlay/test_transport_rules.py",
     "tests/overlay/test_async_client.py",
