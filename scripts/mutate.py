@@ -34,6 +34,7 @@ PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 #: The tests of tables in and out: the pure parts directly, the rest through the emulator.
 _TABLE_TESTS = ["tests/overlay/test_table_shapes.py", "tests/overlay/test_tables.py"]
 _TRANSPORT_TESTS = [
+    "tests/overlay/test_answer_reading.py",
     "tests/overlay/test_error_words.py",
     "tests/overlay/test_transport_build.py",
     "tests/overlay/test_transport_base_exact.py",
