@@ -295,7 +295,17 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         [*_FILES_TESTS, "tests/overlay/test_download_budget.py"],
     ),
     ("mistral_batch/_[as]*/_jobs.py", "resources", _JOBS_TESTS),
-    ("mistral_batch/_[as]*/_batch.py", "resources", _JOBS_TESTS),
+    (
+        "mistral_batch/_[as]*/_batch.py",
+        "resources",
+        [
+            *_JOBS_TESTS,
+            "tests/overlay/test_workload.py",
+            "tests/overlay/test_cache.py",
+            "tests/overlay/test_tables.py",
+            "tests/overlay/test_storage.py",
+        ],
+    ),
     (
         "mistral_batch/_[as]*/_paginator.py",
         "resources",
