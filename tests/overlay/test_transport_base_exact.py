@@ -8,11 +8,9 @@ real sockets, on the emulator and on two small servers of loopback.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import httpx
@@ -21,9 +19,7 @@ import pytest
 from mistral_batch import (
     APIConnectionError,
     APITimeoutError,
-    AsyncMistral,
     MalformedResponseError,
-    Mistral,
     PermissionDeniedError,
     RetryPolicy,
     UnsafeResponseError,
@@ -33,6 +29,8 @@ from mistral_batch._encoding import ACCEPT_ENCODING
 from mistral_batch._operations import DOWNLOAD_SIGNED_URL, RETRIEVE_FILE, UPLOAD_FILE
 from mistral_batch._transport_base import USER_AGENT, TransportBase
 from mistral_batch.emulator import Emulator
+
+from .loopback import Origin, answering, on_both
 
 KEY = "sk-transport-base-0123456789"
 API = "https://api.example.test"
@@ -365,26 +363,6 @@ def test_an_upload_that_got_no_answer_is_named_by_its_path(
 # --- Over real sockets ----------------------------------------------------------------------
 
 
-def both(make: Callable[[type], Any], act: Callable[[Any], Any]) -> list[Any]:
-    """What `act(client)` returns or raises, with a Mistral and with an AsyncMistral."""
-    outcomes: list[Any] = []
-    with make(Mistral) as client:
-        try:
-            outcomes.append(act(client))
-        except Exception as exc:
-            outcomes.append(exc)
-
-    async def in_async() -> None:
-        async with make(AsyncMistral) as client:
-            try:
-                outcomes.append(await act(client))
-            except Exception as exc:
-                outcomes.append(exc)
-
-    asyncio.run(in_async())
-    return outcomes
-
-
 @pytest.mark.parametrize(
     ("fault", "kind", "reasons"),
     [
@@ -402,7 +380,7 @@ def test_a_request_that_reached_the_server_but_got_no_answer(
     emu: Emulator, fault: dict[str, Any], kind: type[APIConnectionError], reasons: list[str]
 ) -> None:
     emu.inject("retrieve_file", count=None, **fault)
-    outcomes = both(
+    outcomes = on_both(
         lambda cls: cls(emu.api_key, emu.url, timeout=0.3, retry=ONCE),
         lambda c: c.files.retrieve("file-1"),
     )
@@ -413,7 +391,7 @@ def test_a_request_that_reached_the_server_but_got_no_answer(
 
 def test_a_refused_connection_provably_sent_nothing() -> None:
     url = nobody_listening()
-    outcomes = both(lambda cls: cls(KEY, url, retry=ONCE), lambda c: c.files.retrieve("f"))
+    outcomes = on_both(lambda cls: cls(KEY, url, retry=ONCE), lambda c: c.files.retrieve("f"))
     assert [type(o) for o in outcomes] == [APIConnectionError] * 2, outcomes
     assert all(str(o).startswith("GET /v1/files/f failed: ConnectError: ") for o in outcomes)
     assert [o.request_sent for o in outcomes] == [False, False]
@@ -427,55 +405,20 @@ def nobody_listening() -> str:
     return f"http://127.0.0.1:{port}"
 
 
-class Origin:
-    """A loopback server that notes each request's headers and answers with `answer`."""
-
-    def __init__(self, answer: Callable[[str], tuple[int, dict[str, str], bytes]]) -> None:
-        self.received: list[tuple[str, str, dict[str, str]]] = []
-        origin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                headers = {k.lower(): v for k, v in self.headers.items()}
-                origin.received.append((self.command, self.path, headers))
-                status, extra, body = answer(self.path)
-                self.send_response(status)
-                for name, value in {**extra, "Content-Length": str(len(body))}.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"http://{self.netloc}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Origin:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
 def test_a_lookup_redirected_to_another_origin_reaches_it_without_the_key() -> None:
     body = json.dumps(FILE).encode()
-    with Origin(lambda path: (200, {"Content-Type": "application/json"}, body)) as storage:
+    with Origin(answering(body, "application/json")) as storage:
         moved = f"{storage.url}/mirror?sig=SIG-0123456"
         with Origin(lambda path: (302, {"Location": moved}, b"")) as api:
-            outcomes = both(
+            outcomes = on_both(
                 lambda cls: cls(KEY, api.url, retry=ONCE), lambda c: c.files.retrieve("file-1")
             )
     assert [o.id for o in outcomes] == ["file-1", "file-1"], outcomes
     assert [(m, p) for m, p, _ in api.received] == [("GET", "/v1/files/file-1")] * 2
     assert [(m, p) for m, p, _ in storage.received] == [("GET", "/mirror?sig=SIG-0123456")] * 2
-    for (_, _, asked), (_, _, followed) in zip(api.received, storage.received, strict=True):
+    for (_, _, sent), (_, _, sent_on) in zip(api.received, storage.received, strict=True):
+        asked = {name.lower(): value for name, value in sent.items()}
+        followed = {name.lower(): value for name, value in sent_on.items()}
         assert asked["host"] == api.netloc and asked["authorization"] == f"Bearer {KEY}"
         assert followed["host"] == storage.netloc and "authorization" not in followed
         assert followed["user-agent"] == USER_AGENT

@@ -13,10 +13,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
@@ -42,6 +40,8 @@ from mistral_batch._operations import (
     UPLOAD_FILE,
 )
 from mistral_batch._transport_base import USER_AGENT, TransportBase, _hidden
+
+from .loopback import Origin, answering
 
 KEY = "sk-transport-build-0123456789"
 API = "https://api.example.test"
@@ -479,42 +479,6 @@ def test_a_url_is_kept_out_of_the_log_only_while_it_is_secret(
 # --- Over real sockets ----------------------------------------------------------------------
 
 
-class Origin:
-    """A loopback server that notes each request's headers, names spelt as they arrived,
-    and answers every GET with `body`."""
-
-    def __init__(self, body: bytes, content_type: str) -> None:
-        self.received: list[tuple[str, str, dict[str, str]]] = []
-        origin = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                origin.received.append((self.command, self.path, dict(self.headers.items())))
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"http://{self.netloc}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Origin:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
-
-
 def both(make_sync: Callable[[], Mistral], make_async: Callable[[], AsyncMistral]) -> list[str]:
     """The ids a lookup of file-1 returns, with a Mistral and with an AsyncMistral."""
     ids: list[str] = []
@@ -530,7 +494,7 @@ def both(make_sync: Callable[[], Mistral], make_async: Callable[[], AsyncMistral
 
 
 def test_a_call_sends_these_headers_spelt_so() -> None:
-    with Origin(json.dumps(FILE).encode(), "application/json") as api:
+    with Origin(answering(json.dumps(FILE).encode(), "application/json")) as api:
         ids = both(
             lambda: Mistral(KEY, api.url, retry=ONCE),
             lambda: AsyncMistral(KEY, api.url, retry=ONCE),
@@ -550,7 +514,7 @@ def test_a_call_sends_these_headers_spelt_so() -> None:
 def test_a_signed_download_sends_no_key_though_the_users_client_holds_one() -> None:
     own = {"Authorization": f"Bearer {KEY}"}
     with (
-        Origin(b"payload", "application/octet-stream") as storage,
+        Origin(answering(b"payload", "application/octet-stream")) as storage,
         httpx.Client(headers=own) as users,
         Mistral(KEY, storage.url, retry=ONCE, http_client=users) as client,
     ):
