@@ -566,7 +566,7 @@ def _run_batch(
     everyone = sum(len(found) for found in statuses.values()) or 1
     if sample is not None:
         measured += f", a sample ({sample.fraction:.0%} of its mutants, seed {sample.seed})"
-    return {
+    entries = {
         module: _entry(
             work,
             env,
@@ -579,6 +579,11 @@ def _run_batch(
         )
         for module, found in statuses.items()
     }
+    if not any(statuses.values()):
+        # Not one mutant of the run has a result: mutmut failed, it did not find nothing.
+        for entry in entries.values():
+            entry["failed"] = True
+    return entries
 
 
 @dataclass(frozen=True)
@@ -678,7 +683,8 @@ def _entry(
         "seconds": seconds,
         "measured": measured,
         "deselected": deselected,
-        "failed": set(counts) <= {"not checked"},
+        # Nothing tried (a module with no mutants has no counts at all, and is not a failure).
+        "failed": bool(counts) and set(counts) <= {"not checked"},
     }
 
 
