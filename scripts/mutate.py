@@ -301,6 +301,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         [
             *_JOBS_TESTS,
             "tests/overlay/test_workload.py",
+            "tests/overlay/test_async_workload.py",
             "tests/overlay/test_cache.py",
             "tests/overlay/test_tables.py",
             "tests/overlay/test_storage.py",

@@ -14,6 +14,7 @@ there.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import secrets
 import time
 from collections.abc import Iterator
@@ -250,7 +251,8 @@ class AsyncWorkload:
             job=job,
         )
         outcome = self._on_progress(progress)  # unasync: async-only
-        if outcome is not None:  # unasync: async-only
+        # A plain function's value is ignored, as on the sync client.  # unasync: async-only
+        if inspect.isawaitable(outcome):  # unasync: async-only
             await outcome  # unasync: async-only
         # unasync: sync-only self._on_progress(progress)
 
