@@ -237,7 +237,16 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     ("mistral_batch/_usage.py", "pure", _TABLE_TESTS),
     ("mistral_batch/_tables_out.py", "resources", _TABLE_TESTS),
     ("mistral_batch/_storage.py", "resources", ["tests/overlay/test_storage.py"]),
-    ("mistral_batch/_ledger*.py", "resources", ["tests/overlay/test_ledger.py"]),
+    (
+        "mistral_batch/_ledger*.py",
+        "resources",
+        [
+            "tests/overlay/test_ledger.py",
+            "tests/overlay/test_workload.py",
+            "tests/overlay/test_async_workload.py",
+            "tests/overlay/test_cache.py",
+        ],
+    ),
     ("mistral_batch/_transport_base.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_answers.py", "transport", _TRANSPORT_TESTS),
     ("mistral_batch/_error_answers.py", "transport", _TRANSPORT_TESTS),
