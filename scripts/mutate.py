@@ -859,6 +859,15 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
     return "\n".join(out)
 
 
+def _report_data() -> tuple[dict[str, dict[str, object]], str]:
+    """The modules TESTING.md holds, and what its last run measured."""
+    found = _DATA.search(REPORT.read_text(encoding="utf-8")) if REPORT.exists() else None
+    if not found:
+        return {}, "nothing yet"
+    data = json.loads(found.group(1))
+    return data["modules"], data["measured"]
+
+
 def main() -> int:
     """Mutate the modules asked for (all by default) and write TESTING.md."""
     parser = argparse.ArgumentParser(prog="scripts/mutate", description=__doc__)
@@ -893,11 +902,8 @@ def main() -> int:
     args = parser.parse_args()
     previous: dict[str, dict[str, object]] = {}
     last = "nothing yet"
-    if REPORT.exists() and not args.fresh:
-        found = _DATA.search(REPORT.read_text(encoding="utf-8"))
-        if found:
-            data = json.loads(found.group(1))
-            previous, last = data["modules"], data["measured"]
+    if not args.fresh:
+        previous, last = _report_data()
     if args.render:
         REPORT.write_text(_render(previous, last), encoding="utf-8")
         return 0
@@ -923,6 +929,7 @@ def main() -> int:
     try:
         measured = _copy_tree(work, args.head)
         failed = []
+        done: dict[str, dict[str, object]] = {}
         batches = _batches(modules)
         for index, batch in enumerate(batches):
             if args.budget is not None and time.monotonic() - started > args.budget * 60:
@@ -936,12 +943,16 @@ def main() -> int:
                     print(f"{module}: mutmut failed:\n{log.read_text()[-3000:]}", file=sys.stderr)
                     failed.append(module)
                     continue
-                previous[module] = entry
+                done[module] = entry
                 score = _score(killed, total)
                 print(
                     f"{module}: {killed}/{total} killed ({score}) in {entry['seconds']} s",
                     flush=True,
                 )
+            # Read again before writing: another run may have written its own modules since.
+            if not args.fresh:
+                previous.update(_report_data()[0])
+            previous.update(done)
             REPORT.write_text(_render(previous, measured), encoding="utf-8")
         return 1 if failed else 0
     finally:
