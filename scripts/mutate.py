@@ -449,6 +449,9 @@ def _config(work: Path, modules: list[str], tests: list[str], deselect: list[str
         "    mutate_calls",
         *(f"    --deselect={node}" for node in deselect),
         "use_git_change_detection = false",
+        # The emulator's tests check its answers against the contract.
+        "also_copy =",
+        "    openapi.yaml",
         # A mutant that hangs is stopped after four times its tests' time, plus five seconds
         # (mutmut waits fifteen times): a hanging mutant counts as killed either way, and the
         # times were measured while tracing, slower than the runs they bound.
