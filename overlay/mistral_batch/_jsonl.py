@@ -44,7 +44,7 @@ pure_loads: Loads = json.loads
 #: The parser used by default: orjson's when installed, else the standard library's.
 loads: Loads = orjson.loads if orjson is not None else pure_loads
 
-#: The parser that refuses a blank line as json.loads does, besides it.
+#: The default parser, which refuses a blank line as json.loads does.
 _STRICT_LOADS: Loads = loads
 # The C scanner json.loads wraps; typeshed does not declare the attribute.
 _scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
