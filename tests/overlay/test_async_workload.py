@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,28 +18,14 @@ from mistral_batch._run_record import RunResults
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
-from .test_workload import LINE, MODEL, QUICK, chat, served
+from .test_workload import LINE, MODEL, QUICK, chat, emu, emulator, served
 
 T = TypeVar("T")
 
+# The emulator and its reset between tests, as test_workload has them.
+__all__ = ["emu", "emulator"]
+
 MODELS = ["mistral-small-latest", "mistral-large-latest"]
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[Emulator]:
-    with Emulator(api_keys=["key-aw"]) as emu:
-        yield emu
-
-
-@pytest.fixture
-def emu(emulator: Emulator) -> Iterator[Emulator]:
-    """The module's emulator, with its counters at zero and its settings put back after."""
-    emulator.reset_stats()
-    yield emulator
-    with emulator.settings.lock:
-        emulator.settings.fail_rate = 0.0
-        emulator.settings.max_pending_requests = 1_000_000
-    emulator.set_requests_per_second(None)
 
 
 def on_async(emu: Emulator, story: Callable[[AsyncMistral], Awaitable[T]]) -> T:
