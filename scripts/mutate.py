@@ -259,7 +259,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/errors.py",
         "transport",
-        ["tests/overlay/test_errors.py", "tests/overlay/test_faults.py"],
+        [
+            "tests/overlay/test_errors.py",
+            "tests/overlay/test_error_fields.py",
+            "tests/overlay/test_faults.py",
+        ],
     ),
     ("mistral_batch/_upload.py", "resources", _FILES_TESTS),
     (
