@@ -36,9 +36,10 @@ CANCEL_JOB = Operation("cancel_batch_job")
 DELETE_JOB = Operation("delete_batch_job")
 
 #: Called with the job each time wait() polls it.
-OnProgress = Callable[[BatchJob], None]
-#: Called with the job each time an async wait() polls it; may be a coroutine function.
-AsyncOnProgress = Callable[[BatchJob], Awaitable[None] | None]
+OnProgress = Callable[[BatchJob], object]
+#: Called with the job each time an async wait() polls it; what it returns is awaited if
+#: that is awaitable (a coroutine function's), ignored otherwise.
+AsyncOnProgress = Callable[[BatchJob], Awaitable[object] | object]
 
 
 def file_id(value: str) -> str:

@@ -88,9 +88,10 @@ class RunProgress:
         return self.elapsed * left / self.completed_requests
 
 
-#: What a run calls with its progress, and what an asyncio run may also await.
-OnRunProgress = Callable[[RunProgress], None]
-AsyncOnRunProgress = Callable[[RunProgress], Awaitable[None] | None]
+#: What a run calls with its progress; what it returns is ignored.
+OnRunProgress = Callable[[RunProgress], object]
+#: The same for an asyncio run, which awaits what it returns if that is awaitable.
+AsyncOnRunProgress = Callable[[RunProgress], Awaitable[object] | object]
 
 
 def _positive(name: str, value: int, top: int | None = None) -> int:

@@ -82,6 +82,21 @@ def test_jobs_through_their_life(emu: Emulator) -> None:
     run(scenario())
 
 
+def test_wait_calls_a_plain_function_and_ignores_what_it_returns(emu: Emulator) -> None:
+    # A progress bar's update() returns a value: awaiting it failed with a TypeError.
+    async def scenario() -> None:
+        async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:
+            uploaded = await c.files.upload(jsonl([chat(i) for i in range(3)]))
+            job = await c.batch.jobs.create(input_files=[uploaded.id], model=MODEL)
+            seen: list[str] = []
+            done = await c.batch.jobs.wait(
+                job, timeout=30, on_progress=lambda j: seen.append(j.status) or True
+            )
+            assert done.status == "SUCCESS" and seen[-1] == "SUCCESS"
+
+    run(scenario())
+
+
 def test_run_and_wait_timeout(emu: Emulator) -> None:
     async def scenario() -> None:
         async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, retry=FAST_RETRY) as c:

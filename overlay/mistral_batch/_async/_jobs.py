@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import inspect  # unasync: async-only
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -206,7 +207,8 @@ class AsyncJobs:
                 plan.on_answer(time.monotonic())
                 if on_progress is not None:
                     outcome = on_progress(last)  # unasync: async-only
-                    if outcome is not None:  # unasync: async-only
+                    # A plain function's value is ignored.  # unasync: async-only
+                    if inspect.isawaitable(outcome):  # unasync: async-only
                         await outcome  # unasync: async-only
                     # unasync: sync-only on_progress(last)
                 action = plan.on_status(last.status)
