@@ -197,8 +197,11 @@ class TransportBase:
         self, op: Operation, request: httpx.Request, exc: httpx.RequestError
     ) -> APIConnectionError:
         """The typed error for a request that got no response."""
-        kind = APITimeoutError if isinstance(exc, httpx.TimeoutException) else APIConnectionError
-        reason = type(exc).__name__ if not str(exc) else f"{type(exc).__name__}: {exc}"
+        timed_out = isinstance(exc, httpx.TimeoutException)
+        kind = APITimeoutError if timed_out else APIConnectionError
+        # asyncio's timeouts come without a message, the socket's say "timed out".
+        detail = str(exc) or ("timed out" if timed_out else "")
+        reason = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
         secrets = [self.config.api_key, str(request.url)]
         if op.secret_url:
             secrets += url_secrets(request.url)

@@ -62,6 +62,18 @@ def test_a_slow_answer_fails_at_the_operation_deadline(
 
 
 @pytest.mark.parametrize("side", SIDES)
+def test_a_read_cut_by_the_deadline_says_why_in_the_same_words_on_both_clients(
+    emu: Emulator, side: str, file_id: str
+) -> None:
+    emu.inject("retrieve_file", delay=1.5)
+    outcome = call(side, emu, lambda c: c.files.retrieve(file_id), deadline=0.4, retry=RETRY)
+    assert isinstance(outcome, APITimeoutError), outcome
+    # The socket's timeout or the deadline's own check, whichever comes first by the clock.
+    said = str(outcome).rpartition(" failed: ")[2]
+    assert said in ("ReadTimeout: timed out", "ReadTimeout: the deadline has passed"), said
+
+
+@pytest.mark.parametrize("side", SIDES)
 def test_retries_stop_at_the_operation_deadline(emu: Emulator, side: str, file_id: str) -> None:
     # Each attempt answers a 503 after 0.3 s: four attempts, as the policy allows, would
     # take 1.2 s; the deadline lets two or three begin (the third, cut short, times out).
