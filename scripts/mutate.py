@@ -74,9 +74,13 @@ _FILES_TESTS = [
     "tests/overlay/test_async_client.py",
     "tests/reliability/test_downloads.py",
     "tests/reliability/test_closed_responses.py",
+    "tests/overlay/test_files_exact.py",
+    "tests/overlay/test_upload_exact.py",
 ]
 _JOBS_TESTS = [
     "tests/overlay/test_jobs.py",
+    "tests/overlay/test_jobs_exact.py",
+    "tests/overlay/test_job_listing_exact.py",
     "tests/overlay/test_async_client.py",
     "tests/overlay/test_batch_surface.py",
     "tests/overlay/test_batch_out.py",
@@ -236,7 +240,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     ("mistral_batch/_answer_columns.py", "pure", _TABLE_TESTS),
     ("mistral_batch/_usage.py", "pure", _TABLE_TESTS),
     ("mistral_batch/_tables_out.py", "resources", _TABLE_TESTS),
-    ("mistral_batch/_storage.py", "resources", ["tests/overlay/test_storage.py"]),
+    (
+        "mistral_batch/_storage.py",
+        "resources",
+        ["tests/overlay/test_storage.py", "tests/overlay/test_storage_exact.py"],
+    ),
     (
         "mistral_batch/_ledger*.py",
         "resources",
@@ -284,17 +292,29 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/results.py",
         "resources",
-        ["tests/overlay/test_results.py", "tests/overlay/test_seeds.py"],
+        [
+            "tests/overlay/test_results.py",
+            "tests/overlay/test_results_exact.py",
+            "tests/overlay/test_seeds.py",
+        ],
     ),
     (
         "mistral_batch/_config.py",
         "resources",
-        ["tests/overlay/test_security.py", "tests/overlay/test_transport_rules.py"],
+        [
+            "tests/overlay/test_security.py",
+            "tests/overlay/test_transport_rules.py",
+            "tests/overlay/test_config_exact.py",
+        ],
     ),
     (
         "mistral_batch/models.py",
         "resources",
-        ["tests/overlay/test_fidelity.py", "tests/overlay/test_sparse_answers.py"],
+        [
+            "tests/overlay/test_fidelity.py",
+            "tests/overlay/test_sparse_answers.py",
+            "tests/overlay/test_models_exact.py",
+        ],
     ),
     # The async source and the sync code made from it: each against the same tests, so
     # that the report can hold the async paths to their sync twins.
