@@ -32,7 +32,11 @@ EQUIVALENT = ROOT / "scripts" / "mutate.equivalent"
 PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 
 #: The tests of tables in and out: the pure parts directly, the rest through the emulator.
-_TABLE_TESTS = ["tests/overlay/test_table_shapes.py", "tests/overlay/test_tables.py"]
+_TABLE_TESTS = [
+    "tests/overlay/test_table_shapes.py",
+    "tests/overlay/test_tables.py",
+    "tests/overlay/test_tables_out_exact.py",
+]
 _TRANSPORT_TESTS = [
     "tests/overlay/test_answer_reading.py",
     "tests/overlay/test_error_words.py",
@@ -60,9 +64,15 @@ _CLIENT_TRANSPORT_TESTS = [
     "tests/reliability/test_create_once.py",
     "tests/overlay/test_download_budget.py",
 ]
-#: Deadlines take seconds to test (each waits one out): only for the modules that keep them.
+#: Deadlines take seconds to test (each waits one out): only for the modules that keep them,
+#: and only the tests of deadlines (every request enters one: the whole transport's tests
+#: would run for each mutant).
 _DEADLINE_TESTS = [
-    *_TRANSPORT_TESTS,
+    "tests/overlay/test_deadline_twins.py",
+    "tests/overlay/test_answer_reading.py",
+    "tests/overlay/test_transport_build.py",
+    "tests/overlay/test_files_exact.py",
+    "tests/overlay/test_wait_plan.py",
     "tests/overlay/test_wait_outages.py",
     "tests/reliability/test_deadlines.py",
 ]
@@ -250,6 +260,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "resources",
         [
             "tests/overlay/test_ledger.py",
+            "tests/overlay/test_ledger_exact.py",
             "tests/overlay/test_workload.py",
             "tests/overlay/test_async_workload.py",
             "tests/overlay/test_cache.py",
@@ -262,7 +273,13 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_limiter.py",
         "transport",
-        [*_TRANSPORT_TESTS, "tests/overlay/test_fan_out.py"],
+        # Every request passes the gate: the tests of the gate, not the whole transport's.
+        [
+            "tests/overlay/test_fan_out.py",
+            "tests/overlay/test_deadline_twins.py",
+            "tests/overlay/test_config_exact.py",
+            "tests/reliability/test_closed_responses.py",
+        ],
     ),
     (
         "mistral_batch/errors.py",
