@@ -59,11 +59,17 @@ class Ledger:
         # One run uses it at a time; its record may be let go from another thread.
         db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         try:
+            # Looked at before anything is written: a database of someone else's (another
+            # version, or tables of its own under version 0) is left byte for byte.
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version == 0 and db.execute("SELECT 1 FROM sqlite_master").fetchone():
+                raise StateError(f"{path}: not a state file (a database of other tables)")
+            if version not in (0, SCHEMA_VERSION):
+                raise StateError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
             # WAL with NORMAL sync survives a killed process; only a power cut can lose
             # the last steps, which are then found again by their tokens.
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
             wanted = json.dumps(dict(run), sort_keys=True)
             if version == 0:
                 with transaction(db):
@@ -72,8 +78,6 @@ class Ledger:
                         db.execute(statement)
                     db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                     db.execute("INSERT INTO facts VALUES ('run', ?)", (wanted,))
-            elif version != SCHEMA_VERSION:
-                raise StateError(f"{path}: a state of version {version}, not {SCHEMA_VERSION}")
             else:
                 found = json.loads(fact(db, "run") or "{}")
                 changed = differences(found, dict(run))

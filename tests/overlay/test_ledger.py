@@ -137,6 +137,35 @@ def test_a_file_that_is_no_ledger_is_refused(tmp_path: Path) -> None:
         Ledger.open(state, RUN)
 
 
+def someone_elses_database(path: Path, version: int) -> bytes:
+    """A SQLite file of the user's own, in the default journal mode; its bytes."""
+    db = sqlite3.connect(path)
+    with db:
+        db.execute("CREATE TABLE customers (name TEXT)")
+        db.execute("INSERT INTO customers VALUES ('Ada')")
+        db.execute(f"PRAGMA user_version={version}")
+    db.close()
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("version", "said"),
+    [(0, "not a state file (a database of other tables)"), (7, "a state of version 7, not 1")],
+)
+def test_someone_elses_database_is_refused_and_left_byte_for_byte(
+    tmp_path: Path, version: int, said: str
+) -> None:
+    # A database of version 0 is not new when it has tables: none may be added to it,
+    # and neither may its journal mode be changed (WAL is written in the file's header).
+    state = tmp_path / "mine.db"
+    before = someone_elses_database(state, version)
+    with pytest.raises(StateError) as caught:
+        Ledger.open(state, RUN)
+    assert str(caught.value) == f"{state}: {said}"
+    assert state.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.db"]
+
+
 def test_a_create_keeps_the_token_recorded_first(ledger: Ledger, tmp_path: Path) -> None:
     ledger.plan(write(tmp_path / "in.jsonl", line("a"), line("b")), max_bytes=99, max_requests=1)
     first = ledger.begin_job(1, "b", "t1")
