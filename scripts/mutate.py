@@ -350,6 +350,9 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         "resources",
         [
             *_JOBS_TESTS,
+            "tests/overlay/test_run_outputs_twins.py",
+            "tests/overlay/test_run_arguments_twins.py",
+            "tests/overlay/test_batch_create_twins.py",
             "tests/overlay/test_workload.py",
             "tests/overlay/test_async_workload.py",
             "tests/overlay/test_cache.py",
