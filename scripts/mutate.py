@@ -68,6 +68,7 @@ _CLIENT_TRANSPORT_TESTS = [
 #: and only the tests of deadlines (every request enters one: the whole transport's tests
 #: would run for each mutant).
 _DEADLINE_TESTS = [
+    "tests/overlay/test_network_bounds.py",
     "tests/overlay/test_deadline_twins.py",
     "tests/overlay/test_answer_reading.py",
     "tests/overlay/test_transport_build.py",
