@@ -69,6 +69,7 @@ _CLIENT_TRANSPORT_TESTS = [
 #: would run for each mutant).
 _DEADLINE_TESTS = [
     "tests/overlay/test_network_bounds.py",
+    "tests/overlay/test_transport_rules.py",
     "tests/overlay/test_deadline_twins.py",
     "tests/overlay/test_answer_reading.py",
     "tests/overlay/test_transport_build.py",
@@ -373,7 +374,11 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_[as]*/_results.py",
         "resources",
-        ["tests/overlay/test_results.py", "tests/reliability/test_short_files.py"],
+        [
+            "tests/overlay/test_results.py",
+            "tests/overlay/test_jobs_exact.py",
+            "tests/reliability/test_short_files.py",
+        ],
     ),
     (
         "mistral_batch/_[as]*/*",

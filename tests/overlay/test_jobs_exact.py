@@ -279,6 +279,28 @@ def test_wait_times_out_with_the_last_status_seen(side: str, emu: Emulator, slow
 
 
 @SIDES
+def test_wait_polls_at_the_pace_of_the_backoff_given(
+    side: str, emu: Emulator, slow: BatchJob
+) -> None:
+    # A wait polls at once and a last time at its deadline: a backoff longer than the
+    # wait gives those two polls only, and one of 10 ms gives more (the default, 1 s, two).
+    def polls(backoff: Backoff) -> int:
+        seen: list[BatchJob] = []
+        with pytest.raises(WaitTimeoutError):
+            on(
+                side,
+                emu,
+                lambda c: c.batch.jobs.wait(
+                    slow, timeout=0.3, backoff=backoff, on_progress=seen.append
+                ),
+            )
+        return len(seen)
+
+    assert polls(Backoff(initial=60.0, max_delay=60.0)) == 2
+    assert polls(FAST) > 2
+
+
+@SIDES
 def test_a_wait_through_an_outage_times_out_with_the_job_it_was_given(
     side: str, emu: Emulator, slow: BatchJob
 ) -> None:
