@@ -37,18 +37,22 @@ class LineScanner:
         self.all_chat_samples = True
         self._rest = bytearray()
         self._checking = True
+        #: Once a line is too long to hold: whether the line under way has a non-blank byte.
+        self._filled = False
 
     def feed(self, data: bytes) -> None:
         """Take the next bytes of the file."""
         if not self._checking:
-            self.lines += data.count(b"\n")
+            self._count(data)
             return
         newline = data.find(b"\n")
         if newline < 0:
             self._rest += data
             if len(self._rest) > _MAX_CHECKED_LINE:
+                # Counted but not checked from here on: nothing is held any more.
                 self._checking = False
                 self.all_batch_requests = self.all_chat_samples = False
+                self._filled = bool(self._rest.strip())
                 self._rest = bytearray()
             return
         self._rest += data[:newline]
@@ -63,6 +67,18 @@ class LineScanner:
         if self._rest:
             self._line(bytes(self._rest))
             self._rest = bytearray()
+        if self._filled:
+            self.lines += 1
+            self._filled = False
+
+    def _count(self, data: bytes) -> None:
+        """Count the non-blank lines `data` ends, going on from the line under way."""
+        *ended, rest = data.split(b"\n")
+        for line in ended:
+            if self._filled or line.strip():
+                self.lines += 1
+            self._filled = False
+        self._filled = self._filled or bool(rest.strip())
 
     def _line(self, line: bytes) -> None:
         if not line.strip():
