@@ -1,16 +1,33 @@
 """Fixtures for the client's tests: one emulator per module, over real sockets."""
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
-from mistral_batch import Mistral, RetryPolicy
+from mistral_batch import AsyncMistral, Mistral, RetryPolicy
 from mistral_batch.emulator import Emulator
 
 #: Retries without waiting, so that fault tests run fast.
 FAST_RETRY = RetryPolicy(
     max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0, listing_lag=0.5
 )
+
+
+def on(side: str, emu: Emulator, act: Callable[[Any], Any]) -> Any:
+    """What `act(client)` gives on a client of `emu`: the sync one (side "sync"), or the
+    asyncio one, awaited."""
+    options: dict[str, Any] = {"api_key": emu.api_key, "server_url": emu.url, "retry": FAST_RETRY}
+    if side == "sync":
+        with Mistral(**options) as client:
+            return act(client)
+
+    async def scenario() -> Any:
+        async with AsyncMistral(**options) as client:
+            return await act(client)
+
+    return asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")

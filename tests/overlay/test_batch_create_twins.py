@@ -4,18 +4,17 @@ the answer shows and the one the server holds the job to."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from mistral_batch import AsyncMistral, BatchJobOut, Mistral
+from mistral_batch import BatchJobOut, Mistral
 from mistral_batch.emulator import Emulator
 
-from .conftest import FAST_RETRY
+from .conftest import FAST_RETRY, on
 
 MODEL = "mistral-small-latest"
 SIDES = pytest.mark.parametrize("side", ["sync", "async"])
@@ -32,20 +31,6 @@ DATA = b"".join(json.dumps(chat(i)).encode() + b"\n" for i in range(2))
 def emu() -> Iterator[Emulator]:
     with Emulator(api_keys=["key-create"]) as emulator:
         yield emulator
-
-
-def on(side: str, emu: Emulator, act: Callable[[Any], Any]) -> Any:
-    """What `act(client)` gives on the sync client, or awaited on the asyncio one."""
-    options: dict[str, Any] = {"api_key": emu.api_key, "server_url": emu.url, "retry": FAST_RETRY}
-    if side == "sync":
-        with Mistral(**options) as client:
-            return act(client)
-
-    async def scenario() -> Any:
-        async with AsyncMistral(**options) as client:
-            return await act(client)
-
-    return asyncio.run(scenario())
 
 
 @pytest.fixture(scope="module")

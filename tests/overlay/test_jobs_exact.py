@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import attrs
@@ -30,7 +30,7 @@ from mistral_batch import (
 from mistral_batch.emulator import Emulator
 from mistral_batch.models import Deleted
 
-from .conftest import FAST_RETRY
+from .conftest import FAST_RETRY, on
 
 MODEL = "mistral-small-latest"
 FAST = Backoff(initial=0.01, factor=1.0, max_delay=0.01)
@@ -43,20 +43,6 @@ def chat(i: int) -> dict[str, Any]:
 
 #: A request the emulator answers with a 400: a chat without messages.
 BAD = {"custom_id": "bad", "body": {"max_tokens": 3}}
-
-
-def on(side: str, emu: Emulator, act: Callable[[Any], Any]) -> Any:
-    """What `act(client)` gives on the sync client, or awaited on the asyncio one."""
-    options: dict[str, Any] = {"api_key": emu.api_key, "server_url": emu.url, "retry": FAST_RETRY}
-    if side == "sync":
-        with Mistral(**options) as client:
-            return act(client)
-
-    async def scenario() -> Any:
-        async with AsyncMistral(**options) as client:
-            return await act(client)
-
-    return asyncio.run(scenario())
 
 
 def read(side: str, emu: Emulator, which: str, job: BatchJob | str, **options: Any) -> list[Any]:
