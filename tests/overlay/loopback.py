@@ -8,7 +8,7 @@ import asyncio
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from mistral_batch import AsyncMistral, Mistral
 
@@ -21,7 +21,27 @@ def answering(body: bytes, content_type: str) -> Answer:
     return lambda path: (200, {"Content-Type": content_type}, body)
 
 
-class Origin:
+class Serving:
+    """A loopback HTTP server answering with `handler` in threads, while in a with block."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://{self.netloc}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+
+class Origin(Serving):
     """A loopback server noting each GET as (method, path, headers) and answering it."""
 
     def __init__(self, answer: Answer) -> None:
@@ -41,20 +61,7 @@ class Origin:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.netloc = f"127.0.0.1:{self.server.server_address[1]}"
-        self.url = f"http://{self.netloc}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Origin:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler)
 
 
 def on_both(make: Callable[[type], Any], act: Callable[[Any], Any]) -> list[Any]:

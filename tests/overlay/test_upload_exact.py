@@ -8,9 +8,8 @@ import asyncio
 import io
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -22,7 +21,7 @@ from mistral_batch._upload import CHUNK, Multipart, UploadSource, _quote, upload
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
-from .loopback import on_both
+from .loopback import Serving, on_both
 
 LINES = b'{"custom_id": "0", "body": {"messages": [{"role": "user", "content": "hi"}]}}\n'
 OCTETS = "application/octet-stream"
@@ -418,7 +417,7 @@ class Received:
         self.method, self.path, self.headers, self.body = method, path, headers, body
 
 
-class Peer:
+class Peer(Serving):
     """A loopback server that reads each request whole (chunked or not) and answers 200
     with FILE_OBJECT, or with `status` for the first `failures` requests."""
 
@@ -457,19 +456,7 @@ class Peer:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Peer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join()
+        super().__init__(Handler)
 
 
 def expected_body(
