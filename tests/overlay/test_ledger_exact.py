@@ -20,20 +20,7 @@ from mistral_batch._ledger_sql import differences
 from mistral_batch._split import Part
 from mistral_batch.errors import InputError, StateError
 
-RUN = {"endpoint": "/v1/chat/completions", "models": ["a", "b"]}
-
-
-def line(custom_id: str, **body: object) -> bytes:
-    return json.dumps({"custom_id": custom_id, "body": body or {"x": 1}}).encode() + b"\n"
-
-
-#: The size of each line rN below.
-SIZE = len(line("r0"))
-
-
-def write(path: Path, *lines: bytes) -> Path:
-    path.write_bytes(b"".join(lines))
-    return path
+from .test_ledger import RUN, SIZE, line, write
 
 
 def answer(custom_id: str | None, ok: bool, transient: bool = False, offset: int = 0) -> Answer:

@@ -4,7 +4,6 @@ attempt that may have acted (no answer, or a 5xx), on both clients."""
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import uuid
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from mistral_batch import (
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
+from .streams import OneWay
 
 
 def delete_on(side: str, emu: Emulator) -> Callable[[str], Deleted]:
@@ -79,24 +79,6 @@ def test_a_404_after_a_refusal_that_did_nothing_is_not_found(
     emu.inject("delete_batch_job", status=status)
     with pytest.raises(NotFoundError):
         delete_on(side, emu)(str(uuid.uuid4()))
-
-
-class OneWay(io.RawIOBase):
-    """A stream that can be read once, start to end, and never rewound (a pipe, a socket)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
 
 
 @pytest.mark.parametrize("side", SIDES)

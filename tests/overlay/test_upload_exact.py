@@ -22,30 +22,13 @@ from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
 from .loopback import Serving, on_both
+from .streams import OneWay
 
 LINES = b'{"custom_id": "0", "body": {"messages": [{"role": "user", "content": "hi"}]}}\n'
 OCTETS = "application/octet-stream"
 
 
 # --- Streams a caller may hand over -----------------------------------------------------------
-
-
-class OneWay(io.RawIOBase):
-    """A stream that cannot seek (a pipe): read once, start to end."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return False
-
-    def readinto(self, buffer: Any) -> int:
-        chunk = self._data.read(len(buffer))
-        buffer[: len(chunk)] = chunk
-        return len(chunk)
 
 
 class Detached(io.BytesIO):
