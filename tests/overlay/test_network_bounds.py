@@ -211,6 +211,40 @@ def test_the_socket_options_reach_the_socket(side: str, address: Address) -> Non
     assert asked == on(side, address, receive_buffer, socket_options=[SMALL_BUFFER])[0]
 
 
+@pytest.mark.timeout(20)  # a handshake that lost its timeout waits for ever
+@pytest.mark.parametrize("side", SIDES)
+def test_tls_with_a_silent_server_ends_at_its_own_timeout(side: str, address: Address) -> None:
+    context = ssl.create_default_context()
+    outcome, _ = on(side, address, lambda s: s.start_tls(context, "localhost", timeout=0.2))
+    assert type(outcome) is httpcore.ConnectTimeout, outcome
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_tls_starts_with_the_context_given(side: str, address: Address) -> None:
+    # A context that allows no protocol fails at once, where any other would wait for
+    # the silent server (and time out).
+    context = ssl.create_default_context()
+    context.minimum_version = ssl.TLSVersion.TLSv1_3
+    context.maximum_version = ssl.TLSVersion.TLSv1_2
+    outcome, _ = on(side, address, lambda s: s.start_tls(context, "localhost", timeout=5))
+    assert type(outcome) is httpcore.ConnectError, outcome
+    assert "NO_PROTOCOLS_AVAILABLE" in str(outcome) or "no protocols" in str(outcome), outcome
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_a_connect_goes_to_the_host_asked_from_the_address_asked(side: str) -> None:
+    # Both on loopback, neither the default one: a host or local address dropped on the
+    # way would connect from or to 127.0.0.1.
+    def source(stream: Any) -> str:
+        sock: socket.socket = stream.get_extra_info("socket")
+        return str(sock.getsockname()[0])
+
+    with socket.create_server(("127.0.0.2", 0)) as server:
+        there = ("127.0.0.2", server.getsockname()[1])
+        outcome, _ = on(side, there, source, local_address="127.0.0.3")
+    assert outcome == "127.0.0.3"
+
+
 def test_a_sleep_sleeps_as_the_backend_underneath_does() -> None:
     started = time.monotonic()
     BoundBackend(httpcore.SyncBackend()).sleep(0.05)
