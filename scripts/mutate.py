@@ -93,6 +93,7 @@ _JOBS_TESTS = [
     "tests/overlay/test_jobs.py",
     "tests/overlay/test_jobs_exact.py",
     "tests/overlay/test_job_listing_exact.py",
+    "tests/overlay/test_lost_answers.py",
     "tests/overlay/test_async_client.py",
     "tests/overlay/test_batch_surface.py",
     "tests/overlay/test_batch_out.py",

@@ -4,14 +4,21 @@ create from making two jobs. Pure: shared by the sync and async clients."""
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from ._retry import RetryPolicy
+from ._retry import RetryPolicy, parse_retry_after
 from ._validation import parse_completion_window, validate_job_create
-from .errors import APITimeoutError, MistralBatchError, ServerError, UnsafeResponseError
+from .errors import (
+    APIError,
+    APITimeoutError,
+    MistralBatchError,
+    ServerError,
+    UnsafeResponseError,
+)
 
 #: The metadata key that marks a job with the token of the create call that made it,
 #: so that a create whose answer was lost can be found instead of sent twice.
@@ -82,8 +89,18 @@ class CreatePlan:
             )
             return CreateStep(token=self.token, lookups=lookups, resend_after=None)
         more = self.attempt < self.policy.max_attempts
-        delay = self.policy.delay(self.attempt) if more else None
+        after = asked_wait(exc)
+        delay = self.policy.delay(self.attempt, retry_after=after) if more else None
         return CreateStep(token=self.token, lookups=lookups, resend_after=delay)
+
+
+def asked_wait(exc: MistralBatchError, now: float | None = None) -> float | None:
+    """The seconds an error answer's Retry-After asks to wait before sending again (None:
+    it asks nothing). `now` is the Unix time an HTTP date is counted from."""
+    if not isinstance(exc, APIError):
+        return None
+    value = next((v for k, v in exc.headers.items() if k.lower() == "retry-after"), None)
+    return parse_retry_after(value, time.time() if now is None else now)
 
 
 @attrs.frozen

@@ -3,7 +3,7 @@
 import pytest
 
 from mistral_batch import APIConnectionError, APITimeoutError, RetryPolicy, ServerError
-from mistral_batch._create import CREATE_TOKEN_KEY, CreatePlan, lookup_waits
+from mistral_batch._create import CREATE_TOKEN_KEY, CreatePlan, asked_wait, lookup_waits
 
 GRACE = 2.0
 POLICY = RetryPolicy(max_attempts=3, initial_delay=0.0, max_delay=0.0, listing_lag=GRACE)
@@ -37,6 +37,37 @@ def test_a_server_error_looks_over_the_grace_period_then_resends(status: int) ->
     assert second.lookups == lookup_waits(GRACE) and second.resend_after == 0.0
     last = plan.after_failure(server_error(status))
     assert sum(last.lookups) == pytest.approx(GRACE) and last.resend_after is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "asked"),
+    [
+        ({"retry-after": "7"}, 7.0),
+        ({"Retry-After": "2.5"}, 2.5),
+        ({"retry-after": "Thu, 01 Jan 1970 00:00:30 GMT"}, 20.0),
+        ({"retry-after": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_the_wait_an_error_answer_asks(headers: dict[str, str], asked: float | None) -> None:
+    error = ServerError("busy", status_code=503, headers=headers)
+    assert asked_wait(error, now=10.0) == asked
+    assert asked_wait(APIConnectionError("reset"), now=10.0) is None
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "resend_after"),
+    [("7", 7.0), ("60", 60.0), ("61", None), ("soon", 0.0), (None, 0.0)],
+)
+def test_a_server_error_resends_after_the_wait_its_retry_after_asks(
+    retry_after: str | None, resend_after: float | None
+) -> None:
+    # As every other call does: exactly the wait asked, up to max_retry_after (60 s),
+    # past which the error is raised; unreadable or absent, the policy's own delay.
+    headers = {} if retry_after is None else {"retry-after": retry_after}
+    error = ServerError("busy", status_code=503, headers=headers)
+    step = CreatePlan(token="t", policy=POLICY).after_failure(error)
+    assert step.resend_after == resend_after
 
 
 @pytest.mark.parametrize(

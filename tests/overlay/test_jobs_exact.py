@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -109,6 +110,20 @@ def test_create_sends_every_argument(side: str, client: Mistral, emu: Emulator) 
     )
     assert job.metadata == {"team": "nlp"}  # no token without dedupe
     assert (job.status, job.total_requests, job.object) == ("QUEUED", 2, "batch")
+
+
+@SIDES
+def test_a_create_retried_after_a_503_is_logged_with_its_wait(
+    side: str, emu: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    emu.inject("create_batch_job", status=503, retry_after=1)
+    caplog.set_level(logging.INFO, logger="mistral_batch")
+    job = on(side, emu, lambda c: c.batch.jobs.create(requests=[chat(0)], model=MODEL))
+    assert isinstance(job, BatchJob)
+    retries = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO]
+    assert len(retries) == 1
+    assert retries[0].startswith("create_batch_job attempt 1 failed (503 Service Unavailable")
+    assert retries[0].endswith("; retrying in 1.00s")
 
 
 @SIDES
