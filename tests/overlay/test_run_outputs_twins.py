@@ -21,16 +21,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from mistral_batch import AsyncMistral, Backoff, InputError, Mistral, RunProgress
+from mistral_batch import AsyncMistral, InputError, Mistral, RunProgress
 from mistral_batch._async._batch import AsyncBatchRun
 from mistral_batch._sync._batch import BatchRun
 from mistral_batch._usage import Usage
 from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
+from .test_tables import ANSWER_COLUMNS, QUICK
 
 A, B = "model-a", "model-b"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
 UNANSWERED = {"message": "no job answered this request (sent once)", "code": "unanswered"}
 REFUSED = (
     "Invalid request for /v1/chat/completions: 'messages' must be a non-empty list of messages"
@@ -44,16 +44,6 @@ def chat(i: int) -> dict[str, Any]:
 #: The run's requests, in input order: "bad" is refused by the server (a 422).
 REQUESTS = [chat(0), chat(1), {"custom_id": "bad", "body": {"messages": 3}}, chat(3), chat(4)]
 IN_ORDER = ["r0", "r1", "bad", "r3", "r4"]
-ANSWER_COLUMNS = [
-    "custom_id",
-    "model",
-    "content",
-    "finish_reason",
-    "prompt_tokens",
-    "completion_tokens",
-    "status_code",
-    "error",
-]
 
 
 def start(

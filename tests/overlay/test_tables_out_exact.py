@@ -11,27 +11,15 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from mistral_batch import Backoff, Mistral, RetryPolicy
+from mistral_batch import Mistral
 from mistral_batch._tables_out import _schema_type
 from mistral_batch.emulator import Emulator
 from mistral_batch.errors import MissingDependencyError
 
+from .conftest import FAST_RETRY
+from .test_tables import ANSWER_COLUMNS, QUICK
+
 MODEL = "mistral-small-latest"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
-#: Retries without waiting (as the suite's conftest has it).
-FAST_RETRY = RetryPolicy(
-    max_attempts=4, initial_delay=0.0, max_delay=0.0, max_retry_after=5.0, listing_lag=0.5
-)
-ANSWER_COLUMNS = [
-    "custom_id",
-    "model",
-    "content",
-    "finish_reason",
-    "prompt_tokens",
-    "completion_tokens",
-    "status_code",
-    "error",
-]
 DEFS = {
     "Name": {"type": "string"},
     "Alias": {"$ref": "#/$defs/Count"},
