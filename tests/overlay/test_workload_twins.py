@@ -32,6 +32,7 @@ from mistral_batch import (
 )
 from mistral_batch._async._batch import AsyncBatchRun
 from mistral_batch._backoff import Jitter
+from mistral_batch._cache import AnswerCache
 from mistral_batch._ledger import Ledger
 from mistral_batch._sync._batch import BatchRun
 from mistral_batch.emulator import Emulator
@@ -55,7 +56,7 @@ ONCE = RetryPolicy(max_attempts=1, initial_delay=0.0, max_delay=0.0)
 GIVE_UP = f"the run is not over after {WAIT:g} s; run it again to go on"
 
 #: The stories, each in a workspace of its own on each side (files and jobs apart).
-STORIES = ("moves", "found", "cached", "hours")
+STORIES = ("moves", "found", "cached", "hours", "decoys", "folder")
 
 
 def key(story: str, side: str) -> str:
@@ -438,3 +439,96 @@ def test_a_caches_answers_recorded_for_the_first_model_only_are_taken_for_the_ne
     finally:
         run.close()
     assert served(emu, "create_batch_job") == 2 + 2
+
+
+@SIDES
+def test_an_upload_whose_answer_was_lost_is_told_from_files_that_only_look_like_it(
+    side: str, emu: Emulator, tmp_path: Path
+) -> None:
+    # As above, with an input of some 1.2 MB, read back in many chunks. After the lost
+    # upload come, newer, two files that hold the part's very bytes: one under the
+    # part's name but for OCR, one for batch under a name that holds the part's name.
+    # Neither is the part's file: the run takes the one the lost upload left.
+    state = tmp_path / "run.state"
+    long = "x" * 120_000
+    requests = [
+        {**chat(i), "body": {"messages": [{"role": "user", "content": long}]}} for i in range(10)
+    ]
+    options: dict[str, Any] = {"model": A, "state": state, "poll": QUICK}
+    emu.inject("upload_file", truncate=True)
+    with pytest.raises(MalformedResponseError, match="POST /v1/files: malformed response"):
+        run_on(side, emu, "decoys", requests, retry=ONCE, **options)
+    content = (tmp_path / "run.state.d" / "input.jsonl").read_bytes()
+    assert len(content) > 1_200_000
+    settings: dict[str, Any] = {"api_key": key("decoys", side), "server_url": emu.url}
+    with Mistral(**settings, retry=FAST_RETRY) as client:
+        [lost] = [f.id for f in client.files.list(search="input.jsonl")]
+        ocr = client.files.upload(content, "ocr", file_name="input.jsonl")
+        named = client.files.upload(content, file_name="old-input.jsonl")
+        assert (ocr.bytes, named.bytes) == (len(content), len(content))
+    emu.reset_stats()
+
+    run = run_on(side, emu, "decoys", requests, **options)
+    try:
+        assert (served(emu, "upload_file"), served(emu, "create_batch_job")) == (0, 1)
+        assert run.input_file is not None and run.input_file.id == lost
+        assert run.jobs[0].input_files == [lost]
+        assert len(read(run, "results")) == 10
+    finally:
+        run.close()
+
+
+@SIDES
+def test_a_runs_folder_holds_each_jobs_answers_by_part_model_and_kind(
+    side: str, emu: Emulator, tmp_path: Path
+) -> None:
+    # Every request fails: the job leaves its errors only, in a file named for its
+    # part, its model and its kind, beside the run's input; they are read back from it.
+    state = tmp_path / "run.state"
+    with emu.settings.lock:
+        emu.settings.fail_rate = 1.0
+    try:
+        run = run_on(
+            side,
+            emu,
+            "folder",
+            [chat(0), chat(1)],
+            model=A,
+            state=state,
+            retry_failed=0,
+            poll=QUICK,
+        )
+    finally:
+        with emu.settings.lock:
+            emu.settings.fail_rate = 0.0
+    try:
+        assert run.counts() == (0, 2)
+        assert [(e.custom_id, e.status_code) for e in read(run, "errors")] == [
+            ("r0", 503),
+            ("r1", 503),
+        ]
+    finally:
+        run.close()
+    assert sorted(p.name for p in (tmp_path / "run.state.d").iterdir()) == [
+        "input.jsonl",
+        "part00000-model0-errors.jsonl",
+    ]
+
+
+@SIDES
+def test_a_cache_notes_each_job_whose_answers_it_kept(
+    side: str, emu: Emulator, tmp_path: Path
+) -> None:
+    # So that a run started again after a stop does not keep them a second time.
+    cache = tmp_path / "cache"
+    run = run_on(side, emu, "cached", [chat(0), chat(1)], models=[A, B], cache=cache, poll=QUICK)
+    try:
+        ids = [job.id for job in run.jobs]
+    finally:
+        run.close()
+    assert len(ids) == 2
+    kept = AnswerCache(cache)
+    try:
+        assert kept.unkept([*ids, "job-never-seen"]) == ["job-never-seen"]
+    finally:
+        kept.close()
