@@ -63,6 +63,8 @@ def main(argv: Sequence[str] | None = None, prog: str = "python -m mistral_batch
             max_upload_bytes=args.max_upload_bytes,
             fail_rate=args.fail_rate,
         )
+    except ValueError as exc:  # a setting out of its range, such as an empty key
+        parser.error(str(exc))
     except (ImportError, OSError) as exc:
         # A missing extra or a busy port is the user's to fix: one line, no traceback.
         sys.exit(f"error: {describe_start_error(exc)}")

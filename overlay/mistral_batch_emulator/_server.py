@@ -67,6 +67,9 @@ class Emulator:
     ) -> None:
         if api_keys is not None and not api_keys:
             raise ValueError("api_keys must hold at least one key")
+        if api_keys is not None and any(not key.strip() for key in api_keys):
+            # A blank key would let in a request that sends none.
+            raise ValueError("api_keys must not hold an empty key")
         if requests_per_second is not None and requests_per_second <= 0:
             raise ValueError("requests_per_second must be positive, or None for no limit")
         if not 0 <= fail_rate <= 1:

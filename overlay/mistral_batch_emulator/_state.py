@@ -48,12 +48,14 @@ class EmulatorState:
         scheme, _, key = authorization.strip().partition(" ")
         if scheme.lower() != "bearer":
             return None
-        return key.strip()
+        return key.strip() or None
 
     def workspace(self, authorization: str | None) -> str | None:
         """The caller's workspace from an ``Authorization`` header, or None if unknown."""
-        return self.workspaces.get(self._key(authorization) or "")
+        key = self._key(authorization)
+        return None if key is None else self.workspaces.get(key)
 
     def user(self, authorization: str | None) -> str | None:
         """The caller (one per key) from an ``Authorization`` header, or None if unknown."""
-        return self.users.get(self._key(authorization) or "")
+        key = self._key(authorization)
+        return None if key is None else self.users.get(key)

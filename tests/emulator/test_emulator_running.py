@@ -199,6 +199,19 @@ def test_python_dash_m_hands_the_limits_and_the_fail_rate_to_serve(
     assert exited.value.code == 2
 
 
+def test_python_dash_m_refuses_an_empty_key_in_one_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from mistral_batch_emulator import __main__ as entry
+
+    with pytest.raises(SystemExit) as exited:
+        entry.main(["--api-key", "key-1", "--api-key", " ", "--port", "0"])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith("error: api_keys must not hold an empty key\n")
+    assert "Traceback" not in err
+
+
 def test_python_dash_m_stops_on_sigterm() -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mistral_batch.emulator", "--port", "0"],
