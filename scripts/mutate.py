@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "TESTING.md"
 EQUIVALENT = ROOT / "scripts" / "mutate.equivalent"
+#: How a reason in EQUIVALENT starts when the mutant is not equivalent but out of reach.
+OUT_OF_REACH = "out of reach: "
 PACKAGES = ("mistral_batch", "mistral_batch_emulator")
 
 #: The tests of tables in and out: the pure parts directly, the rest through the emulator.
@@ -56,6 +58,7 @@ _TRANSPORT_TESTS = [
     "tests/reliability/test_hostile_secrets.py",
     "tests/overlay/test_lost_answers.py",
     "tests/overlay/test_deadline_twins.py",
+    "tests/overlay/test_transport_exact.py",
 ]
 #: The transport both clients run on: also the fault matrix, which runs each of them.
 _CLIENT_TRANSPORT_TESTS = [
@@ -179,6 +182,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         [
             "tests/overlay/test_status_and_encoding.py",
             "tests/overlay/test_transport_rules.py",
+            "tests/overlay/test_pure_more_exact.py",
             "tests/reliability/test_hostile_encodings.py",
         ],
     ),
@@ -248,15 +252,27 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
     (
         "mistral_batch/_tables_in.py",
         "pure",
-        [*_TABLE_TESTS, "tests/overlay/test_storage.py"],
+        [*_TABLE_TESTS, "tests/overlay/test_storage.py", "tests/overlay/test_pure_more_exact.py"],
     ),
     ("mistral_batch/_answer_columns.py", "pure", _TABLE_TESTS),
-    ("mistral_batch/_usage.py", "pure", _TABLE_TESTS),
-    ("mistral_batch/_tables_out.py", "resources", _TABLE_TESTS),
+    (
+        "mistral_batch/_usage.py",
+        "pure",
+        [*_TABLE_TESTS, "tests/overlay/test_pure_more_exact.py"],
+    ),
+    (
+        "mistral_batch/_tables_out.py",
+        "resources",
+        [*_TABLE_TESTS, "tests/overlay/test_run_outputs_twins.py"],
+    ),
     (
         "mistral_batch/_storage.py",
         "resources",
-        ["tests/overlay/test_storage.py", "tests/overlay/test_storage_exact.py"],
+        [
+            "tests/overlay/test_storage.py",
+            "tests/overlay/test_storage_exact.py",
+            "tests/overlay/test_pure_more_exact.py",
+        ],
     ),
     (
         "mistral_batch/_ledger*.py",
@@ -281,6 +297,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
             "tests/overlay/test_fan_out.py",
             "tests/overlay/test_deadline_twins.py",
             "tests/overlay/test_config_exact.py",
+            "tests/overlay/test_limiter_exact.py",
             "tests/reliability/test_closed_responses.py",
         ],
     ),
@@ -306,6 +323,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
         [
             "tests/overlay/test_results.py",
             "tests/overlay/test_jsonl.py",
+            "tests/overlay/test_results_io_exact.py",
             "tests/reliability/test_short_files.py",
         ],
     ),
@@ -325,6 +343,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
             "tests/overlay/test_security.py",
             "tests/overlay/test_transport_rules.py",
             "tests/overlay/test_config_exact.py",
+            "tests/overlay/test_pure_more_exact.py",
         ],
     ),
     (
@@ -334,6 +353,7 @@ MODULE_TESTS: list[tuple[str, str, list[str]]] = [
             "tests/overlay/test_fidelity.py",
             "tests/overlay/test_sparse_answers.py",
             "tests/overlay/test_models_exact.py",
+            "tests/overlay/test_pure_more_exact.py",
         ],
     ),
     # The async source and the sync code made from it: each against the same tests, so
@@ -905,9 +925,11 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         out += [f"- {module}: `{node}`" for module, node in left_out]
     out += ["", "## Surviving mutants", ""]
     out += [
-        "Each one is either equivalent (no test can tell it from the code: the line says why)",
-        "or not killed yet (a gap in the tests, to close). `mutmut show NAME` in a run's",
-        "folder shows the change; the list of equivalents is scripts/mutate.equivalent.",
+        "Each one is either equivalent (no test can tell it from the code: the line says why),",
+        "out of reach (a test kills it when the change is made by hand, but mutmut cannot",
+        "switch it on, or this machine cannot make the case: the line says why), or not",
+        "killed yet (a gap in the tests, to close). `mutmut show NAME` in a run's folder",
+        "shows the change; the list of both is scripts/mutate.equivalent.",
     ]
     for module, entry in sorted(data.items()):
         survivors: list[dict[str, str]] = entry["survivors"]  # type: ignore[assignment]
@@ -916,7 +938,12 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         out += ["", f"### {module}", ""]
         for s in survivors:
             why = known.get((_function(s["name"]), s["line"]))
-            tag = f"equivalent: {why}" if why else f"{s['status']}, not killed yet"
+            if why is None:
+                tag = f"{s['status']}, not killed yet"
+            elif why.startswith(OUT_OF_REACH):
+                tag = why
+            else:
+                tag = f"equivalent: {why}"
             out.append(f"- `{s['name'].rsplit('.', 1)[-1]}` `{s['line'][:120]}`: {tag}")
     payload = json.dumps({"measured": measured, "modules": data}, sort_keys=True)
     out += ["", f"<!-- scripts/mutate data: {payload} -->", ""]

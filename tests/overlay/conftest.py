@@ -15,10 +15,15 @@ FAST_RETRY = RetryPolicy(
 )
 
 
-def on(side: str, emu: Emulator, act: Callable[[Any], Any]) -> Any:
-    """What `act(client)` gives on a client of `emu`: the sync one (side "sync"), or the
-    asyncio one, awaited."""
-    options: dict[str, Any] = {"api_key": emu.api_key, "server_url": emu.url, "retry": FAST_RETRY}
+def on(side: str, emu: Emulator, act: Callable[[Any], Any], **settings: Any) -> Any:
+    """What `act(client)` gives on a client of `emu` (made with `settings`, the fast retry
+    unless they say): the sync one (side "sync"), or the asyncio one, awaited."""
+    options: dict[str, Any] = {
+        "api_key": emu.api_key,
+        "server_url": emu.url,
+        "retry": FAST_RETRY,
+        **settings,
+    }
     if side == "sync":
         with Mistral(**options) as client:
             return act(client)
@@ -28,6 +33,14 @@ def on(side: str, emu: Emulator, act: Callable[[Any], Any]) -> Any:
             return await act(client)
 
     return asyncio.run(scenario())
+
+
+def outcome(side: str, emu: Emulator, act: Callable[[Any], Any], **settings: Any) -> Any:
+    """What `act(client)` gives or raises, as `on` runs it."""
+    try:
+        return on(side, emu, act, **settings)
+    except Exception as exc:  # the outcome under test
+        return exc
 
 
 @pytest.fixture(scope="module")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from mistral_batch import (
     APITimeoutError,
-    AsyncMistral,
     Mistral,
     NotFoundError,
     RateLimitError,
@@ -24,24 +22,10 @@ from mistral_batch import (
 )
 from mistral_batch.emulator import Emulator
 
+from .conftest import outcome as call
+
 SIDES = ["sync", "async"]
 RETRY = RetryPolicy(max_attempts=4, initial_delay=0.0, max_delay=0.0, listing_lag=0.0)
-
-
-def call(side: str, emu: Emulator, act: Callable[[Any], Any], **options: Any) -> Any:
-    """Run `act` on a client of `side`; its outcome, or the exception it raised."""
-    try:
-        if side == "sync":
-            with Mistral(api_key=emu.api_key, server_url=emu.url, **options) as c:
-                return act(c)
-
-        async def scenario() -> Any:
-            async with AsyncMistral(api_key=emu.api_key, server_url=emu.url, **options) as c:
-                return await act(c)
-
-        return asyncio.run(scenario())
-    except Exception as exc:  # the outcome under test
-        return exc
 
 
 @pytest.fixture
