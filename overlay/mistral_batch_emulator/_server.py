@@ -29,6 +29,10 @@ _STARTUP_TIMEOUT = 10.0
 #: What to do when Starlette or uvicorn cannot be imported, in one line.
 MISSING_EXTRA = "the emulator needs the 'emulator' extra: pip install 'mistral-batch[emulator]'"
 
+#: The log levels the emulator takes. uvicorn's "trace" wraps the app in a logger of every
+#: message, whose ``send`` no longer leads to the connection: a reset could not be made.
+LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
+
 
 def _new_key() -> str:
     return "emu-" + secrets.token_urlsafe(24)
@@ -45,6 +49,8 @@ class Emulator:
     an emulator started again on the same ``data_dir`` keeps every file and job and
     finishes the jobs that were running. ``fail_rate``: the share of requests that jobs
     answer with a transient 503 (by custom_id, model and attempt: see ``_transient``).
+    ``log_level``: uvicorn's, from "critical" to "debug" (not "trace", under which uvicorn
+    hides the connection that the faults reset and drop).
     """
 
     def __init__(
@@ -74,6 +80,8 @@ class Emulator:
             raise ValueError("requests_per_second must be positive, or None for no limit")
         if not 0 <= fail_rate <= 1:
             raise ValueError("fail_rate must be between 0 and 1")
+        if log_level not in LOG_LEVELS:
+            raise ValueError(f"log_level must be one of {', '.join(LOG_LEVELS)}: {log_level!r}")
         self.host = host
         self.port = port
         self.api_keys: list[str] = list(api_keys) if api_keys else [_new_key()]

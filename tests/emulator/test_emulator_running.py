@@ -108,11 +108,29 @@ def test_a_busy_port_is_named_and_leaves_no_temporary_folder(private_tmpdir: Pat
     assert list(private_tmpdir.iterdir()) == []
 
 
-def test_a_start_that_fails_later_removes_its_temporary_folder(private_tmpdir: Path) -> None:
-    # uvicorn refuses an unknown log level after the data folder and its database exist.
-    emulator = Emulator(log_level="loudest")
-    with pytest.raises(KeyError):
+@pytest.mark.parametrize("level", ["trace", "loudest", "WARNING"])
+def test_a_log_level_past_debug_or_unknown_is_refused(level: str) -> None:
+    # Under "trace", uvicorn would hide the connection that the faults reset and drop.
+    expected = f"log_level must be one of critical, error, warning, info, debug: '{level}'"
+    with pytest.raises(ValueError) as caught:
+        Emulator(log_level=level)
+    assert str(caught.value) == expected
+
+
+def test_a_start_that_fails_later_removes_its_temporary_folder(
+    private_tmpdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server's settings are refused after the data folder and its database exist.
+    import uvicorn
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise KeyError("refused")
+
+    emulator = Emulator()
+    monkeypatch.setattr(uvicorn, "Config", refused)
+    with pytest.raises(KeyError, match="refused"):
         emulator.start()
+    monkeypatch.undo()
     assert not emulator.running
     assert list(private_tmpdir.iterdir()) == []
     # The port it held is free again: an emulator starts on it.
