@@ -6,9 +6,11 @@ restarts the poll's backoff; a round without any lets it grow. Each run here pol
 a backoff whose second or third delay is far past its `wait_timeout`, so that the round
 where the run gives up (WaitTimeoutError, at once, without waiting) tells exactly which
 rounds moved; the emulator holds its jobs queued, and the run's `on_progress` notes each
-look. Also: the pending limit, the job's timeout, and what a run started again on the
-same state picks up (an upload whose answer was lost, a cache's answers recorded for
-some of the models only).
+look (a refusal for pending requests, and a round planned already, are no movement).
+Also: the pending limit, the job's timeout, the run's folder, the cache's note of the
+jobs it kept, and what a run started again on the same state picks up (an upload whose
+answer was lost, told from files that only look like it; a create begun before a stop;
+a cache's answers recorded for some of the models only).
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ ONCE = RetryPolicy(max_attempts=1, initial_delay=0.0, max_delay=0.0)
 GIVE_UP = f"the run is not over after {WAIT:g} s; run it again to go on"
 
 #: The stories, each in a workspace of its own on each side (files and jobs apart).
-STORIES = ("moves", "found", "cached", "hours", "decoys", "folder")
+STORIES = ("moves", "found", "cached", "hours", "decoys", "folder", "rounds", "stopped")
 
 
 def key(story: str, side: str) -> str:
@@ -82,6 +84,7 @@ def emu(emulator: Emulator) -> Iterator[Emulator]:
     emulator.clear_faults()
     with emulator.settings.lock:
         emulator.settings.queue_delay, emulator.settings.hour_seconds = 0.0, 3600.0
+        emulator.settings.fail_rate, emulator.settings.max_pending_requests = 0.0, 1_000_000
     emulator.set_requests_per_second(None)
 
 
@@ -280,7 +283,8 @@ def test_a_job_seen_ended_is_movement_while_another_runs_on(side: str, held: Emu
 
 
 @SIDES
-def test_a_look_that_sees_more_answers_is_movement(side: str, held: Emulator) -> None:
+@pytest.mark.parametrize("fails", [False, True], ids=["succeeded", "failed"])
+def test_a_look_that_sees_more_answers_is_movement(side: str, fails: bool, held: Emulator) -> None:
     # One job of two requests, held queued. At the first look the test lets it start at
     # one request every 1000 s, and waits until the emulator has answered the first.
     #   round 1: created (moved)                 -> next delay 0.0001 s
@@ -288,8 +292,11 @@ def test_a_look_that_sees_more_answers_is_movement(side: str, held: Emulator) ->
     #   round 3: running, one answer more (moved) -> 0.0001 s
     #   round 4: unchanged (still)               -> 0.1 s
     #   round 5: unchanged (still, twice)        -> gives up
-    # Had the answer not counted, round 3 would be the second still round in a row.
+    # Had the answer not counted, round 3 would be the second still round in a row. An
+    # answer is one whether it succeeded or failed: a failure the same again is no news.
     settings: dict[str, Any] = {"api_key": key("moves", side), "server_url": held.url}
+    with held.settings.lock:
+        held.settings.fail_rate = 1.0 if fails else 0.0
     with Mistral(**settings, retry=FAST_RETRY) as control:
 
         class Release(Looks):
@@ -319,7 +326,78 @@ def test_a_look_that_sees_more_answers_is_movement(side: str, held: Emulator) ->
             )
     assert looks.told == ["plan", (A, "QUEUED"), (A, "RUNNING"), (A, "RUNNING"), (A, "RUNNING")]
     job = caught.value.job
-    assert (job.status, job.total_requests, job.succeeded_requests) == ("RUNNING", 2, 1)
+    answered = (0, 1) if fails else (1, 0)
+    assert (job.status, job.total_requests) == ("RUNNING", 2)
+    assert (job.succeeded_requests, job.failed_requests) == answered
+
+
+@SIDES
+def test_a_first_round_refused_for_pending_requests_is_still(side: str, held: Emulator) -> None:
+    # The workspace holds a queued job of one request, and the server takes no more than
+    # one pending: the run's create is refused.
+    #   round 1: nothing to look at, the create refused (still)  -> next delay 0.1 s
+    #   round 2: the create refused again (still, twice)        -> gives up
+    # A first round counted as still from the start would have given up at once.
+    settings: dict[str, Any] = {"api_key": key("rounds", side), "server_url": held.url}
+    with Mistral(**settings, retry=FAST_RETRY) as control:
+        upload = control.files.upload(
+            b'{"custom_id": "x", "body": {"messages": []}}\n', file_name="other.jsonl"
+        )
+        control.batch.jobs.create(input_files=[upload.id], model=A, endpoint="/v1/chat/completions")
+    with held.settings.lock:
+        held.settings.max_pending_requests = 1
+    held.reset_stats()
+    looks = Looks()
+    with pytest.raises(WaitTimeoutError, match=GIVE_UP) as caught:
+        run_on(
+            side,
+            held,
+            "rounds",
+            [chat(0)],
+            model=A,
+            poll=ONE_STILL_ROUND,
+            wait_timeout=WAIT,
+            on_progress=looks,
+        )
+    assert looks.told == ["plan"]
+    assert (served(held, "upload_file"), served(held, "create_batch_job")) == (1, 2)
+    assert caught.value.job is None
+
+
+@SIDES
+def test_a_round_whose_retry_is_planned_already_is_still(
+    side: str, held: Emulator, tmp_path: Path
+) -> None:
+    # The cache answers every request on model A: its round 0 is over at once, and its
+    # round 1 planned in round 1, with nothing to send again. B's job is held queued.
+    #   round 1: B's job created, A's next round planned (moved) -> next delay 0.0001 s
+    #   round 2: B unchanged, A's round 1 planned already (still) -> 0.1 s
+    #   round 3: the same (still, twice)                          -> gives up
+    # Had A's round been planned again at each round, the run would never give up.
+    cache = tmp_path / "cache"
+    with held.settings.lock:
+        held.settings.queue_delay = 0.0
+    warm = run_on(side, held, "rounds", [chat(0)], model=A, cache=cache, poll=QUICK)
+    warm.close()
+    with held.settings.lock:
+        held.settings.queue_delay = 1000.0
+    held.reset_stats()
+    looks = Looks()
+    with pytest.raises(WaitTimeoutError, match=GIVE_UP):
+        run_on(
+            side,
+            held,
+            "rounds",
+            [chat(0)],
+            models=[A, B],
+            cache=cache,
+            retry_failed=2,
+            poll=ONE_STILL_ROUND,
+            wait_timeout=WAIT,
+            on_progress=looks,
+        )
+    assert looks.told == ["plan", (B, "QUEUED"), (B, "QUEUED")]
+    assert served(held, "create_batch_job") == 1
 
 
 # The job's window.
@@ -532,3 +610,36 @@ def test_a_cache_notes_each_job_whose_answers_it_kept(
         assert kept.unkept([*ids, "job-never-seen"]) == ["job-never-seen"]
     finally:
         kept.close()
+
+
+@SIDES
+def test_a_create_begun_before_a_stop_is_found_by_its_token(
+    side: str, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run stops (Ctrl-C) once its job is made, before it notes the job's id: its
+    # create is begun in its state. Started again, the run finds the job by the token
+    # it gave it and takes it: nothing is created again.
+    state = tmp_path / "run.state"
+    options: dict[str, Any] = {"model": A, "state": state, "poll": QUICK}
+    noted = Ledger.created
+
+    def stop_before_noting(self: Ledger, *args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(Ledger, "created", noted)
+        raise KeyboardInterrupt(args)
+
+    monkeypatch.setattr(Ledger, "created", stop_before_noting)
+    with pytest.raises(KeyboardInterrupt):
+        run_on(side, emu, "stopped", [chat(0), chat(1)], **options)
+    settings: dict[str, Any] = {"api_key": key("stopped", side), "server_url": emu.url}
+    with Mistral(**settings, retry=FAST_RETRY) as client:
+        made = [job.id for job in client.batch.jobs.list()]
+    assert len(made) == 1
+    emu.reset_stats()
+
+    run = run_on(side, emu, "stopped", [chat(0), chat(1)], **options)
+    try:
+        assert served(emu, "create_batch_job") == 0
+        assert [job.id for job in run.jobs] == made
+        assert [r.custom_id for r in read(run, "results")] == ["r0", "r1"]
+    finally:
+        run.close()
