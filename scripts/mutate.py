@@ -429,6 +429,7 @@ SKIPPED = (
 UNTRACEABLE = (
     "tests/emulator/test_emulator_running.py::test_python_dash_m_starts_and_answers",
     "tests/cli/test_emulator_command.py::test_the_emulator_command_serves_until_interrupted",
+    "tests/cli/test_emulator_command.py::test_the_limit_and_fail_rate_flags_reach_the_emulator",
 )
 
 #: The report's targets, by group.
