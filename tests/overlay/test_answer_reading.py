@@ -35,6 +35,7 @@ from mistral_batch._encoding import MAX_ANSWER_BYTES
 from mistral_batch._error_answers import MAX_BODY_CHARS, error_from_response
 from mistral_batch._sync._answers import read_answer
 
+from .samples import FILE_ANSWER
 from .test_error_words import CUT, JSON, PATIENCE, SIDES, Scripted, on, scripted
 
 URL = "https://api.example.test/v1/files/f-1"
@@ -326,16 +327,7 @@ def test_an_answer_already_read_is_rebuilt_as_it_came(side: str) -> None:
 # --- A whole answer, over a real socket on both clients --------------------------------------
 
 
-FILE = {
-    "id": "file-read-whole",
-    "object": "file",
-    "bytes": 31,
-    "created_at": 1700000000,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+FILE = {**FILE_ANSWER, "id": "file-read-whole", "bytes": 31, "created_at": 1700000000}
 HEAD = json.dumps(FILE).encode()
 #: A file object padded to several times what one read of the socket takes.
 LONG = HEAD + b" " * (5 * 64 * 1024)

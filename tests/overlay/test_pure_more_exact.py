@@ -25,6 +25,8 @@ from mistral_batch.errors import InputError, MissingDependencyError, UnsafeRespo
 from mistral_batch.models import FieldTypeError
 from mistral_batch_api import models as gen
 
+from .samples import FILE_ANSWER
+
 KEY = "sk-pure-0123456789abcdef"
 JOB: dict[str, Any] = {
     "id": "job-1",
@@ -39,17 +41,7 @@ JOB: dict[str, Any] = {
     "succeeded_requests": 1,
     "failed_requests": 0,
 }
-FILE: dict[str, Any] = {
-    "id": "file-1",
-    "object": "file",
-    "bytes": 4,
-    "created_at": 1,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-    "visibility": "user",
-}
+FILE: dict[str, Any] = {**FILE_ANSWER, "visibility": "user"}
 
 
 @pytest.mark.parametrize("seconds", [0, -1.5])

@@ -31,6 +31,7 @@ from mistral_batch._transport_base import USER_AGENT, TransportBase
 from mistral_batch.emulator import Emulator
 
 from .loopback import Origin, answering, on_both
+from .samples import FILE_ANSWER
 
 KEY = "sk-transport-base-0123456789"
 API = "https://api.example.test"
@@ -38,16 +39,7 @@ SIGNED = "https://storage.example.test:8443/blob/TOKEN0123456789abc?sig=SIG-0123
 TIMEOUT = httpx.Timeout(connect=1.5, read=2.5, write=3.5, pool=4.5)
 TIMEOUTS = {"timeout": {"connect": 1.5, "read": 2.5, "write": 3.5, "pool": 4.5}}
 ONCE = RetryPolicy(max_attempts=1, initial_delay=0, max_delay=0)
-FILE = {
-    "id": "file-1",
-    "object": "file",
-    "bytes": 4,
-    "created_at": 1,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+FILE = FILE_ANSWER
 
 
 @pytest.fixture

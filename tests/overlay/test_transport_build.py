@@ -42,6 +42,7 @@ from mistral_batch._operations import (
 from mistral_batch._transport_base import USER_AGENT, TransportBase, _hidden
 
 from .loopback import Origin, answering
+from .samples import FILE_ANSWER
 
 KEY = "sk-transport-build-0123456789"
 API = "https://api.example.test"
@@ -51,16 +52,7 @@ TIMEOUTS = {"timeout": {"connect": 1.5, "read": 2.5, "write": 3.5, "pool": 4.5}}
 #: No jitter: without a Retry-After the delay is exactly 0, with one exactly what it asks.
 POLICY = RetryPolicy(max_attempts=3, initial_delay=0, max_delay=0, max_retry_after=10)
 ONCE = RetryPolicy(max_attempts=1, initial_delay=0, max_delay=0)
-FILE = {
-    "id": "file-1",
-    "object": "file",
-    "bytes": 4,
-    "created_at": 1,
-    "filename": "a.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+FILE = FILE_ANSWER
 
 
 def make(**config: Any) -> TransportBase:

@@ -22,6 +22,7 @@ from mistral_batch.emulator import Emulator
 
 from .conftest import FAST_RETRY
 from .loopback import Serving, on_both
+from .samples import FILE_ANSWER
 from .streams import OneWay
 
 LINES = b'{"custom_id": "0", "body": {"messages": [{"role": "user", "content": "hi"}]}}\n'
@@ -381,16 +382,7 @@ def test_a_stream_of_exactly_the_limit_is_sent() -> None:
 
 # --- What the server receives, from both clients -------------------------------------------
 
-FILE_OBJECT = {
-    "id": "f-up",
-    "object": "file",
-    "bytes": len(LINES),
-    "created_at": 1,
-    "filename": "x.jsonl",
-    "purpose": "batch",
-    "sample_type": "batch_request",
-    "source": "upload",
-}
+FILE_OBJECT = {**FILE_ANSWER, "id": "f-up", "bytes": len(LINES), "filename": "x.jsonl"}
 
 
 class Received:
