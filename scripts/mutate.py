@@ -424,12 +424,16 @@ SKIPPED = (
 )
 
 
-#: Tests that cannot run while mutmut traces the calls: each interrupts a server it
-#: started in a subprocess (SIGINT), which then does not end while it is traced.
+#: Tests that cannot run while mutmut traces the calls: each interrupts a command or a
+#: server it started in a subprocess (SIGINT), which then does not end while it is traced.
 UNTRACEABLE = (
     "tests/emulator/test_emulator_running.py::test_python_dash_m_starts_and_answers",
     "tests/cli/test_emulator_command.py::test_the_emulator_command_serves_until_interrupted",
     "tests/cli/test_emulator_command.py::test_the_limit_and_fail_rate_flags_reach_the_emulator",
+    "tests/cli/test_interrupt.py",
+    "tests/cli/test_run.py::test_ctrl_c_leaves_the_job_running_and_says_how_to_resume",
+    "tests/cli/test_run.py::test_cancel_on_interrupt_cancels_the_job",
+    "tests/cli/test_run.py::test_ctrl_c_while_downloading_then_run_again_downloads_without_paying_twice",
 )
 
 #: The report's targets, by group.
