@@ -26,6 +26,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from unasync import SUBSTITUTIONS
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "TESTING.md"
 EQUIVALENT = ROOT / "scripts" / "mutate.equivalent"
@@ -690,16 +692,50 @@ class Sample:
     seed: int = 0
 
     def draw(self, names: Iterable[str]) -> list[str]:
-        """The mutants of the sample among `names`: this share of each module's, at least one."""
+        """The mutants of the sample among `names`: this share of each module's, at least one.
+
+        Each mutant is ranked by a draw seeded with its sync twin's name (its own where it
+        has none), and each module gives its first: an async module and its sync twin
+        give the same mutants, wherever their code is the same, so that their scores
+        compare the tests on the same faults.
+        """
         by_module: dict[str, list[str]] = {}
         for name in sorted(names):
             by_module.setdefault(_module_of(name), []).append(name)
         chosen: list[str] = []
-        for module, found in by_module.items():
+        for found in by_module.values():
             count = max(1, math.ceil(self.fraction * len(found)))
-            chosen += random.Random(f"{self.seed}:{module}").sample(found, count)
+            ranked = sorted(
+                found, key=lambda n: random.Random(f"{self.seed}:{twin_of(n)}").random()
+            )
+            chosen += ranked[:count]
         return sorted(chosen)
 
+
+def twin_of(mutant: str) -> str:
+    """The name of the same mutant in the sync twin of an async module (the name itself
+    for any other module): the async module's names as scripts/unasync.py makes them sync."""
+    module, _, function = _function(mutant).rpartition(".")
+    if "._async." not in f".{module}.":
+        return mutant
+    suffix = mutant.removeprefix(_function(mutant))
+    # A method is xǁClassǁname, a function x_name: each name made sync on its own.
+    if "\u01c1" in function:
+        function = "\u01c1".join(_unasync_name(part) for part in function.split("\u01c1"))
+    else:
+        function = "x_" + _unasync_name(function.removeprefix("x_"))
+    return f"{_unasync_name(module)}.{function}{suffix}"
+
+
+def _unasync_name(name: str) -> str:
+    """`name` as scripts/unasync.py writes it in the sync code."""
+    for pattern, replacement in UNASYNC:
+        name = pattern.sub(replacement, name)
+    return name
+
+
+#: How scripts/unasync.py makes a name of the async code sync.
+UNASYNC = [(re.compile(pattern), replacement) for pattern, replacement in SUBSTITUTIONS]
 
 #: A name no mutant has: a run asked for it makes the mutants and traces the tests, then stops.
 _NO_MUTANT = "no-such-mutant"
@@ -878,7 +914,8 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         "mutated in one run, whose seconds are shared among them by their count of mutants.",
         "A module measured on a sample of its mutants (its row says so) counts in its",
         "group for all of them, at the share its sample killed: the group's score then",
-        "carries its 95% margin.",
+        "carries its 95% margin. An async module and its sync twin, sampled with the same",
+        "seed, are tried on the same mutants wherever their code is the same.",
         "",
         f"Last run: {measured}. Modules not listed were not measured; each row says which",
         "code it measured.",

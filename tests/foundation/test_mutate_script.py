@@ -21,7 +21,12 @@ def mutate() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["mutate_script"] = module
-    spec.loader.exec_module(module)
+    # It imports scripts/unasync.py, beside it, as it runs from its folder.
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
     return module
 
 
@@ -182,6 +187,32 @@ def test_a_sample_takes_a_share_of_each_module_the_same_for_the_same_seed(
     assert len(retry) == 4 and len(split) == 1  # a tenth, and at least one of each
     assert set(drawn) <= set(names) and drawn == sorted(drawn)
     assert mutate.Sample(1.0).draw(names) == sorted(names)
+
+
+def test_an_async_module_and_its_sync_twin_draw_the_same_mutants(mutate: ModuleType) -> None:
+    pairs = [
+        (
+            "_async._workload.x\u01c1AsyncWorkload\u01c1run",
+            "_sync._workload.x\u01c1Workload\u01c1run",
+        ),
+        ("_async._answers.x_aread_answer", "_sync._answers.x_read_answer"),
+        (
+            "_async._transport.x\u01c1AsyncTransport\u01c1_send",
+            "_sync._transport.x\u01c1SyncTransport\u01c1_send",
+        ),
+    ]
+    for async_name, sync_name in pairs:
+        names = [f"mistral_batch.{async_name}__mutmut_{i}" for i in range(1, 31)]
+        twins = [f"mistral_batch.{sync_name}__mutmut_{i}" for i in range(1, 31)]
+        assert [mutate.twin_of(n) for n in names] == twins
+        assert [mutate.twin_of(n) for n in twins] == twins
+        drawn = mutate.Sample(0.1, seed=3).draw(names + twins)
+        assert len(drawn) == 6
+        assert sorted(mutate.twin_of(n) for n in drawn if n in names) == sorted(
+            n for n in drawn if n in twins
+        )
+    plain = "mistral_batch._workload.x_result_file_name__mutmut_1"
+    assert mutate.twin_of(plain) == plain
 
 
 def test_a_sampled_module_counts_for_all_its_mutants_with_a_margin(mutate: ModuleType) -> None:
