@@ -102,3 +102,60 @@ def test_the_readers_drop_whitespace_and_keep_the_key_whole(tmp_path: Path) -> N
     assert read_key_stdin(io.StringIO(f"{API_KEY}\nignored\n")) == API_KEY
     with pytest.raises(KeySourceError, match="mode -rw-r--r--"):
         read_key_file(key_file(tmp_path, mode=0o644))
+
+
+#: Reads the key at a terminal of its own: the pty on its standard input, made its
+#: controlling terminal, as a shell does for the command it starts.
+AT_A_TERMINAL = """
+import fcntl, os, termios
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+from mistral_batch.cli._keys import read_key_stdin
+print("read:", read_key_stdin(), file=open("/dev/tty", "w"))
+"""
+
+
+def read_until(fd: int, marker: bytes, seen: bytes) -> bytes:
+    """What the terminal shows, read until `marker` appears (or 10 s pass, or it closes)."""
+    import os
+    import select
+    import time
+
+    deadline = time.monotonic() + 10
+    while marker not in seen:
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"the terminal never showed {marker!r}: {seen!r}"
+        try:
+            seen += os.read(fd, 1024)
+        except OSError:  # the other side is gone
+            raise AssertionError(f"the terminal closed before {marker!r}: {seen!r}") from None
+    return seen
+
+
+def test_a_key_typed_at_a_terminal_is_asked_for_on_that_terminal_without_echo() -> None:
+    # Even with stderr sent elsewhere (2>log), the prompt shows where the key is typed.
+    import os
+    import pty
+    import sys
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", AT_A_TERMINAL],
+        stdin=slave,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    os.close(slave)
+    try:
+        prompt = read_until(master, b"API key: ", b"")
+        os.write(master, b"sk-typed-0123\n")
+        shown = read_until(master, b"read: sk-typed-0123", prompt)
+        _, err = process.communicate(timeout=30)  # before its terminal hangs up
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        os.close(master)
+    assert process.returncode == 0, err
+    assert err == b""
+    typed = shown.split(b"API key: ", 1)[1].split(b"read:", 1)[0]
+    assert b"sk-typed" not in typed  # not echoed

@@ -44,7 +44,8 @@ def read_key_stdin(stream: TextIO | None = None) -> str:
     """The key on standard input: its first line, or typed without echo at a terminal."""
     stream = stream or sys.stdin
     if stream.isatty():
-        return _one_key(getpass.getpass("API key: ", stream=sys.stderr), "the key typed")
+        # The prompt goes to the terminal the key is typed on, whatever stderr is.
+        return _one_key(getpass.getpass("API key: "), "the key typed")
     return _one_key(stream.readline(), "standard input")
 
 
