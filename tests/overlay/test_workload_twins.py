@@ -10,7 +10,8 @@ look (a refusal for pending requests, and a round planned already, are no moveme
 Also: the pending limit, the job's timeout, the run's folder, the cache's note of the
 jobs it kept, and what a run started again on the same state picks up (an upload whose
 answer was lost, told from files that only look like it; a create begun before a stop;
-a cache's answers recorded for some of the models only).
+answers collected but not kept yet; a model's rounds spent before another's next is
+planned; a cache's answers recorded for some of the models only).
 """
 
 from __future__ import annotations
@@ -641,5 +642,80 @@ def test_a_create_begun_before_a_stop_is_found_by_its_token(
         assert served(emu, "create_batch_job") == 0
         assert [job.id for job in run.jobs] == made
         assert [r.custom_id for r in read(run, "results")] == ["r0", "r1"]
+    finally:
+        run.close()
+
+
+@SIDES
+def test_answers_collected_before_a_stop_are_kept_and_noted_when_the_run_goes_on(
+    side: str, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The run stops (Ctrl-C) once its job's answers are collected, before the cache
+    # keeps them. Started again on the same state, it keeps them, and notes the job as
+    # kept, so that a third start would not keep them again.
+    cache, state = tmp_path / "cache", tmp_path / "run.state"
+    options: dict[str, Any] = {"model": A, "cache": cache, "state": state, "poll": QUICK}
+    keep = AnswerCache.keep
+
+    def stop_before_keeping(self: AnswerCache, *args: Any, **kwargs: Any) -> int:
+        monkeypatch.setattr(AnswerCache, "keep", keep)
+        raise KeyboardInterrupt(args)
+
+    monkeypatch.setattr(AnswerCache, "keep", stop_before_keeping)
+    with pytest.raises(KeyboardInterrupt):
+        run_on(side, emu, "stopped", [chat(0), chat(1)], **options)
+    run = run_on(side, emu, "stopped", [chat(0), chat(1)], **options)
+    try:
+        ids = [job.id for job in run.jobs]
+    finally:
+        run.close()
+    kept = AnswerCache(cache)
+    try:
+        assert kept.unkept(ids) == []
+        assert len(ids) == 1
+    finally:
+        kept.close()
+    warm = run_on(side, emu, "stopped", [chat(0), chat(1)], model=A, cache=cache, poll=QUICK)
+    try:
+        assert warm.cached(A) == 2 and warm.jobs == ()
+    finally:
+        warm.close()
+
+
+@SIDES
+def test_a_model_whose_rounds_are_spent_holds_back_no_other(
+    side: str, emu: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every request fails, on both models, one round after the first. The run stops
+    # (Ctrl-C) once it has planned model A's last round, before model B's. Started again
+    # on the same state, A's rounds are spent: B's next round is planned all the same.
+    state = tmp_path / "run.state"
+    options: dict[str, Any] = {
+        "models": [A, B],
+        "state": state,
+        "retry_failed": 1,
+        "poll": QUICK,
+        "wait_timeout": 10,
+    }
+    plan_retry = Ledger.plan_retry
+    planned: list[str] = []
+
+    def stop_before_b(self: Ledger, model: str, *args: Any, **kwargs: Any) -> Any:
+        planned.append(model)
+        if model == B:
+            monkeypatch.setattr(Ledger, "plan_retry", plan_retry)
+            raise KeyboardInterrupt(model)
+        return plan_retry(self, model, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "plan_retry", stop_before_b)
+    with emu.settings.lock:
+        emu.settings.fail_rate = 1.0
+    with pytest.raises(KeyboardInterrupt):
+        run_on(side, emu, "rounds", [chat(0)], **options)
+    assert planned == [A, B]
+    run = run_on(side, emu, "rounds", [chat(0)], **options)
+    try:
+        assert sorted(job.model for job in run.jobs) == [A, A, B, B]
+        assert (run.counts(A), run.counts(B)) == ((0, 1), (0, 1))
     finally:
         run.close()
