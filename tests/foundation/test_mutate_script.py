@@ -74,6 +74,23 @@ def test_async_paths_are_told_from_their_sync_twins(mutate: ModuleType) -> None:
     assert sync_counts == [2, 3]
 
 
+def test_the_twins_are_also_compared_without_their_listed_survivors(
+    mutate: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send = "mistral_batch._async._transport.x\u01c1AsyncTransport\u01c1_send"
+    survivors = [
+        {"name": f"{send}__mutmut_2", "status": "survived", "line": "a = None", "side": "async"},
+        {"name": f"{send}__mutmut_3", "status": "survived", "line": "b = None", "side": "async"},
+    ]
+    entry = {"group": "transport", "counts": {"killed": 8, "survived": 2}, "seconds": 1}
+    entry["survivors"] = survivors
+    data = {"mistral_batch/_async/_transport.py": {**entry, "async": [8, 10], "sync": [0, 0]}}
+    monkeypatch.setattr(mutate, "_equivalents", lambda: {(send, "a = None"): "why"})
+    rows = mutate._render(data, "commit abc").splitlines()
+    assert "| async paths | 8 / 10 | 80.0% | |" in rows
+    assert "| async paths, the listed survivors set aside | 8 / 9 | 88.9% | |" in rows
+
+
 def test_the_score_counts_timeouts_as_killed_and_skips_the_unchecked(mutate: ModuleType) -> None:
     counts = {"killed": 8, "timeout": 1, "survived": 2, "no tests": 1, "not checked": 5}
     assert mutate._tally(counts) == (9, 12)
