@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -11,6 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
+from mistral_batch.cli._output import Output
 from mistral_batch.emulator import Emulator
 
 API_KEY = "cli-test-key-0123456789"
@@ -95,3 +99,13 @@ def read_json(path: Path) -> Any:
 
 def lines_of(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def drawing_output(**console: Any) -> tuple[Output, io.StringIO]:
+    """An Output that draws its bars on a console (of these settings) writing into a
+    string; and that string."""
+    out = Output(progress=False)
+    drawn = io.StringIO()
+    out.stderr = Console(file=drawn, **console)
+    out.progress = True
+    return out, drawn

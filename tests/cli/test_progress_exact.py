@@ -7,7 +7,7 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
-from rich.console import Console
+from cli_helpers import drawing_output
 
 from mistral_batch import BatchJob, RunProgress
 from mistral_batch.cli._output import Output
@@ -24,11 +24,7 @@ def bar(done: int, total: int) -> str:
 
 def on_a_terminal() -> tuple[Output, io.StringIO]:
     """An output that draws bars, to a plain console without colours; and what it drew."""
-    out = Output(progress=False)
-    drawn = io.StringIO()
-    out.stderr = Console(file=drawn, width=100, color_system=None, no_color=True)
-    out.progress = True
-    return out, drawn
+    return drawing_output(width=100, color_system=None, no_color=True)
 
 
 def clock(*times: float) -> Callable[[], float]:

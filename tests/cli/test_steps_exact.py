@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from rich.console import Console
+from cli_helpers import drawing_output
 
 from mistral_batch import BatchJob, Mistral
 from mistral_batch.cli._output import Output
@@ -35,13 +35,7 @@ def job(status: str, total: int = 0, errors: list[dict[str, Any]] | None = None)
 
 def terminal() -> tuple[Output, io.StringIO]:
     """An Output whose stderr is a terminal, drawn into a string."""
-    out = Output(progress=False)
-    drawn = io.StringIO()
-    out.stderr = Console(
-        file=drawn, force_terminal=True, width=200, highlight=False, soft_wrap=True
-    )
-    out.progress = True
-    return out, drawn
+    return drawing_output(force_terminal=True, width=200, highlight=False, soft_wrap=True)
 
 
 @pytest.fixture
