@@ -977,7 +977,10 @@ def _render(data: dict[str, dict[str, object]], measured: str) -> str:
         out.append(f"| {label} | {killed} / {total} | {_score(killed, total)} | |")
     left_out = [(m, n) for m, e in sorted(data.items()) for n in e.get("deselected") or []]  # type: ignore[attr-defined]
     out += ["", "## Tests left out", ""]
-    out += ["Always, as they cannot run traced (they interrupt a server they started):", ""]
+    out += [
+        "Always, as they cannot run traced (each interrupts a command or server it started):",
+        "",
+    ]
     out += [f"- `{node}`" for node in UNTRACEABLE]
     if left_out:
         out += ["", "They failed on the code before any mutation:", ""]
