@@ -11,6 +11,7 @@ import socket
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -99,6 +100,8 @@ class Emulator:
             refuse_unfinished_delete=refuse_unfinished_delete,
         )
         self._given_dir = Path(data_dir) if data_dir is not None else None
+        #: Removes a temporary data_dir at exit, if the emulator was never stopped.
+        self._cleanup: weakref.finalize[..., Any] | None = None
         self.data_dir: Path | None = self._given_dir
         self._faults = FaultRegistry()
         self._stats = StatsCounter()
@@ -152,6 +155,8 @@ class Emulator:
         sock = self._bind()
         if self._given_dir is None:
             self.data_dir = Path(tempfile.mkdtemp(prefix="mistral-emulator-"))
+            # A script that never stops its emulator leaves no folder behind either.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.data_dir, True)
         else:
             self.data_dir = self._given_dir
         store: Store | None = None
@@ -227,6 +232,9 @@ class Emulator:
         if self._given_dir is None and self.data_dir is not None:
             shutil.rmtree(self.data_dir, ignore_errors=True)
             self.data_dir = None
+        if self._cleanup is not None:
+            self._cleanup.detach()
+            self._cleanup = None
 
     def _serve(self, server: uvicorn.Server, sock: socket.socket) -> None:
         try:

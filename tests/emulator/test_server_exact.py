@@ -100,13 +100,20 @@ def test_a_request_still_in_hand_at_stop_is_finished(tmp_path: Path) -> None:
         assert client.get("/v1/files").json()["total"] == 0
 
 
-def test_a_script_that_never_stops_its_emulator_still_exits() -> None:
+def test_a_script_that_never_stops_its_emulator_still_exits_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
     script = "from mistral_batch.emulator import Emulator\nprint(Emulator().start().url)\n"
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=20
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("http://127.0.0.1:")
+    assert list(tmp_path.iterdir()) == []  # its temporary data folder is gone
 
 
 def test_python_dash_m_hands_every_setting_to_the_emulator() -> None:
