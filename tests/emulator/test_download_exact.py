@@ -149,27 +149,29 @@ def _file_headers(length: int, *extra: tuple[bytes, bytes]) -> list[tuple[bytes,
     ]
 
 
-def test_file_response_to_head_sends_headers_only(tmp_path: Path) -> None:
+@pytest.fixture
+def blob(tmp_path: Path) -> Path:
+    """A stored file of ten bytes, 0 to 9."""
     path = tmp_path / "blob"
     path.write_bytes(b"0123456789")
-    response = file_response(_request("HEAD"), _record(10), path)
+    return path
+
+
+def test_file_response_to_head_sends_headers_only(blob: Path) -> None:
+    response = file_response(_request("HEAD"), _record(10), blob)
     assert isinstance(response, FileResponse)
     assert _messages(response) == [_start(200, _file_headers(10)), _body(b"", False)]
 
 
-def test_file_response_to_get_sends_the_bytes(tmp_path: Path) -> None:
-    path = tmp_path / "blob"
-    path.write_bytes(b"0123456789")
-    response = file_response(_request("GET"), _record(10), path)
+def test_file_response_to_get_sends_the_bytes(blob: Path) -> None:
+    response = file_response(_request("GET"), _record(10), blob)
     assert isinstance(response, FileResponse)
     assert _messages(response) == [_start(200, _file_headers(10)), _body(b"0123456789", False)]
 
 
-def test_file_response_to_head_with_a_range(tmp_path: Path) -> None:
-    path = tmp_path / "blob"
-    path.write_bytes(b"0123456789")
+def test_file_response_to_head_with_a_range(blob: Path) -> None:
     request = _request("HEAD", [(b"range", b"bytes=2-4")])
-    response = file_response(request, _record(10), path)
+    response = file_response(request, _record(10), blob)
     assert isinstance(response, FileResponse)
     headers = _file_headers(3, (b"content-range", b"bytes 2-4/10"))
     assert _messages(response) == [_start(206, headers), _body(b"", False)]

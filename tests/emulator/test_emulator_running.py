@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -167,37 +169,52 @@ def test_each_emulator_has_its_own_random_key() -> None:
         )
 
 
-def test_python_dash_m_starts_and_answers(tmp_path: Path) -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "mistral_batch.emulator",
-        "--port",
-        "0",
-        "--api-key",
-        "first-key",
-        "--api-key",
-        "second-key",
-        "--data-dir",
-        str(tmp_path),
-    ]
+@contextlib.contextmanager
+def python_dash_m(module: str, *args: str) -> Iterator[list[str]]:
+    """`python -m MODULE --port 0 ARGS` serving: the two lines it prints first (its URL,
+    its keys). Ctrl-C on leaving, which it must end with exit code 0."""
+    command = [sys.executable, "-m", module, "--port", "0", *args]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(2)]
-        assert lines[0].startswith("url: http://127.0.0.1:")
-        # Keys the caller chose are not echoed back.
-        assert lines[1] == "api_keys: the 2 given with --api-key"
-        url = lines[0].removeprefix("url: ")
-        answer = httpx.get(f"{url}/v1/files", headers={"Authorization": "Bearer second-key"})
-        assert answer.status_code == 200 and answer.json()["data"] == []
+        yield [process.stdout.readline().strip() for _ in range(2)]
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=10) == 0
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_python_dash_m_starts_and_answers(tmp_path: Path) -> None:
+    keys = ["--api-key", "first-key", "--api-key", "second-key"]
+    with python_dash_m("mistral_batch.emulator", *keys, "--data-dir", str(tmp_path)) as lines:
+        assert lines[0].startswith("url: http://127.0.0.1:")
+        # Keys the caller chose are not echoed back.
+        assert lines[1] == "api_keys: the 2 given with --api-key"
+        url = lines[0].removeprefix("url: ")
+        answer = httpx.get(f"{url}/v1/files", headers={"Authorization": "Bearer second-key"})
+        assert answer.status_code == 200 and answer.json()["data"] == []
     assert (tmp_path / "emulator.sqlite3").is_file()
+
+
+def test_python_dash_m_hands_every_setting_to_the_emulator() -> None:
+    settings = ["--queue-delay", "0.5", "--requests-per-second", "7", "--hour-seconds", "60"]
+    settings += ["--max-pending-requests", "9", "--max-upload-bytes", "1234"]
+    settings += ["--fail-rate", "0.25"]
+    with python_dash_m("mistral_batch_emulator", "--api-key", "key", *settings) as lines:
+        url = lines[0].removeprefix("url: ")
+        answer = httpx.get(f"{url}/_emulator/settings", headers={"Authorization": "Bearer key"})
+        assert answer.json() == {
+            "hour_seconds": 60.0,
+            "queue_delay": 0.5,
+            "requests_per_second": 7.0,
+            "max_upload_bytes": 1234,
+            "max_pending_requests": 9,
+            "fail_rate": 0.25,
+            "range_support": True,
+            "refuse_unfinished_delete": True,
+        }
 
 
 def test_python_dash_m_hands_the_limits_and_the_fail_rate_to_serve(

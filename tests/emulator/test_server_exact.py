@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -114,48 +113,3 @@ def test_a_script_that_never_stops_its_emulator_still_exits_and_leaves_nothing(
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("http://127.0.0.1:")
     assert list(tmp_path.iterdir()) == []  # its temporary data folder is gone
-
-
-def test_python_dash_m_hands_every_setting_to_the_emulator() -> None:
-    command = [
-        sys.executable,
-        "-m",
-        "mistral_batch_emulator",
-        "--port",
-        "0",
-        "--api-key",
-        "key",
-        "--queue-delay",
-        "0.5",
-        "--requests-per-second",
-        "7",
-        "--hour-seconds",
-        "60",
-        "--max-pending-requests",
-        "9",
-        "--max-upload-bytes",
-        "1234",
-        "--fail-rate",
-        "0.25",
-    ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip().removeprefix("url: ")
-        answer = httpx.get(f"{url}/_emulator/settings", headers={"Authorization": "Bearer key"})
-        assert answer.json() == {
-            "hour_seconds": 60.0,
-            "queue_delay": 0.5,
-            "requests_per_second": 7.0,
-            "max_upload_bytes": 1234,
-            "max_pending_requests": 9,
-            "fail_rate": 0.25,
-            "range_support": True,
-            "refuse_unfinished_delete": True,
-        }
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
