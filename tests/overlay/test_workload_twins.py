@@ -101,6 +101,11 @@ def served(emu: Emulator, operation: str) -> int:
     return emu.stats.requests.get(operation, 0)
 
 
+def own_client(emu: Emulator, story: str, side: str) -> Mistral:
+    """A sync client of the story's workspace on `side`, for the test's own calls."""
+    return Mistral(api_key=key(story, side), server_url=emu.url, retry=FAST_RETRY)
+
+
 def run_on(
     side: str,
     emu: Emulator,
@@ -243,8 +248,7 @@ def test_a_job_seen_ended_is_movement_while_another_runs_on(side: str, held: Emu
     #   round 4: B unchanged (still)             -> 0.1 s
     #   round 5: B unchanged (still, twice)      -> gives up
     # Had A's end not counted, round 3 would be the second still round in a row.
-    settings: dict[str, Any] = {"api_key": key("moves", side), "server_url": held.url}
-    with Mistral(**settings, retry=FAST_RETRY) as control:
+    with own_client(held, "moves", side) as control:
 
         class CancelA(Looks):
             def __call__(self, progress: RunProgress) -> None:
@@ -295,10 +299,9 @@ def test_a_look_that_sees_more_answers_is_movement(side: str, fails: bool, held:
     #   round 5: unchanged (still, twice)        -> gives up
     # Had the answer not counted, round 3 would be the second still round in a row. An
     # answer is one whether it succeeded or failed: a failure the same again is no news.
-    settings: dict[str, Any] = {"api_key": key("moves", side), "server_url": held.url}
     with held.settings.lock:
         held.settings.fail_rate = 1.0 if fails else 0.0
-    with Mistral(**settings, retry=FAST_RETRY) as control:
+    with own_client(held, "moves", side) as control:
 
         class Release(Looks):
             def __call__(self, progress: RunProgress) -> None:
@@ -339,8 +342,7 @@ def test_a_first_round_refused_for_pending_requests_is_still(side: str, held: Em
     #   round 1: nothing to look at, the create refused (still)  -> next delay 0.1 s
     #   round 2: the create refused again (still, twice)        -> gives up
     # A first round counted as still from the start would have given up at once.
-    settings: dict[str, Any] = {"api_key": key("rounds", side), "server_url": held.url}
-    with Mistral(**settings, retry=FAST_RETRY) as control:
+    with own_client(held, "rounds", side) as control:
         upload = control.files.upload(
             b'{"custom_id": "x", "body": {"messages": []}}\n', file_name="other.jsonl"
         )
@@ -458,8 +460,7 @@ def test_an_upload_whose_answer_was_lost_is_found_by_its_name_in_one_listing(
     with pytest.raises(MalformedResponseError, match="POST /v1/files: malformed response"):
         run_on(side, emu, "found", requests, retry=ONCE, **options)
     assert (served(emu, "upload_file"), served(emu, "create_batch_job")) == (1, 0)
-    settings: dict[str, Any] = {"api_key": key("found", side), "server_url": emu.url}
-    with Mistral(**settings, retry=FAST_RETRY) as client:
+    with own_client(emu, "found", side) as client:
         named = [f.id for f in client.files.list(search="input.jsonl")]
         for i in range(OTHERS):
             client.files.upload(b'{"custom_id": "x", "body": {}}\n', file_name=f"o{i}.jsonl")
@@ -539,8 +540,7 @@ def test_an_upload_whose_answer_was_lost_is_told_from_files_that_only_look_like_
         run_on(side, emu, "decoys", requests, retry=ONCE, **options)
     content = (tmp_path / "run.state.d" / "input.jsonl").read_bytes()
     assert len(content) > 1_200_000
-    settings: dict[str, Any] = {"api_key": key("decoys", side), "server_url": emu.url}
-    with Mistral(**settings, retry=FAST_RETRY) as client:
+    with own_client(emu, "decoys", side) as client:
         [lost] = [f.id for f in client.files.list(search="input.jsonl")]
         ocr = client.files.upload(content, "ocr", file_name="input.jsonl")
         named = client.files.upload(content, file_name="old-input.jsonl")
@@ -631,8 +631,7 @@ def test_a_create_begun_before_a_stop_is_found_by_its_token(
     monkeypatch.setattr(Ledger, "created", stop_before_noting)
     with pytest.raises(KeyboardInterrupt):
         run_on(side, emu, "stopped", [chat(0), chat(1)], **options)
-    settings: dict[str, Any] = {"api_key": key("stopped", side), "server_url": emu.url}
-    with Mistral(**settings, retry=FAST_RETRY) as client:
+    with own_client(emu, "stopped", side) as client:
         made = [job.id for job in client.batch.jobs.list()]
     assert len(made) == 1
     emu.reset_stats()
