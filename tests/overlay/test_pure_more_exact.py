@@ -2,7 +2,8 @@
 cut of its /v1 before a query, an answer inflated to exactly its bound, pairs given a
 response format, what a missing fsspec is said to need (and that a local table never
 needs it), a model's usage without cached answers, and a number where the contract says
-a string."""
+a string; a raw deflate answer read whole at its bound; lines of a request file numbered
+from one."""
 
 from __future__ import annotations
 
@@ -88,6 +89,21 @@ def test_the_start_of_a_body_is_cut_at_exactly_its_bound() -> None:
     assert decoder.feed_start(b"") == b""
 
 
+def test_a_raw_deflate_answer_inflated_to_exactly_its_bound_is_read_whole() -> None:
+    packer = zlib.compressobj(wbits=-zlib.MAX_WBITS)  # deflate without its zlib header
+    decoder = BoundedDecoder("deflate", 10)
+    assert decoder.feed(packer.compress(b"0123456789") + packer.flush()) == b"0123456789"
+    assert decoder.produced == 10
+
+
+def test_a_request_file_s_lines_are_numbered_from_one(tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\n")
+    with pytest.raises(InputError) as caught:
+        list(requests_of(path, TableShape(), None))
+    assert str(caught.value) == f"{path} line 1: blank line; every line must hold one request"
+
+
 def test_a_pair_gets_the_response_format_and_a_longer_tuple_is_left_alone() -> None:
     fmt = {"type": "json_object"}
     given: list[Any] = [
@@ -124,6 +140,10 @@ def test_usage_without_cached_answers_counts_none_cached() -> None:
     assert tally("m", answers, None) == Usage("m", 1, 3, 4, 0, None)
     assert tally("m", [(True, {}), *answers], None) == Usage("m", 1, 3, 4, 1, None)
     assert tally("m", [], None) == Usage("m", 0, 0, 0, 0, None)
+
+
+def test_each_cached_answer_is_counted() -> None:
+    assert tally("m", [(True, {}), (True, {}), (True, {})], None) == Usage("m", 0, 0, 0, 3, None)
 
 
 @pytest.mark.parametrize("field", ["status", "endpoint"])
