@@ -24,6 +24,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from unasync import SUBSTITUTIONS
@@ -619,9 +620,12 @@ def _run_batch(
     children: int,
     log: Path,
     measured: str,
-    sample: Sample | None = None,
+    choice: Sample | Retry | None = None,
 ) -> dict[str, dict[str, object]]:
-    """Mutate `modules` (which share their tests) in one run; an entry for each module."""
+    """Mutate `modules` (which share their tests) in one run; an entry for each module.
+
+    With a Retry, only its survivors are tried, and each entry is the module's earlier one
+    with their new results."""
     tests = _plan(modules[0])[1]
     shutil.rmtree(work / "mutants", ignore_errors=True)
     # On sys.path before anything is imported: a folder made later would be skipped.
@@ -641,7 +645,7 @@ def _run_batch(
     (work / "calls").mkdir(exist_ok=True)
     env["TMPDIR"] = str(scratch)
     started = time.monotonic()
-    run = _mutmut_run(work, env, children, sample)
+    run = _mutmut_run(work, env, children, choice)
     deselected: list[str] = []
     if "BadTestExecutionCommandsException" in run.stdout + run.stderr:
         # Tests that fail on the code as it is cannot judge a mutant: leave them out, and
@@ -650,7 +654,7 @@ def _run_batch(
         _config(work, modules, tests, deselected)
         shutil.rmtree(work / "mutants")
         (work / "mutants" / "src").mkdir(parents=True)
-        run = _mutmut_run(work, env, children, sample)
+        run = _mutmut_run(work, env, children, choice)
     with log.open("a", encoding="utf-8") as out:
         out.write(f"== {' '.join(modules)}\n{run.stdout[-4000:]}\n{run.stderr[-4000:]}\n")
     seconds = time.monotonic() - started
@@ -662,8 +666,18 @@ def _run_batch(
         if sep and "__mutmut_" in name and _module_of(name) in statuses:
             statuses[_module_of(name)][name] = status
     everyone = sum(len(found) for found in statuses.values()) or 1
-    if sample is not None:
-        measured += f", a sample ({sample.fraction:.0%} of its mutants, seed {sample.seed})"
+    if isinstance(choice, Retry):
+        return {
+            module: choice.merged(
+                module,
+                {n: st for n, st in found.items() if st != "not checked"},
+                round(seconds * len(choice.wanted(module)) / max(1, len(choice.names))),
+                measured,
+            )
+            for module, found in statuses.items()
+        }
+    if choice is not None:
+        measured += f", a sample ({choice.fraction:.0%} of its mutants, seed {choice.seed})"
     entries = {
         module: _entry(
             work,
@@ -712,6 +726,64 @@ class Sample:
         return sorted(chosen)
 
 
+@dataclass(frozen=True)
+class Retry:
+    """The survivors a report lists as not killed yet, tried again against today's tests;
+    the other mutants of their modules keep their earlier results."""
+
+    earlier: dict[str, dict[str, object]]  # the report's entries, by module
+
+    @cached_property
+    def names(self) -> dict[str, str]:
+        """Each survivor not listed as equivalent or out of reach, with its mutated line."""
+        known = _equivalents()
+        return {
+            s["name"]: s["line"]
+            for entry in self.earlier.values()
+            for s in entry["survivors"]  # type: ignore[attr-defined]
+            if (_function(s["name"]), s["line"]) not in known
+        }
+
+    def wanted(self, module: str) -> list[str]:
+        """The survivors of `module` to try again."""
+        return sorted(n for n in self.names if _module_of(n) == module)
+
+    def draw(self, names: Iterable[str]) -> list[str]:
+        """The survivors among the mutants `names`."""
+        return sorted(set(names) & set(self.names))
+
+    def merged(
+        self, module: str, tried: dict[str, str], seconds: int, measured: str
+    ) -> dict[str, object]:
+        """`module`'s earlier entry with the new statuses of the survivors `tried`."""
+        entry = dict(self.earlier[module])
+        counts: dict[str, int] = dict(entry["counts"])  # type: ignore[call-overload]
+        twins = {side: list(entry.get(side) or [0, 0]) for side in ("async", "sync")}  # type: ignore[call-overload]
+        survivors = []
+        for s in entry["survivors"]:  # type: ignore[attr-defined]
+            status = tried.get(s["name"], s["status"])
+            if status in _SURVIVED:
+                survivors.append({**s, "status": status})
+            counts[s["status"]] -= 1
+            counts[status] = counts.get(status, 0) + 1
+            side = s.get("side", _twin_sides({s["name"]: s["status"]})[s["name"]])
+            if side is not None and s["status"] in _SURVIVED and status not in _SURVIVED:
+                twins[side][0] += 1
+        first = str(entry.get("measured", "")).split(_RETRIED)[0]
+        entry.update(
+            counts={k: v for k, v in counts.items() if v},
+            survivors=survivors,
+            seconds=int(entry["seconds"]) + seconds,  # type: ignore[call-overload]
+            measured=f"{first}{_RETRIED}{measured}",
+            **twins,
+        )
+        return entry
+
+
+#: How a row says its survivors were tried again on later code.
+_RETRIED = "; its survivors tried again on "
+
+
 def twin_of(mutant: str) -> str:
     """The name of the same mutant in the sync twin of an async module (the name itself
     for any other module): the async module's names as scripts/unasync.py makes them sync."""
@@ -742,16 +814,34 @@ _NO_MUTANT = "no-such-mutant"
 
 
 def _mutmut_run(
-    work: Path, env: dict[str, str], children: int, sample: Sample | None
+    work: Path, env: dict[str, str], children: int, choice: Sample | Retry | None
 ) -> subprocess.CompletedProcess[str]:
-    """Run mutmut over every mutant, or over a sample of them."""
+    """Run mutmut over every mutant, or over those `choice` draws."""
     names: list[str] = []
-    if sample is not None:
+    if choice is not None:
         # A first run makes the mutants and learns which test calls what (kept for the
         # second); the names of the mutants are then in mutmut's files.
         _mutmut(work, env, "run", "--max-children", str(children), _NO_MUTANT)
-        names = sample.draw(_mutants(work))
+        names = choice.draw(_mutants(work))
+        if isinstance(choice, Retry):
+            names = _unchanged(work, env, names, choice.names)
+            if not names:
+                return _mutmut(work, env, "run", "--max-children", str(children), _NO_MUTANT)
     return _mutmut(work, env, "run", "--max-children", str(children), *names)
+
+
+def _unchanged(
+    work: Path, env: dict[str, str], names: list[str], lines: dict[str, str]
+) -> list[str]:
+    """The mutants among `names` that still make the change measured before (a name is a
+    number within its function: once the function changes, it may name another change)."""
+    same = []
+    for name in names:
+        if _changed_line(_mutmut(work, env, "show", name).stdout) == lines[name]:
+            same.append(name)
+        else:
+            print(f"{name}: its function changed since it was measured; measure the module again")
+    return same
 
 
 def _mutants(work: Path) -> list[str]:
@@ -1047,6 +1137,12 @@ def main() -> int:
         help="only the modules of this group (repeatable), among those named or all",
     )
     parser.add_argument(
+        "--survivors",
+        action="store_true",
+        help="try again only the survivors TESTING.md lists as not killed yet, in the modules"
+        " named (default: every module that has some); the other mutants keep their results",
+    )
+    parser.add_argument(
         "--render",
         action="store_true",
         help="mutate nothing: write TESTING.md again from its data (after editing the"
@@ -1060,7 +1156,12 @@ def main() -> int:
     if args.render:
         REPORT.write_text(_render(previous, last), encoding="utf-8")
         return 0
+    if args.survivors and (args.fresh or args.sample is not None):
+        parser.error("--survivors tries again what TESTING.md holds: not with --fresh or --sample")
     modules = _modules(args.modules)
+    if args.survivors:
+        pending = Retry(previous).names
+        modules = [m for m in modules if any(_module_of(n) == m for n in pending)]
     if args.group:
         modules = [m for m in modules if _plan(m)[0] in args.group]
     sample = None
@@ -1089,7 +1190,10 @@ def main() -> int:
                 left = ", ".join(m for later in batches[index:] for m in later)
                 print(f"the {args.budget}-minute budget is spent; not measured: {left}")
                 break
-            entries = _run_batch(work, batch, args.max_children, log, measured, sample)
+            choice: Sample | Retry | None = sample
+            if args.survivors:
+                choice = Retry({m: previous[m] for m in batch})
+            entries = _run_batch(work, batch, args.max_children, log, measured, choice)
             for module, entry in entries.items():
                 killed, total = _tally(entry["counts"])  # type: ignore[arg-type]
                 if entry["failed"]:

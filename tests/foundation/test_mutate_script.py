@@ -244,3 +244,44 @@ def test_a_sampled_module_counts_for_all_its_mutants_with_a_margin(mutate: Modul
     # (90 + 80) / 200; margin 1.96 * 100 * sqrt(0.8 * 0.2 / 9 * 0.9) / 200.
     assert mixed.score() == "85.0% ± 12.4"
     assert mutate._Estimate().score() == "n/a"
+
+
+def test_survivors_tried_again_leave_the_rest_of_a_module_as_measured(
+    mutate: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    send = "mistral_batch._async._transport.x\u01c1AsyncTransport\u01c1_send"
+    survivors = [
+        {"name": f"{send}__mutmut_{n}", "status": "survived", "line": f"v{n}", "side": "async"}
+        for n in (1, 2, 3, 4)
+    ]
+    earlier = {
+        "group": "transport",
+        "counts": {"killed": 6, "survived": 4},
+        "survivors": survivors,
+        "async": [6, 10],
+        "sync": [0, 0],
+        "seconds": 100,
+        "measured": "commit abc, a sample (10% of its mutants, seed 1)",
+    }
+    module = "mistral_batch/_async/_transport.py"
+    # The third is listed as equivalent: not tried again.
+    monkeypatch.setattr(mutate, "_equivalents", lambda: {(send, "v3"): "why"})
+    retry = mutate.Retry({module: earlier})
+    assert retry.draw([f"{send}__mutmut_{n}" for n in range(1, 9)]) == [
+        f"{send}__mutmut_{n}" for n in (1, 2, 4)
+    ]
+    assert retry.wanted(module) == [f"{send}__mutmut_{n}" for n in (1, 2, 4)]
+    tried = {f"{send}__mutmut_1": "killed", f"{send}__mutmut_2": "survived"}
+    entry = retry.merged(module, tried, 7, "commit def")
+    assert entry["counts"] == {"killed": 7, "survived": 3}
+    assert [s["name"][-1] for s in entry["survivors"]] == ["2", "3", "4"]
+    assert entry["async"] == [7, 10] and entry["sync"] == [0, 0]
+    assert entry["seconds"] == 107
+    assert entry["measured"] == (
+        "commit abc, a sample (10% of its mutants, seed 1); its survivors tried again on commit def"
+    )
+    # Tried again later: the row names the first measure and the last retry only.
+    again = mutate.Retry({module: entry}).merged(module, {f"{send}__mutmut_4": "timeout"}, 1, "x")
+    assert again["counts"] == {"killed": 7, "timeout": 1, "survived": 2}
+    assert again["measured"].endswith("seed 1); its survivors tried again on x")
+    assert earlier["counts"] == {"killed": 6, "survived": 4}  # the earlier entry is left alone
