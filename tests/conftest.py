@@ -9,14 +9,30 @@ counted. This works for both clients, and for the command when it runs in-proces
 
 Also shared: `s3`, a real S3 API on loopback (moto's server) for object storage, with the
 environment pointing s3:// URLs at it, in this process and the commands it starts.
+
+And Ctrl-C reaches the commands the tests start and interrupt, wherever the suite runs.
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give SIGINT back its default handler when the suite started with it ignored.
+
+    A shell starts a background job (``cmd &``) with SIGINT ignored, which the processes it
+    starts inherit, and a Python started so never raises KeyboardInterrupt: the tests that
+    interrupt a command they started would wait for it in vain. A handler, unlike an
+    ignored signal, is not inherited: the commands then start with Ctrl-C as usual.
+    """
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
 
 #: What each open response was, by the id of its tracked stream.
 Ledger = dict[int, str]
