@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -56,3 +57,21 @@ def test_requests_are_not_logged_even_at_info_level(monkeypatch: pytest.MonkeyPa
     with Emulator(log_level="info") as emu, api_client(emu) as client:
         assert client.get("/v1/files").status_code == 200
     assert stdout.getvalue() == ""
+
+
+def test_a_data_dir_that_is_a_file_fails_the_start_with_its_own_error(tmp_path: Path) -> None:
+    """The error that stopped the start is the one raised, with nothing left running."""
+    taken = tmp_path / "taken"
+    taken.write_bytes(b"")
+    emu = Emulator(data_dir=taken)
+    with pytest.raises(FileExistsError):
+        emu.start()
+    assert "emulator-http" not in [thread.name for thread in threading.enumerate()]
+
+
+def test_the_server_runs_in_a_thread_named_for_it() -> None:
+    """While it serves, the emulator's HTTP thread is named emulator-http; it ends on stop."""
+    with Emulator():
+        [thread] = [t for t in threading.enumerate() if t.name == "emulator-http"]
+        assert thread.daemon is True
+    assert not thread.is_alive()
