@@ -658,7 +658,7 @@ def _run_batch(
         return {
             module: choice.merged(
                 module,
-                {n: st for n, st in found.items() if st != "not checked"},
+                found,
                 round(seconds * len(choice.wanted(module)) / max(1, len(choice.names))),
                 measured,
             )
@@ -741,9 +741,13 @@ class Retry:
         return sorted(set(names) & set(self.names))
 
     def merged(
-        self, module: str, tried: dict[str, str], seconds: int, measured: str
+        self, module: str, statuses: dict[str, str], seconds: int, measured: str
     ) -> dict[str, object]:
-        """`module`'s earlier entry with the new statuses of the survivors `tried`."""
+        """`module`'s earlier entry with the new statuses of the survivors tried again,
+        among the `statuses` of all its mutants in this run."""
+        tried = {n: st for n, st in statuses.items() if st != "not checked"}
+        # Told among all the module's functions: a sync one is a twin if its async one is.
+        sides = _twin_sides(statuses)
         entry = dict(self.earlier[module])
         counts: dict[str, int] = dict(entry["counts"])  # type: ignore[call-overload]
         twins = {side: list(entry.get(side) or [0, 0]) for side in ("async", "sync")}  # type: ignore[call-overload]
@@ -754,7 +758,7 @@ class Retry:
                 survivors.append({**s, "status": status})
             counts[s["status"]] -= 1
             counts[status] = counts.get(status, 0) + 1
-            side = s.get("side", _twin_sides({s["name"]: s["status"]})[s["name"]])
+            side = sides.get(s["name"], s.get("side"))
             if side is not None and s["status"] in _SURVIVED and status not in _SURVIVED:
                 twins[side][0] += 1
         first = str(entry.get("measured", "")).split(_RETRIED)[0]

@@ -272,7 +272,7 @@ def test_survivors_tried_again_leave_the_rest_of_a_module_as_measured(
     ]
     assert retry.wanted(module) == [f"{send}__mutmut_{n}" for n in (1, 2, 4)]
     tried = {f"{send}__mutmut_1": "killed", f"{send}__mutmut_2": "survived"}
-    entry = retry.merged(module, tried, 7, "commit def")
+    entry = retry.merged(module, {**tried, f"{send}__mutmut_5": "not checked"}, 7, "commit def")
     assert entry["counts"] == {"killed": 7, "survived": 3}
     assert [s["name"][-1] for s in entry["survivors"]] == ["2", "3", "4"]
     assert entry["async"] == [7, 10] and entry["sync"] == [0, 0]
@@ -285,3 +285,28 @@ def test_survivors_tried_again_leave_the_rest_of_a_module_as_measured(
     assert again["counts"] == {"killed": 7, "timeout": 1, "survived": 2}
     assert again["measured"].endswith("seed 1); its survivors tried again on x")
     assert earlier["counts"] == {"killed": 6, "survived": 4}  # the earlier entry is left alone
+
+
+def test_a_sync_survivor_killed_on_a_retry_counts_for_the_sync_twins(
+    mutate: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = "mistral_batch._limiter.x\u01c1Gate\u01c1__init__"
+    survivor = {"name": f"{gate}__mutmut_1", "status": "survived", "line": "a", "side": None}
+    earlier = {
+        "group": "transport",
+        "counts": {"killed": 7, "survived": 1},
+        "survivors": [survivor],
+        "async": [4, 4],
+        "sync": [3, 4],
+        "seconds": 10,
+        "measured": "commit abc",
+    }
+    monkeypatch.setattr(mutate, "_equivalents", dict)
+    statuses = {
+        f"{gate}__mutmut_1": "killed",
+        "mistral_batch._limiter.x\u01c1AsyncGate\u01c1__init____mutmut_1": "not checked",
+    }
+    entry = mutate.Retry({"mistral_batch/_limiter.py": earlier}).merged(
+        "mistral_batch/_limiter.py", statuses, 1, "commit def"
+    )
+    assert (entry["async"], entry["sync"]) == ([4, 4], [4, 4])
