@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from emulator_helpers import api_client
 
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator._store import Store
 from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 
@@ -35,3 +36,11 @@ def emulator(mistral_emulator: Emulator) -> Emulator:
 def client(emulator: Emulator) -> Iterator[httpx.Client]:
     with api_client(emulator) as client:
         yield client
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    """A store of its own in the test's folder, closed after the test."""
+    opened = Store(tmp_path)
+    yield opened
+    opened.close()

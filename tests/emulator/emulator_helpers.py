@@ -11,6 +11,7 @@ import orjson
 from emulator_contract import check_response
 
 from mistral_batch.emulator import Emulator
+from mistral_batch_emulator._records import JobRecord, new_id
 
 FINISHED = {"SUCCESS", "FAILED", "TIMEOUT_EXCEEDED", "CANCELLED"}
 
@@ -94,3 +95,27 @@ def download_lines(client: httpx.Client, file_id: str) -> list[dict[str, Any]]:
     assert response.status_code == 200, response.text
     assert response.content.endswith(b"\n")
     return [orjson.loads(line) for line in response.content.splitlines()]
+
+
+#: The workspace of the records that tests hand to the store directly.
+WORKSPACE = "workspace-1"
+
+
+def job_record(**fields: Any) -> JobRecord:
+    """A job as the store keeps it: a running inline chat job, unless `fields` say otherwise."""
+    made: dict[str, Any] = {
+        "id": new_id(),
+        "workspace": WORKSPACE,
+        "input_files": [],
+        "inline": True,
+        "endpoint": "/v1/chat/completions",
+        "model": "mistral-small-latest",
+        "agent_id": None,
+        "metadata": None,
+        "timeout_hours": 24,
+        "status": "RUNNING",
+        "created_at": 1_700_000_000.0,
+        "output_file_id": new_id(),
+        "error_file_id": new_id(),
+    }
+    return JobRecord(**{**made, **fields})

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from asgi_helpers import Sent, apply_to, no_body
 from emulator_helpers import api_client, chat_line, create_job, upload, wait_until
 from starlette.responses import Response
 
@@ -20,8 +21,6 @@ from mistral_batch.emulator import Emulator, Fault
 from mistral_batch_emulator._download import CHUNK_SIZE
 from mistral_batch_emulator._faults import StatsCounter
 from mistral_batch_emulator._inject import (
-    ASGIApp,
-    Message,
     Scope,
     abort_connection,
     apply_fault,
@@ -197,26 +196,6 @@ def test_a_drip_stops_once_the_client_has_gone(emulator: Emulator, client: httpx
 # The ASGI level, called directly
 
 
-class _Sent:
-    """A ``send`` that keeps every message, with no transport behind it."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def __call__(self, message: Message) -> None:
-        self.messages.append(message)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
-def _apply(fault: Fault, app: ASGIApp, scope: Scope | None = None) -> tuple[_Sent, StatsCounter]:
-    sent, stats = _Sent(), StatsCounter()
-    asyncio.run(apply_fault(fault, app, scope or {"type": "http"}, _no_body, sent, stats))
-    return sent, stats
-
-
 def _body(chunk: bytes, more: bool | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"type": "http.response.body", "body": chunk}
     if more is not None:
@@ -225,26 +204,26 @@ def _body(chunk: bytes, more: bool | None = None) -> dict[str, Any]:
 
 
 def test_without_a_transport_a_connection_cannot_be_aborted() -> None:
-    assert asyncio.run(abort_connection(_Sent())) is False
+    assert asyncio.run(abort_connection(Sent())) is False
 
 
 def test_a_drop_without_a_transport_says_the_server_cannot_drop() -> None:
-    sent, stats = _Sent(), StatsCounter()
+    sent, stats = Sent(), StatsCounter()
     fault = Fault(drop_after=2)
     app = Response(b"hello", media_type="text/plain")
     with pytest.raises(RuntimeError, match=r"^the server cannot drop connections$"):
-        asyncio.run(apply_fault(fault, app, {"type": "http"}, _no_body, sent, stats))
+        asyncio.run(apply_fault(fault, app, {"type": "http"}, no_body, sent, stats))
     assert sent.messages[1:] == [_body(b"he", True)]
     assert stats.snapshot().faults == {"drop": 1}
 
 
 def test_a_reset_without_a_transport_says_the_server_cannot_drop() -> None:
     with pytest.raises(RuntimeError, match=r"^the server cannot drop connections$"):
-        _apply(Fault(reset=True), Response(b"x"))
+        apply_to(Fault(reset=True), Response(b"x"))
 
 
 def test_a_drip_without_a_transport_sends_every_byte() -> None:
-    sent, stats = _apply(Fault(drip=0.0001), Response(b"abc", media_type="text/plain"))
+    sent, stats = apply_to(Fault(drip=0.0001), Response(b"abc", media_type="text/plain"))
     assert sent.messages[1:] == [_body(b"a", True), _body(b"b", True), _body(b"c", False)]
     assert stats.snapshot().faults == {"drip": 1}
 
@@ -257,12 +236,12 @@ async def _bare_answer(scope: Scope, receive: Any, send: Any) -> None:
 
 
 def test_a_late_answer_keeps_the_body_when_the_last_message_has_none() -> None:
-    sent, _ = _apply(Fault(late=0.001), _bare_answer)
+    sent, _ = apply_to(Fault(late=0.001), _bare_answer)
     assert sent.messages == [{"type": "http.response.start", "status": 200}, _body(b"abcd")]
 
 
 def test_a_truncated_answer_of_a_start_without_headers_gets_its_length() -> None:
-    sent, stats = _apply(Fault(truncate=True), _bare_answer)
+    sent, stats = apply_to(Fault(truncate=True), _bare_answer)
     assert sent.messages == [
         {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]},
         _body(b"ab"),
@@ -277,5 +256,5 @@ def test_a_lag_goes_into_a_state_the_scope_did_not_have() -> None:
         seen.append(scope["state"])
         await Response(b"ok")(scope, receive, send)
 
-    _apply(Fault(lag=1.5), app, {"type": "http"})
+    apply_to(Fault(lag=1.5), app, {"type": "http"})
     assert seen == [{"listing_lag": 1.5}]

@@ -8,37 +8,15 @@ import asyncio
 from typing import Any
 
 import orjson
+from asgi_helpers import apply_to
 from emulator_helpers import api_client, chat_line
 
 from mistral_batch.emulator import Emulator, Fault
-from mistral_batch_emulator._faults import StatsCounter
 from mistral_batch_emulator._inject import (
-    ASGIApp,
     Message,
     Scope,
     abort_connection,
-    apply_fault,
 )
-
-
-class _Sent:
-    """A ``send`` that keeps every message, with no transport behind it."""
-
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def __call__(self, message: Message) -> None:
-        self.messages.append(message)
-
-
-async def _no_body() -> Message:
-    return {"type": "http.request", "body": b"", "more_body": False}
-
-
-def _apply(fault: Fault, app: ASGIApp) -> tuple[_Sent, StatsCounter]:
-    sent, stats = _Sent(), StatsCounter()
-    asyncio.run(apply_fault(fault, app, {"type": "http"}, _no_body, sent, stats))
-    return sent, stats
 
 
 async def _never_called(scope: Scope, receive: Any, send: Any) -> None:
@@ -71,7 +49,7 @@ def test_a_compressed_answer_to_a_post_still_reads_the_request_body(
 
 
 def test_a_dripped_status_fault_sends_its_error_body_a_byte_at_a_time() -> None:
-    sent, stats = _apply(Fault(status=503, drip=0.0001), _never_called)
+    sent, stats = apply_to(Fault(status=503, drip=0.0001), _never_called)
     body = orjson.dumps(
         {
             "object": "error",
@@ -98,12 +76,12 @@ def test_a_dripped_status_fault_sends_its_error_body_a_byte_at_a_time() -> None:
 
 
 def test_a_retry_after_header_is_named_in_lower_case() -> None:
-    sent, _ = _apply(Fault(status=429, retry_after=2.0), _never_called)
+    sent, _ = apply_to(Fault(status=429, retry_after=2.0), _never_called)
     assert sent.messages[0]["headers"][2:] == [(b"retry-after", b"2")]
 
 
 def test_a_truncated_answer_of_an_app_that_sent_nothing_is_an_empty_500() -> None:
-    sent, stats = _apply(Fault(truncate=True), _silent)
+    sent, stats = apply_to(Fault(truncate=True), _silent)
     assert sent.messages == [
         {"type": "http.response.start", "status": 500, "headers": [(b"content-length", b"0")]},
         {"type": "http.response.body", "body": b""},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from emulator_helpers import (
     chat_line,
     create_job,
     download_lines,
+    job_record,
     jsonl,
     upload,
     wait_for_job,
@@ -114,29 +115,8 @@ def test_a_missing_endpoint_is_a_missing_field() -> None:
 # The runner, on a store of its own
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path)
-    yield opened
-    opened.close()
-
-
 def running_job(input_files: list[str], inline: bool) -> JobRecord:
-    return JobRecord(
-        id=JOB_ID,
-        workspace="workspace-1",
-        input_files=input_files,
-        inline=inline,
-        endpoint=CHAT,
-        model=MODEL,
-        agent_id=None,
-        metadata=None,
-        timeout_hours=24,
-        status="RUNNING",
-        created_at=1_700_000_000.0,
-        output_file_id=new_id(),
-        error_file_id=new_id(),
-    )
+    return job_record(id=JOB_ID, input_files=input_files, inline=inline)
 
 
 def inline_job(store: Store, content: bytes) -> JobRecord:

@@ -2,45 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import orjson
-import pytest
+from emulator_helpers import WORKSPACE, job_record
 
-from mistral_batch_emulator._records import JobRecord, new_id
+from mistral_batch_emulator._records import JobRecord
 from mistral_batch_emulator._runner import JobRunner
 from mistral_batch_emulator._store import Store
 
 CHAT = "/v1/chat/completions"
 MODEL = "mistral-small-latest"
 JOB_ID = "0f0e0d0c-0b0a-4908-8706-050403020100"
-WORKSPACE = "workspace-1"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path)
-    yield opened
-    opened.close()
 
 
 def inline_job(store: Store, content: bytes) -> JobRecord:
-    job = JobRecord(
-        id=JOB_ID,
-        workspace=WORKSPACE,
-        input_files=[],
-        inline=True,
-        endpoint=CHAT,
-        model=MODEL,
-        agent_id=None,
-        metadata=None,
-        timeout_hours=24,
-        status="RUNNING",
-        created_at=1_700_000_000.0,
-        output_file_id=new_id(),
-        error_file_id=new_id(),
-    )
+    job = job_record(id=JOB_ID)
     store.requests_path(job.id).write_bytes(content)
     return job
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from emulator_helpers import WORKSPACE, job_record
 
 from mistral_batch_emulator import Emulator
 from mistral_batch_emulator._records import FileRecord, JobRecord, Progress, new_id
@@ -15,15 +14,6 @@ from mistral_batch_emulator._signing import Signer
 from mistral_batch_emulator._state import EmulatorState, workspace_of
 from mistral_batch_emulator._store import Store
 from mistral_batch_emulator._worker import Worker
-
-WORKSPACE = "workspace-1"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path)
-    yield opened
-    opened.close()
 
 
 def a_file(expires_at: float | None) -> FileRecord:
@@ -44,21 +34,7 @@ def a_file(expires_at: float | None) -> FileRecord:
 
 
 def a_job(status: str = "SUCCESS", *, inline: bool = True) -> JobRecord:
-    return JobRecord(
-        id=new_id(),
-        workspace=WORKSPACE,
-        input_files=[],
-        inline=inline,
-        endpoint="/v1/chat/completions",
-        model="mistral-small-latest",
-        agent_id=None,
-        metadata=None,
-        timeout_hours=24,
-        status=status,
-        created_at=time.time(),
-        output_file_id=new_id(),
-        error_file_id=new_id(),
-    )
+    return job_record(status=status, inline=inline, created_at=time.time())
 
 
 def test_a_live_file_with_an_expiry_can_be_deleted(store: Store) -> None:

@@ -2,40 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from emulator_helpers import WORKSPACE, job_record
 
-import pytest
-
-from mistral_batch_emulator._records import JobRecord, new_id
+from mistral_batch_emulator._records import JobRecord
 from mistral_batch_emulator._store import Store
-
-WORKSPACE = "workspace-1"
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path)
-    yield opened
-    opened.close()
 
 
 def a_job(created_at: float) -> JobRecord:
-    return JobRecord(
-        id=new_id(),
-        workspace=WORKSPACE,
-        input_files=[],
-        inline=True,
-        endpoint="/v1/chat/completions",
-        model="mistral-small-latest",
-        agent_id=None,
-        metadata=None,
-        timeout_hours=24,
-        status="SUCCESS",
-        created_at=created_at,
-        output_file_id=new_id(),
-        error_file_id=new_id(),
-    )
+    return job_record(status="SUCCESS", created_at=created_at)
 
 
 def test_jobs_are_listed_newest_first_unless_asked_otherwise(store: Store) -> None:

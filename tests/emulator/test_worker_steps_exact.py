@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import orjson
-import pytest
+from emulator_helpers import WORKSPACE, job_record
 
-from mistral_batch_emulator._records import JobRecord, new_id
+from mistral_batch_emulator._records import JobRecord
 from mistral_batch_emulator._settings import Settings
 from mistral_batch_emulator._store import Store
 from mistral_batch_emulator._worker import Worker
 
-WORKSPACE = "workspace-1"
 #: A whole number of seconds, so that times counted from it are exact.
 CREATED_AT = 1_700_000_000.0
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    opened = Store(tmp_path)
-    yield opened
-    opened.close()
-
-
 def inline_job(store: Store, status: str, lines: int) -> JobRecord:
-    job = JobRecord(
-        id=new_id(),
-        workspace=WORKSPACE,
-        input_files=[],
-        inline=True,
-        endpoint="/v1/chat/completions",
-        model="mistral-small-latest",
-        agent_id=None,
-        metadata=None,
-        timeout_hours=24,
-        status=status,
-        created_at=CREATED_AT,
-        output_file_id=new_id(),
-        error_file_id=new_id(),
-        total=lines,
-    )
+    job = job_record(status=status, created_at=CREATED_AT, total=lines)
     body = {"messages": [{"role": "user", "content": "hello"}]}
     requests = [{"custom_id": str(index), "body": body} for index in range(lines)]
     store.requests_path(job.id).write_bytes(b"".join(orjson.dumps(r) + b"\n" for r in requests))
