@@ -14,6 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
+from mistral_batch import Backoff, BatchJob, Mistral
 from mistral_batch.cli._output import Output
 from mistral_batch.emulator import Emulator
 
@@ -109,3 +110,33 @@ def drawing_output(**console: Any) -> tuple[Output, io.StringIO]:
     out.stderr = Console(file=drawn, **console)
     out.progress = True
     return out, drawn
+
+
+#: A short backoff for waiting on the emulator's jobs.
+QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
+
+
+def batch_job(**fields: Any) -> BatchJob:
+    """A job as the API describes it: one chat request, done and succeeded, unless
+    `fields` say otherwise."""
+    made: dict[str, Any] = {
+        "id": "job-1",
+        "status": "SUCCESS",
+        "endpoint": "/v1/chat/completions",
+        "input_files": ["in-1"],
+        "created_at": 0,
+        "total_requests": 1,
+        "completed_requests": 1,
+        "succeeded_requests": 1,
+        "failed_requests": 0,
+    }
+    return BatchJob(**{**made, **fields})
+
+
+def finished_job(client: Mistral, source: Path, model: str = "mistral-small-latest") -> BatchJob:
+    """The job of the requests in `source`, run to its end on `client`'s server."""
+    uploaded = client.files.upload(source, purpose="batch")
+    created = client.batch.jobs.create(
+        input_files=[uploaded.id], model=model, endpoint="/v1/chat/completions"
+    )
+    return client.batch.jobs.wait(created, timeout=30, backoff=QUICK)

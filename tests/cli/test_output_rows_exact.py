@@ -4,16 +4,15 @@ a warning, stdout as wide as the terminal, and the notes' console leaving string
 from __future__ import annotations
 
 import pytest
+from cli_helpers import batch_job
 
 from mistral_batch import BatchJob
 from mistral_batch.cli._output import Output, job_row
 
 
 def a_job() -> BatchJob:
-    return BatchJob(
-        id="job-1",
+    return batch_job(
         status="SUCCESS",
-        endpoint="/v1/chat/completions",
         input_files=["file-1"],
         created_at=1_700_000_000,
         total_requests=10,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+from cli_helpers import batch_job
 from rich.console import Console
 
 from mistral_batch import BatchJob
@@ -11,10 +12,7 @@ from mistral_batch.cli._output import Output, job_row
 
 
 def a_job(model: str | None, agent_id: str | None) -> BatchJob:
-    return BatchJob(
-        id="job-1",
-        status="SUCCESS",
-        endpoint="/v1/chat/completions",
+    return batch_job(
         input_files=["file-1"],
         created_at=1_700_000_000,
         total_requests=10,

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from cli_helpers import QUICK, batch_job
 
-from mistral_batch import Backoff, BatchJob, Mistral, RunProgress
+from mistral_batch import BatchJob, Mistral, RunProgress
 from mistral_batch.cli._app import App
 from mistral_batch.cli._output import duration, job_duration, size
 from mistral_batch.cli._progress import RunMonitor
@@ -17,20 +18,11 @@ from mistral_batch.cli._run_summary import Written, summary_json, summary_lines
 from mistral_batch.emulator import Emulator
 
 SMALL, LARGE = "mistral-small-latest", "mistral-large-latest"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
 
 
 def seen(job_id: str, status: str) -> BatchJob:
-    return BatchJob(
-        id=job_id,
-        status=status,
-        endpoint="/v1/chat/completions",
-        input_files=["in-1"],
-        created_at=0,
-        total_requests=3,
-        completed_requests=0,
-        succeeded_requests=0,
-        failed_requests=0,
+    return batch_job(
+        id=job_id, status=status, total_requests=3, completed_requests=0, succeeded_requests=0
     )
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 from typing import cast
 
 import click
+from cli_helpers import QUICK, batch_job
 from click.testing import CliRunner
 
-from mistral_batch import Backoff, BatchJob, BatchRun, Mistral
+from mistral_batch import BatchJob, BatchRun, Mistral
 from mistral_batch.cli._output import duration, job_duration, size
 from mistral_batch.cli._params import give_up_option
 from mistral_batch.cli._run import forget, write_answers
@@ -20,7 +21,6 @@ from mistral_batch.cli._run_data import data_options
 from mistral_batch.cli._run_summary import Written, run_status, summary_json, summary_lines
 
 SMALL, LARGE = "mistral-small-latest", "mistral-large-latest"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
 
 
 def invoke(command: click.Command, *args: str) -> tuple[int, str]:
@@ -124,17 +124,7 @@ class _MixedRun:
 
 
 def _job(job_id: str, status: str) -> BatchJob:
-    return BatchJob(
-        id=job_id,
-        status=status,
-        endpoint="/v1/chat/completions",
-        input_files=["in-1"],
-        created_at=0,
-        total_requests=1,
-        completed_requests=1,
-        succeeded_requests=1,
-        failed_requests=0,
-    )
+    return batch_job(id=job_id, status=status)
 
 
 def test_a_run_with_failures_takes_the_last_status_other_than_success() -> None:

@@ -8,14 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import attrs
-from cli_helpers import drawing_output
+from cli_helpers import batch_job, drawing_output, finished_job
 
-from mistral_batch import Backoff, BatchJob, Mistral
+from mistral_batch import BatchJob, Mistral
 from mistral_batch.cli._output import Output
 from mistral_batch.cli._steps import Saved, download, download_results, summary_lines, upload
-
-MODEL = "mistral-small-latest"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
 
 
 def terminal() -> tuple[Output, io.StringIO]:
@@ -26,11 +23,8 @@ def terminal() -> tuple[Output, io.StringIO]:
 
 
 def finished(status: str, succeeded: int, failed: int) -> BatchJob:
-    return BatchJob(
-        id="job-1",
+    return batch_job(
         status=status,
-        endpoint="/v1/chat/completions",
-        input_files=["in-1"],
         created_at=100,
         completed_at=130,
         total_requests=succeeded + failed,
@@ -66,11 +60,7 @@ def test_a_job_without_an_output_file_still_gives_its_error_file(
     client: Mistral, write_input: Callable[..., Path], tmp_path: Path
 ) -> None:
     """A job that has no output file but an error file: the error file is downloaded."""
-    uploaded = client.files.upload(write_input(good=1, bad=1), purpose="batch")
-    created = client.batch.jobs.create(
-        input_files=[uploaded.id], model=MODEL, endpoint="/v1/chat/completions"
-    )
-    job = client.batch.jobs.wait(created, timeout=30, backoff=QUICK)
+    job = finished_job(client, write_input(good=1, bad=1))
     assert job.error_file is not None
     no_output = attrs.evolve(job, output_file=None)
     output, errors = tmp_path / "output.jsonl", tmp_path / "error.jsonl"

@@ -8,9 +8,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from cli_helpers import API_KEY
+from cli_helpers import API_KEY, finished_job
 
-from mistral_batch import Backoff, Mistral
+from mistral_batch import Mistral
 from mistral_batch.cli._app import App
 from mistral_batch.cli._output import Output
 from mistral_batch.cli._progress import RunMonitor
@@ -19,7 +19,6 @@ from mistral_batch.cli._steps import Saved, download_results
 from mistral_batch_emulator.pytest_plugin import EmulatorFactory
 
 MODEL = "mistral-small-latest"
-QUICK = Backoff(initial=0.02, factor=1.5, max_delay=0.2)
 
 
 def test_a_finished_job_gives_its_output_and_error_files_by_kind(
@@ -27,11 +26,7 @@ def test_a_finished_job_gives_its_output_and_error_files_by_kind(
 ) -> None:
     """Each file the job has is downloaded and described: kind, id, path, bytes, lines
     on disk, and lines the job counts."""
-    uploaded = client.files.upload(write_input(good=2, bad=1), purpose="batch")
-    created = client.batch.jobs.create(
-        input_files=[uploaded.id], model=MODEL, endpoint="/v1/chat/completions"
-    )
-    job = client.batch.jobs.wait(created, timeout=30, backoff=QUICK)
+    job = finished_job(client, write_input(good=2, bad=1))
     assert (job.status, job.succeeded_requests, job.failed_requests) == ("SUCCESS", 2, 1)
     assert job.output_file is not None and job.error_file is not None
     output, errors = tmp_path / "output.jsonl", tmp_path / "error.jsonl"
